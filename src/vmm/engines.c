@@ -1,0 +1,19 @@
+/*
+ * engines.c - the table of execution engines built into this binary.
+ */
+#include "vmm/engine.h"
+
+#include <string.h>
+
+const struct engine_ops *const softvt_engines[] = { NULL };
+const size_t softvt_engine_count = 0;
+
+const char *const softvt_engine_names[] = { "interp", "bt", "kvm", NULL };
+
+const struct engine_ops *engine_find(const char *name)
+{
+	for (size_t i = 0; i < softvt_engine_count; i++)
+		if (strcmp(softvt_engines[i]->name, name) == 0)
+			return softvt_engines[i];
+	return NULL;
+}
