@@ -30,9 +30,10 @@ void cpu_state_reset(struct cpu_state *cpu)
 	seg_set(&cpu->tr, 0, 0, 0xffff, SEG_P | 0xb);
 	cpu->gdtr.limit = 0xffff;
 	cpu->idtr.limit = 0xffff;
-	cpu->gpr[R_EDX] = 0x00000600;   /* family 6, as the CPU model reports */
+	cpu->gpr[R_EDX] = 0x00000652;   /* the signature of cpu_model.c */
 	cpu->dr[6] = 0xffff0ff0u;
 	cpu->dr[7] = 0x00000400u;
+	cpu->misc_enable = 1;   /* fast-strings enable */
 	cpu->fpu.fcw = 0x0040;
 	cpu->fpu.mxcsr = 0x1f80;
 	cpu->fpu.mxcsr_mask = 0xffbf;

@@ -1,0 +1,216 @@
+/*
+ * cli.c - parsing `softvt run` options into a machine_config (see cli.h).
+ *
+ * Every error is one line naming the option and the problem; the caller
+ * prints it and exits with status 2 (usage error), like most Unix tools.
+ */
+#define _GNU_SOURCE
+#include "vmm/cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mmu/guest_ram.h"
+#include "vmm/engine.h"
+
+const char cli_run_usage[] =
+	"usage: softvt run [options] --kernel FILE\n"
+	"\n"
+	"Boot a 32-bit x86 guest: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel.\n"
+	"\n"
+	"  --accel ENGINE       execution engine: auto (default: the best this host can run),\n"
+	"                       interp, bt, kvm (`softvt info` lists which are available)\n"
+	"  --kernel FILE        kernel image (required)\n"
+	"  --initrd FILE        initial ramdisk (Linux) or first module (Multiboot)\n"
+	"  --append STRING      kernel command line, e.g. \"console=ttyS0\"\n"
+	"  --memory SIZE        guest RAM: 256M (default), 1G, 65536K; a plain number is MiB;\n"
+	"                       between 4 MiB and 3 GiB\n"
+	"  --serial DEST        COM1: stdio (default; the terminal in raw mode, Ctrl-A x quits),\n"
+	"                       file:PATH, or none\n"
+	"  --debugcon DEST      debug console port 0xE9: stdio (default), file:PATH, or none\n"
+	"  --display KIND       none (default) or sdl (a window showing the VGA text screen)\n"
+	"  --timeout SECONDS    stop the guest after this long (exit status 124)\n"
+	"  --dry-run            build the machine, load the guest, print the memory map, stop\n"
+	"  --trace-io           report each I/O port the guest uses that no device claims\n"
+	"  --stats              print run statistics when the guest stops\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
+	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 124 on --timeout,\n"
+	"128+N when stopped by signal N.\n";
+
+static int cli_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int cli_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cli_parse_size(const char *s, uint64_t *bytes)
+{
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	uint64_t mult = 1ull << 20;
+	if (*end) {
+		switch (toupper((unsigned char)*end)) {
+		case 'K': mult = 1ull << 10; break;
+		case 'M': mult = 1ull << 20; break;
+		case 'G': mult = 1ull << 30; break;
+		default: return -1;
+		}
+		end++;
+		if (toupper((unsigned char)*end) == 'I')
+			end++;
+		if (toupper((unsigned char)*end) == 'B')
+			end++;
+		if (*end)
+			return -1;
+	}
+	if (v > UINT64_MAX / mult)
+		return -1;
+	*bytes = v * mult;
+	return 0;
+}
+
+static int parse_output(const char *opt, const char *arg, struct output_spec *out,
+			char *err, size_t errlen)
+{
+	if (strcmp(arg, "stdio") == 0) {
+		*out = (struct output_spec){ OUTPUT_STDIO, NULL };
+	} else if (strcmp(arg, "none") == 0) {
+		*out = (struct output_spec){ OUTPUT_NONE, NULL };
+	} else if (strncmp(arg, "file:", 5) == 0 && arg[5]) {
+		*out = (struct output_spec){ OUTPUT_FILE, arg + 5 };
+	} else {
+		return cli_error(err, errlen, "%s: '%s' is not one of stdio, file:PATH, none", opt, arg);
+	}
+	return 0;
+}
+
+static bool known_engine(const char *name)
+{
+	if (strcmp(name, "auto") == 0)
+		return true;
+	for (size_t i = 0; softvt_engine_names[i]; i++)
+		if (strcmp(name, softvt_engine_names[i]) == 0)
+			return true;
+	return false;
+}
+
+int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
+		  char *err, size_t errlen)
+{
+	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
+	       O_DISPLAY, O_TIMEOUT, O_DRY_RUN, O_TRACE_IO, O_STATS };
+	static const struct option opts[] = {
+		{ "accel", required_argument, NULL, O_ACCEL },
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "append", required_argument, NULL, O_APPEND },
+		{ "memory", required_argument, NULL, O_MEMORY },
+		{ "serial", required_argument, NULL, O_SERIAL },
+		{ "debugcon", required_argument, NULL, O_DEBUGCON },
+		{ "display", required_argument, NULL, O_DISPLAY },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "trace-io", no_argument, NULL, O_TRACE_IO },
+		{ "stats", no_argument, NULL, O_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	*cfg = (struct machine_config){
+		.engine = "auto",
+		.mem_size = 256ull << 20,
+		.serial = { OUTPUT_STDIO, NULL },
+		.debugcon = { OUTPUT_STDIO, NULL },
+	};
+	*help = false;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case O_ACCEL:
+			if (!known_engine(optarg)) {
+				char list[128] = "auto";
+				for (size_t i = 0; softvt_engine_names[i]; i++) {
+					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+					strncat(list, softvt_engine_names[i], sizeof(list) - strlen(list) - 1);
+				}
+				return cli_error(err, errlen, "--accel: unknown engine '%s' (known engines: %s)",
+						 optarg, list);
+			}
+			cfg->engine = optarg;
+			break;
+		case O_KERNEL: cfg->kernel = optarg; break;
+		case O_INITRD: cfg->initrd = optarg; break;
+		case O_APPEND: cfg->append = optarg; break;
+		case O_MEMORY:
+			if (cli_parse_size(optarg, &cfg->mem_size) < 0)
+				return cli_error(err, errlen, "--memory: '%s' is not a size (examples: 256M, 1G, 65536K)",
+						 optarg);
+			if (cfg->mem_size < GUEST_RAM_MIN || cfg->mem_size > GUEST_RAM_MAX)
+				return cli_error(err, errlen, "--memory: %s is out of range (%llu MiB to %llu MiB)",
+						 optarg, GUEST_RAM_MIN >> 20, GUEST_RAM_MAX >> 20);
+			if (cfg->mem_size & 0xfff)
+				return cli_error(err, errlen, "--memory: %s is not a multiple of 4 KiB", optarg);
+			break;
+		case O_SERIAL:
+			if (parse_output("--serial", optarg, &cfg->serial, err, errlen) < 0)
+				return -1;
+			break;
+		case O_DEBUGCON:
+			if (parse_output("--debugcon", optarg, &cfg->debugcon, err, errlen) < 0)
+				return -1;
+			break;
+		case O_DISPLAY:
+			if (strcmp(optarg, "none") == 0)
+				cfg->display_sdl = false;
+			else if (strcmp(optarg, "sdl") == 0)
+				cfg->display_sdl = true;
+			else
+				return cli_error(err, errlen, "--display: '%s' is not one of none, sdl", optarg);
+			break;
+		case O_TIMEOUT: {
+			char *end;
+			errno = 0;
+			double t = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(t) || t <= 0 || t > 1e7)
+				return cli_error(err, errlen, "--timeout: '%s' is not a positive number of seconds",
+						 optarg);
+			cfg->timeout_s = t;
+			break;
+		}
+		case O_DRY_RUN: cfg->dry_run = true; break;
+		case O_TRACE_IO: cfg->trace_io = true; break;
+		case O_STATS: cfg->stats = true; break;
+		case 'h': *help = true; return 0;
+		case ':':
+			return cli_error(err, errlen, "option %s needs a value", argv[optind - 1]);
+		default:
+			return cli_error(err, errlen, "unknown option '%s' (see softvt run --help)",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_error(err, errlen, "unexpected argument '%s' (see softvt run --help)",
+				 argv[optind]);
+	if (!cfg->kernel)
+		return cli_error(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
+	return 0;
+}

@@ -1,0 +1,12 @@
+/*
+ * info.h - `softvt info`: what this host offers to softvt's engines.
+ */
+#ifndef SOFTVT_VMM_INFO_H
+#define SOFTVT_VMM_INFO_H
+
+#include <stdio.h>
+
+/* Prints the host report; returns 0. */
+int info_print(FILE *out);
+
+#endif

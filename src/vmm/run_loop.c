@@ -1,0 +1,171 @@
+/*
+ * run_loop.c - the main loop: run an engine, service devices and timers,
+ * stop cleanly.
+ *
+ * One thread. Each turn: poll the devices (timers fire, console input is
+ * fed to COM1), then let the engine run until the next device deadline.
+ * When the guest halts, sleep in ppoll() on the console until the next
+ * deadline or input. The loop ends when the machine stops: power-off, the
+ * test exit port, a reset request, a triple fault, an engine error,
+ * --timeout, SIGINT/SIGTERM/SIGHUP, or the console's quit key.
+ *
+ * Exit codes (also in docs/CLI.md): 0 power-off/quit/halt, the guest's
+ * value for the exit port, 1 error, 2 triple fault, 124 timeout, 128+N
+ * for signal N.
+ */
+#define _GNU_SOURCE
+#include "vmm/run_loop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmm/console.h"
+
+/* Longest sleep/run slice, so signals and console input are seen promptly. */
+#define MAX_SLICE_NS (50 * 1000 * 1000ull)
+
+/*
+ * Signal handlers need to find the running machine and engine: one per
+ * process, so process-wide pointers are the honest representation.
+ */
+static struct machine *signal_machine;
+static struct engine *signal_engine;
+static const struct engine_ops *signal_ops;
+static volatile sig_atomic_t signal_number;
+
+static void on_stop_signal(int sig)
+{
+	signal_number = sig;
+	if (signal_machine)
+		signal_machine->requests |= REQ_STOP;
+	if (signal_ops && signal_ops->kick && signal_engine)
+		signal_ops->kick(signal_engine);
+}
+
+static void install_signals(bool on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static void wait_for_event(struct machine *m, uint64_t until_ns)
+{
+	uint64_t now = vclock_now(&m->clock);
+	if (until_ns <= now)
+		return;
+	uint64_t ns = until_ns - now;
+	struct timespec ts = { (time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC) };
+	struct pollfd pfd = { .fd = m->console ? console_fd(m->console) : -1, .events = POLLIN };
+	ppoll(&pfd, pfd.fd >= 0 ? 1 : 0, &ts, NULL);
+}
+
+static void report_stop(struct machine *m, uint64_t elapsed_ns)
+{
+	switch (m->stop) {
+	case STOP_ERROR:
+		fprintf(stderr, "softvt: error: %s\n", m->error);
+		break;
+	case STOP_SHUTDOWN:
+		fprintf(stderr, "softvt: guest triple-faulted (shutdown)%s%s; CPU state:\n",
+			m->error[0] ? ": " : "", m->error);
+		cpu_state_dump(&m->cpu, stderr);
+		break;
+	case STOP_TIMEOUT:
+		fprintf(stderr, "softvt: timeout: stopped the guest after %.1f s (--timeout)\n",
+			m->cfg.timeout_s);
+		break;
+	case STOP_SIGNAL:
+		fprintf(stderr, "softvt: stopped by signal %d (%s)\n", (int)signal_number,
+			strsignal((int)signal_number));
+		break;
+	case STOP_RESET:
+		fprintf(stderr, "softvt: guest requested a reset; stopping (rebooting needs the BIOS)\n");
+		break;
+	case STOP_HALTED:
+		fprintf(stderr, "softvt: guest halted the CPU with interrupts disabled; stopping\n");
+		break;
+	case STOP_POWER_OFF:
+	case STOP_EXIT_PORT:
+	case STOP_USER_QUIT:
+	case STOP_NONE:
+		break;
+	}
+	if (m->cfg.stats)
+		fprintf(stderr, "softvt: stats: ran %.3f s, unclaimed port accesses %llu\n",
+			(double)elapsed_ns / NS_PER_SEC,
+			(unsigned long long)m->ports.unclaimed_accesses);
+}
+
+int run_loop(struct machine *m, const struct engine_ops *ops)
+{
+	char err[512] = "";
+	struct engine *e = ops->create(m, err, sizeof(err));
+	if (!e) {
+		fprintf(stderr, "softvt: cannot start engine %s: %s\n", ops->name, err);
+		return 1;
+	}
+	signal_machine = m;
+	signal_engine = e;
+	signal_ops = ops;
+	install_signals(true);
+
+	uint64_t start = vclock_now(&m->clock);
+	uint64_t timeout_at = m->cfg.timeout_s > 0
+				      ? start + (uint64_t)(m->cfg.timeout_s * NS_PER_SEC)
+				      : VCLOCK_NEVER;
+	while (m->stop == STOP_NONE) {
+		if (signal_number) {
+			machine_stop(m, STOP_SIGNAL, 128 + signal_number);
+			break;
+		}
+		uint64_t now = vclock_now(&m->clock);
+		if (now >= timeout_at) {
+			machine_stop(m, STOP_TIMEOUT, 124);
+			break;
+		}
+		uint64_t deadline = machine_poll_devices(m, now);
+		if (m->stop != STOP_NONE)
+			break;
+		if (deadline > now + MAX_SLICE_NS)
+			deadline = now + MAX_SLICE_NS;
+		if (deadline > timeout_at)
+			deadline = timeout_at;
+
+		if (m->cpu.halted && !machine_intr_pending(m)) {
+			if (!(m->cpu.eflags & EFL_IF)) {
+				machine_stop(m, STOP_HALTED, 0);
+				break;
+			}
+			wait_for_event(m, deadline);
+			continue;
+		}
+		switch (ops->run(e, deadline)) {
+		case ENGINE_DEADLINE:
+		case ENGINE_HALT:
+			break;
+		case ENGINE_SHUTDOWN:
+			machine_stop(m, STOP_SHUTDOWN, 2);
+			break;
+		case ENGINE_ERROR:
+			if (m->stop == STOP_NONE)
+				machine_fail(m, "engine %s stopped without a reason", ops->name);
+			break;
+		}
+	}
+	install_signals(false);
+	signal_machine = NULL;
+	signal_engine = NULL;
+	signal_ops = NULL;
+	ops->destroy(e);
+	report_stop(m, vclock_now(&m->clock) - start);
+	return m->exit_code;
+}
