@@ -127,6 +127,7 @@ struct cpu_state {
 	struct seg_cache ldtr, tr;
 	struct dtable gdtr, idtr;
 	uint32_t cr0, cr2, cr3, cr4;
+	uint64_t pdpte[4];      /* PAE: loaded from CR3 when it is written (SDM 4.4.1) */
 	uint32_t dr[8];         /* DR4/DR5 alias DR6/DR7; kept for layout simplicity */
 	uint64_t tsc_offset;    /* guest TSC = host-derived count + offset */
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;

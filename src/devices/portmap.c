@@ -60,6 +60,17 @@ void portmap_write(struct portmap *map, uint16_t port, uint32_t value, unsigned 
 	const struct port_region *r = &map->regions[idx - 1];
 	if (r->ops->write)
 		r->ops->write(r->opaque, (uint32_t)(port - r->base), value, size);
+	if (map->watched[port / 8] & (1u << (port % 8)))
+		*map->notify |= map->notify_bits;
+}
+
+void portmap_watch(struct portmap *map, uint16_t base, uint32_t len,
+		   volatile sig_atomic_t *notify, int notify_bits)
+{
+	map->notify = notify;
+	map->notify_bits = notify_bits;
+	for (uint32_t p = base; p < base + len && p < 65536; p++)
+		map->watched[p / 8] |= (uint8_t)(1u << (p % 8));
 }
 
 const char *portmap_owner_name(const struct portmap *map, uint16_t port)

@@ -10,10 +10,16 @@
  * Multi-byte accesses go to the device that owns the first port, with the
  * offset of that port; a device that does not implement wide accesses
  * should split them itself.
+ *
+ * Watched ports: a write to a port marked with portmap_watch() ORs
+ * notify_bits into *notify after the device has handled it. The machine
+ * uses this for timer devices, whose next deadline can move when the
+ * guest programs them, so the engine returns and the deadline is renewed.
  */
 #ifndef SOFTVT_DEVICES_PORTMAP_H
 #define SOFTVT_DEVICES_PORTMAP_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -34,6 +40,9 @@ struct portmap {
 	unsigned nregions;
 	uint8_t owner[65536];      /* region index + 1, 0 = unclaimed */
 	uint8_t reported[65536 / 8];
+	uint8_t watched[65536 / 8];
+	volatile sig_atomic_t *notify;
+	int notify_bits;
 	uint64_t unclaimed_accesses;
 	FILE *trace;               /* where to report unclaimed ports, or NULL */
 };
@@ -44,6 +53,9 @@ int portmap_register(struct portmap *map, uint16_t base, uint32_t len,
 		     const struct io_ops *ops, void *opaque, const char *name);
 uint32_t portmap_read(struct portmap *map, uint16_t port, unsigned size);
 void portmap_write(struct portmap *map, uint16_t port, uint32_t value, unsigned size);
+/* Writes to [base, base+len) will set notify_bits in *notify. */
+void portmap_watch(struct portmap *map, uint16_t base, uint32_t len,
+		   volatile sig_atomic_t *notify, int notify_bits);
 /* Name of the device owning a port, or NULL. */
 const char *portmap_owner_name(const struct portmap *map, uint16_t port);
 

@@ -116,9 +116,11 @@ uint32_t physmap_read(struct physmap *map, uint64_t paddr, unsigned size)
 {
 	const struct phys_region *r = physmap_lookup(map, paddr);
 	if (r && paddr + size <= r->base + r->len) {
-		if (r->kind == PHYS_MMIO)
-			return r->ops->read ? r->ops->read(r->opaque, (uint32_t)(paddr - r->base), size)
-					    : 0xffffffffu >> (32 - 8 * size);
+		if (r->kind == PHYS_MMIO) {
+			uint32_t mask = 0xffffffffu >> (32 - 8 * size);
+			return r->ops->read ? r->ops->read(r->opaque, (uint32_t)(paddr - r->base), size) & mask
+					    : mask;
+		}
 		uint32_t v = 0;
 		memcpy(&v, map->ram->host + r->ram_offset + (paddr - r->base), size);
 		return v;

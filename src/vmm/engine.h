@@ -9,9 +9,10 @@
  * Contract of run():
  *  - import machine->cpu on entry, export it before returning;
  *  - return at the latest when vclock_now() passes deadline_ns, or soon
- *    after machine->requests becomes non-zero (engines poll it at block or
- *    instruction boundaries; kick() may be called from a signal handler to
- *    make a blocked engine look);
+ *    after REQ_STOP or REQ_DEVICE is set in machine->requests (engines poll
+ *    it at block or instruction boundaries; kick() may be called from a
+ *    signal handler to make a blocked engine look); REQ_INTR means the PIC
+ *    raised INTR: the engine clears it and checks machine_intr_pending();
  *  - memory and port accesses go through machine->phys and machine->ports;
  *  - when the guest can take an external interrupt (IF=1, no interrupt
  *    shadow) and machine_intr_pending() is true, deliver vector

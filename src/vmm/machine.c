@@ -244,15 +244,18 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 
 	struct i8042_host host = { .opaque = m, .reset = board_reset,
 				   .set_a20 = board_set_a20, .get_a20 = board_get_a20 };
+	struct port92_host host92 = { .opaque = m, .reset = board_reset,
+				      .set_a20 = board_set_a20, .get_a20 = board_get_a20 };
 	m->kbc = i8042_create(pic8259_irq_line(m->pic, 1), pic8259_irq_line(m->pic, 12), &host);
-	m->port92 = port92_create(&host);
-	m->post = postcode_create();
+	m->port92 = port92_create(&host92);
+	m->post = postcode_create(NULL);
 	if (open_output(&m->cfg.debugcon, &m->debugcon_out, "debug console", err, errlen) < 0)
 		return -1;
 	m->debugcon = debugcon_create(debugcon_putc, m);
 	m->testexit = testexit_create(board_exit_request, m);
 	m->vga = vga_text_create();
-	m->acpi = acpi_pm_create(&m->clock, pic8259_irq_line(m->pic, 9), board_power_off, m);
+	m->acpi = acpi_pm_create(&m->clock, pic8259_irq_line(m->pic, ACPI_PM_SCI_IRQ),
+				 board_power_off, m);
 
 	if (!m->pic || !m->pit || !m->rtc || !m->com1 || !m->kbc || !m->port92 || !m->post ||
 	    !m->debugcon || !m->testexit || !m->vga || !m->acpi)
@@ -267,6 +270,11 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0)
 		return fail(err, errlen, "internal error: overlapping device port or memory ranges");
 	fill_cmos(m);
+	/* Reprogramming a timer moves its deadline: make the engine come back. */
+	portmap_watch(ports, 0x40, 4, &m->requests, REQ_DEVICE);
+	portmap_watch(ports, 0x61, 1, &m->requests, REQ_DEVICE);
+	portmap_watch(ports, 0x70, 2, &m->requests, REQ_DEVICE);
+	portmap_watch(ports, ACPI_PM_EVT_PORT, ACPI_PM_EVT_LEN, &m->requests, REQ_DEVICE);
 
 	if (m->cfg.display_sdl) {
 #ifdef SOFTVT_HAVE_SDL
@@ -283,8 +291,11 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 static int build_acpi(struct machine *m, char *err, size_t errlen)
 {
 	uint8_t buf[4096];
-	struct acpi_config cfg;
-	acpi_pm_describe(m->acpi, &cfg);
+	const struct acpi_config cfg = {
+		.pm1a_evt_port = ACPI_PM_EVT_PORT, .pm1a_cnt_port = ACPI_PM_CNT_PORT,
+		.pm_tmr_port = ACPI_PM_TMR_PORT, .sci_irq = ACPI_PM_SCI_IRQ,
+		.s5_slp_typ = ACPI_PM_SLP_TYP_S5, .rtc_century = 0x32,
+	};
 	size_t n = acpi_tables_build(buf, sizeof(buf), ACPI_TABLES_BASE, &cfg);
 	if (n == 0 || physmap_load(&m->phys, ACPI_TABLES_BASE, buf, n) < 0)
 		return fail(err, errlen, "internal error: cannot place the ACPI tables");

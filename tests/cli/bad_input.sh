@@ -47,7 +47,7 @@ expect 2 "unknown engine 'vmware'.*interp.*bt.*kvm" -- run --accel vmware --kern
 expect 2 "--memory: '12Q' is not a size" -- run --memory 12Q --kernel x
 expect 2 "--memory: 1M is out of range" -- run --memory 1M --kernel x
 expect 2 "--memory: 999999G is out of range" -- run --memory 999999G --kernel x
-expect 2 "--memory: 99999999999999999999G is not a size" -- run --memory 99999999999999999999G --kernel x
+expect 2 "--memory: '99999999999999999999G' is not a size" -- run --memory 99999999999999999999G --kernel x
 expect 2 "--timeout: '-1' is not a positive number" -- run --timeout -1 --kernel x
 expect 2 "--serial: 'tcp:1234' is not one of" -- run --serial tcp:1234 --kernel x
 expect 2 "--display: 'gtk' is not one of none, sdl" -- run --display gtk --kernel x
@@ -70,7 +70,8 @@ if [[ -f $kernel ]]; then
 	printf '\x04\x02' | dd of="$tmp/old" bs=1 seek=$((0x206)) conv=notrunc status=none
 	expect 1 "2.04" -- run --dry-run --kernel "$tmp/old"
 	truncate -s 64M "$tmp/big.initrd"
-	expect 1 "big.initrd" -- run --dry-run --memory 32M --kernel "$kernel" --initrd "$tmp/big.initrd"
+	expect 1 "big.initrd" -- run --dry-run --memory 48M --kernel "$kernel" --initrd "$tmp/big.initrd"
+	expect 1 "but the guest has 16 MiB" -- run --dry-run --memory 16M --kernel "$kernel"
 	expect 1 "missing.initrd" -- run --dry-run --kernel "$kernel" --initrd "$tmp/missing.initrd"
 	expect 0 "kernel: Linux bzImage" -- run --dry-run --kernel "$kernel" --serial none
 else
