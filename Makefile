@@ -27,7 +27,7 @@ run: build guest
 		--initrd $(BUILD)/guest/initramfs.cpio.gz --append "$(APPEND)"
 
 test: build guest
-	@cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	@bash scripts/run-tests.sh $(BUILD)
 
 fuzz: build
 	@bash scripts/fuzz-loaders.sh 300

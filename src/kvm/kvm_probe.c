@@ -51,6 +51,19 @@ static const char *provider_hint(void)
 	return access("/sys/module/kvm_pvm", F_OK) == 0 ? " (kvm_pvm, a software hypervisor)" : "";
 }
 
+static const char *exit_name(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_SHUTDOWN: return "a shutdown (triple fault)";
+	case KVM_EXIT_FAIL_ENTRY: return "a failed VM entry";
+	case KVM_EXIT_EXCEPTION: return "an exception exit";
+	case KVM_EXIT_MMIO: return "an MMIO exit";
+	case KVM_EXIT_HLT: return "a HLT exit";
+	case KVM_EXIT_IO: return "an I/O exit";
+	default: return "an unexpected exit";
+	}
+}
+
 static void set_flat(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {
 	*s = (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel, .type = type,
@@ -135,13 +148,13 @@ static int probe_run(struct probe *p, char *why, size_t n)
 				  provider_hint(), r->internal.suberror);
 	if (r->exit_reason != KVM_EXIT_IO || r->io.direction != KVM_EXIT_IO_OUT ||
 	    r->io.port != 0x80 || ((uint8_t *)r)[r->io.data_offset] != 0x42)
-		return probe_fail(why, n, "this /dev/kvm%s did not run the 32-bit probe guest correctly (exit reason %u, expected an OUT to port 0x80)",
-				  provider_hint(), r->exit_reason);
+		return probe_fail(why, n, "this /dev/kvm%s cannot run 32-bit guests with paging: the probe guest ended in %s (exit reason %u) instead of writing port 0x80",
+				  provider_hint(), exit_name(r->exit_reason), r->exit_reason);
 	if (run_once(p, why, n) < 0)
 		return -1;
 	if (r->exit_reason != KVM_EXIT_HLT)
-		return probe_fail(why, n, "this /dev/kvm%s did not run the 32-bit probe guest to its HLT (exit reason %u)",
-				  provider_hint(), r->exit_reason);
+		return probe_fail(why, n, "this /dev/kvm%s did not run the 32-bit probe guest to its HLT: it ended in %s (exit reason %u)",
+				  provider_hint(), exit_name(r->exit_reason), r->exit_reason);
 	return 0;
 }
 

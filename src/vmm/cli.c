@@ -36,6 +36,7 @@ const char cli_run_usage[] =
 	"  --debugcon DEST      debug console port 0xE9: stdio (default), file:PATH, or none\n"
 	"  --display KIND       none (default) or sdl (a window showing the VGA text screen)\n"
 	"  --timeout SECONDS    stop the guest after this long (exit status 124)\n"
+	"  --vga-dump FILE      when the guest stops, write the VGA text screen to FILE\n"
 	"  --dry-run            build the machine, load the guest, print the memory map, stop\n"
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
@@ -116,7 +117,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		  char *err, size_t errlen)
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
-	       O_DISPLAY, O_TIMEOUT, O_DRY_RUN, O_TRACE_IO, O_STATS };
+	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -127,6 +128,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "debugcon", required_argument, NULL, O_DEBUGCON },
 		{ "display", required_argument, NULL, O_DISPLAY },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "vga-dump", required_argument, NULL, O_VGA_DUMP },
 		{ "dry-run", no_argument, NULL, O_DRY_RUN },
 		{ "trace-io", no_argument, NULL, O_TRACE_IO },
 		{ "stats", no_argument, NULL, O_STATS },
@@ -196,6 +198,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			cfg->timeout_s = t;
 			break;
 		}
+		case O_VGA_DUMP: cfg->vga_dump = optarg; break;
 		case O_DRY_RUN: cfg->dry_run = true; break;
 		case O_TRACE_IO: cfg->trace_io = true; break;
 		case O_STATS: cfg->stats = true; break;

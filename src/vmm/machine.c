@@ -435,6 +435,21 @@ void machine_destroy(struct machine *m)
 	free(m);
 }
 
+int machine_dump_vga(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->cfg.vga_dump)
+		return 0;
+	FILE *f = fopen(m->cfg.vga_dump, "w");
+	if (!f)
+		return fail(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
+			    strerror(errno));
+	vga_text_dump(m->vga, f);
+	if (fclose(f) != 0)
+		return fail(err, errlen, "--vga-dump: error writing %s: %s", m->cfg.vga_dump,
+			    strerror(errno));
+	return 0;
+}
+
 /* --- device service --------------------------------------------------- */
 
 static uint64_t earliest(uint64_t a, uint64_t b)

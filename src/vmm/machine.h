@@ -45,6 +45,7 @@ struct machine_config {
 	struct output_spec debugcon; /* port 0xE9 */
 	bool display_sdl;
 	double timeout_s;            /* 0 = none */
+	const char *vga_dump;        /* write the text screen here when stopping */
 	bool dry_run;
 	bool trace_io;               /* report unclaimed ports */
 	bool stats;
@@ -135,6 +136,9 @@ void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format
  * Returns the next time a device needs service (VCLOCK_NEVER if none).
  */
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns);
+
+/* Writes the VGA text screen to cfg.vga_dump (if set); 0 or -1 with err. */
+int machine_dump_vga(struct machine *m, char *err, size_t errlen);
 
 /* Human-readable name of a stop reason. */
 const char *machine_stop_name(enum stop_reason why);

@@ -167,5 +167,10 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	signal_ops = NULL;
 	ops->destroy(e);
 	report_stop(m, vclock_now(&m->clock) - start);
+	if (machine_dump_vga(m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "softvt: %s\n", err);
+		if (m->exit_code == 0)
+			m->exit_code = 1;
+	}
 	return m->exit_code;
 }

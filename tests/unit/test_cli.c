@@ -98,7 +98,7 @@ START_TEST(help_mentions_every_option)
 {
 	static const char *const opts[] = { "--accel", "--kernel", "--initrd", "--append",
 		"--memory", "--serial", "--debugcon", "--display", "--timeout", "--dry-run",
-		"--trace-io", "--stats", "--help" };
+		"--trace-io", "--stats", "--vga-dump", "--help" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ck_assert_msg(strstr(cli_run_usage, opts[i]), "--help misses %s", opts[i]);
 	struct machine_config cfg;

@@ -272,6 +272,32 @@ START_TEST(port92_gates_a20)
 }
 END_TEST
 
+START_TEST(vga_dump_written_at_stop)
+{
+	write_kernel();
+	struct machine_config cfg = base_config();
+	char dump[] = "/tmp/softvt-test-vga-XXXXXX";
+	int fd = mkstemp(dump);
+	close(fd);
+	cfg.vga_dump = dump;
+	char err[512];
+	struct machine *m = machine_create(&cfg, err, sizeof(err));
+	unlink(kernel_path);
+	ck_assert_ptr_nonnull(m);
+	physmap_write(&m->phys, 0xb8000, 0x0748, 2);   /* 'H' */
+	physmap_write(&m->phys, 0xb8002, 0x0769, 2);   /* 'i' */
+	next_script = S_EXIT_PORT;
+	ck_assert_int_eq(run_loop(m, &fake_ops), 7);
+	machine_destroy(m);
+	FILE *f = fopen(dump, "r");
+	char line[128] = "";
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	unlink(dump);
+	ck_assert_str_eq(line, "Hi\n");
+}
+END_TEST
+
 START_TEST(machine_reports_bad_kernel)
 {
 	struct machine_config cfg = base_config();
@@ -307,6 +333,7 @@ static Suite *run_loop_suite(void)
 	tcase_add_test(tc, i8042_reset_request_stops);
 	tcase_add_test(tc, acpi_s5_powers_off);
 	tcase_add_test(tc, port92_gates_a20);
+	tcase_add_test(tc, vga_dump_written_at_stop);
 	tcase_add_test(tc, machine_reports_bad_kernel);
 	suite_add_tcase(s, tc);
 	return s;
