@@ -322,7 +322,7 @@ int linux_boot_load(struct physmap *phys, struct cpu_state *cpu, const struct li
 	if (physmap_load(phys, LINUX_BOOT_PARAMS_ADDR, bp, sizeof(bp)) < 0 ||
 	    physmap_load(phys, LINUX_CMDLINE_ADDR, cmdline, cmd_len + 1) < 0)
 		return loader_error(err, errlen, "%s: no guest RAM at 0x%x-0x%x for boot_params",
-				    name, LINUX_BOOT_PARAMS_ADDR, LINUX_CMDLINE_ADDR + LINUX_CMDLINE_MAX);
+				    name, LINUX_BOOT_PARAMS_ADDR, LINUX_CMDLINE_ADDR + LINUX_CMDLINE_MAX - 1);
 	physmap_load(phys, LINUX_KERNEL_ADDR, a->kernel + h.setup_size, pm_len);
 	if (initrd_size)
 		physmap_load(phys, initrd_addr, a->initrd, initrd_size);
