@@ -72,10 +72,16 @@ if [[ -f $kernel ]]; then
 	truncate -s 64M "$tmp/big.initrd"
 	expect 1 "big.initrd" -- run --dry-run --memory 48M --kernel "$kernel" --initrd "$tmp/big.initrd"
 	expect 1 "but the guest has 16 MiB" -- run --dry-run --memory 16M --kernel "$kernel"
+	expect 1 "command line" -- run --dry-run --kernel "$kernel" --append "$(head -c 5000 /dev/zero | tr '\0' x)"
 	expect 1 "missing.initrd" -- run --dry-run --kernel "$kernel" --initrd "$tmp/missing.initrd"
 	expect 0 "kernel: Linux bzImage" -- run --dry-run --kernel "$kernel" --serial none
 else
 	echo "note: $kernel not fetched; bzImage cases skipped (make guest fetches it)"
+fi
+
+# A project test guest (Multiboot ELF) loads.
+if [[ -f $build/guests/hello.elf ]]; then
+	expect 0 "kernel: Multiboot, loaded at 0x00100000" -- run --dry-run --kernel "$build/guests/hello.elf"
 fi
 
 echo "$((cases - failures)) passed, $failures failed"
