@@ -5,8 +5,10 @@
 
 #include <string.h>
 
-const struct engine_ops *const softvt_engines[] = { NULL };
-const size_t softvt_engine_count = 0;
+extern const struct engine_ops engine_interp;
+
+const struct engine_ops *const softvt_engines[] = { &engine_interp };
+const size_t softvt_engine_count = sizeof(softvt_engines) / sizeof(softvt_engines[0]);
 
 const char *const softvt_engine_names[] = { "interp", "bt", "kvm", NULL };
 

@@ -1,0 +1,93 @@
+/*
+ * decode.h - decoded instructions and the cache that keeps them.
+ *
+ * Zydis decodes; the result is boiled down to a compact struct insn (the
+ * mnemonic, sizes, prefixes and up to three explicit operands) that the
+ * handlers interpret. Decoding costs far more than executing, so decoded
+ * instructions are cached by guest-physical address and code size (CS.D).
+ * Each physical page has a generation number; a write to a page that
+ * holds cached code bumps it (decode_invalidate_page), which makes every
+ * cached instruction of that page stale at once. mem.c keeps such pages
+ * out of the TLB's write path so no write is missed.
+ */
+#ifndef SOFTVT_CPU_DECODE_H
+#define SOFTVT_CPU_DECODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum operand_kind {
+	OPK_NONE,
+	OPK_REG,     /* general register: reg 0-7 in encoding order (8-bit: AL CL DL BL AH CH DH BH) */
+	OPK_MEM,     /* memory: seg:[base + index*scale + disp] */
+	OPK_IMM,     /* immediate, sign- or zero-extended as the instruction defines */
+	OPK_PTR,     /* far pointer immediate sel:val */
+	OPK_SREG,    /* segment register: reg = S_ES..S_GS */
+	OPK_CR,      /* control register: reg = 0-7 */
+	OPK_DR,      /* debug register: reg = 0-7 */
+	OPK_ST,      /* x87 stack register: reg = i of ST(i) */
+	OPK_OTHER,   /* anything else (MMX/XMM...): no handler uses it */
+};
+
+#define NOREG 0xff
+
+struct operand {
+	uint8_t kind;
+	uint8_t size;      /* bytes; MEM operands of 6/8/10/14/28/94/108/512 bytes exist */
+	uint8_t reg;
+	uint8_t base, index, scale;
+	uint8_t seg;
+	uint8_t agen;      /* MEM used as an address only (LEA) */
+	uint32_t val;      /* MEM: displacement; IMM: value; PTR: offset */
+	uint16_t sel;      /* PTR: selector */
+};
+
+enum rep_prefix { REP_NONE, REP_REPE, REP_REPNE };
+
+struct insn {
+	uint16_t mnemonic;   /* ZydisMnemonic */
+	uint8_t len;
+	uint8_t opsize;      /* operand width in bytes: 1, 2 or 4 (8 for some x87/MMX forms) */
+	uint8_t addrsize;    /* 2 or 4 */
+	uint8_t rep;         /* enum rep_prefix */
+	uint8_t lock;
+	uint8_t nops;        /* explicit operands */
+	uint8_t opcode;      /* last opcode byte */
+	uint8_t modrm_reg;   /* reg field of ModRM (x87 and group decoding) */
+	uint8_t modrm_rm;
+	uint8_t modrm_mod;
+	uint8_t seg;         /* segment of memory operands (override or default) */
+	uint8_t p6;          /* part of the P6 instruction set (else: #UD) */
+	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
+	struct operand op[3];
+};
+
+struct decode_cache;
+
+struct decode_cache *decode_cache_create(void);
+void decode_cache_destroy(struct decode_cache *dc);
+
+/*
+ * Decodes the instruction in bytes[0..n) for code size code32. Returns 0,
+ * or -1 if the bytes are not a valid instruction (#UD), or -2 if more
+ * bytes are needed (n too small).
+ */
+int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool code32,
+		struct insn *out);
+
+/* Cached decode for physical address paddr, or NULL. */
+const struct insn *decode_lookup(struct decode_cache *dc, uint32_t paddr, bool code32);
+/* Stores a decoded instruction (it must not cross its page). */
+const struct insn *decode_store(struct decode_cache *dc, uint32_t paddr, bool code32,
+				const struct insn *in);
+
+bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page);
+/* Returns true when the page is newly marked (the caller protects it in its TLB). */
+bool decode_mark_code(struct decode_cache *dc, uint32_t paddr_page);
+void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page);
+void decode_invalidate_all(struct decode_cache *dc);
+
+/* Zydis's name of a mnemonic, for errors and traces. */
+const char *decode_mnemonic_name(uint16_t mnemonic);
+
+#endif

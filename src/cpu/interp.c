@@ -1,0 +1,224 @@
+/*
+ * interp.c - the interpreter's execution loop (see interp.h).
+ *
+ * One turn: take a pending external interrupt if the guest can (IF=1, no
+ * STI/MOV SS shadow), fetch the decoded instruction for CS:EIP (decode
+ * cache, else fetch + Zydis), run its handler, commit EIP. A fault raised
+ * anywhere in the turn long-jumps back here: EIP and ESP return to the
+ * start of the instruction and the exception is delivered through the
+ * guest's IDT/IVT (cpu/exceptions.c), which may itself fault into #DF or
+ * a shutdown.
+ */
+#include "cpu/interp.h"
+
+#include <Zydis/Zydis.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/exceptions.h"
+#include "cpu/flags.h"
+#include "cpu/mem.h"
+
+_Static_assert(ZYDIS_MNEMONIC_MAX_VALUE < INTERP_MNEMONICS, "handler table too small");
+
+static struct handler_table handlers;
+static bool handlers_ready;
+
+static void register_all(void)
+{
+	if (handlers_ready)
+		return;
+	ops_alu_register(&handlers);
+	ops_data_register(&handlers);
+	ops_stack_register(&handlers);
+	ops_control_register(&handlers);
+	ops_string_register(&handlers);
+	ops_system_register(&handlers);
+	ops_bits_register(&handlers);
+	ops_fpu_register(&handlers);
+	handlers_ready = true;
+}
+
+_Noreturn void vcpu_fault(struct vcpu *v, int vector, uint32_t error_code)
+{
+	v->fault_vector = vector;
+	v->fault_error = error_code;
+	v->fault_has_error = true;
+	longjmp(v->fault_jmp, 1);
+}
+
+_Noreturn void vcpu_fault_noerr(struct vcpu *v, int vector)
+{
+	v->fault_vector = vector;
+	v->fault_error = 0;
+	v->fault_has_error = false;
+	longjmp(v->fault_jmp, 1);
+}
+
+_Noreturn void vcpu_unsupported(struct vcpu *v, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(v->error, sizeof(v->error), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(v->error))
+		snprintf(v->error + n, sizeof(v->error) - (size_t)n, " at %04x:%08x",
+			 v->s->seg[S_CS].sel, v->insn_eip);
+	v->unsupported = true;
+	longjmp(v->fault_jmp, 2);
+}
+
+int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
+{
+	register_all();
+	memset(v, 0, sizeof(*v));
+	v->s = s;
+	v->bus = *bus;
+	v->dcache = decode_cache_create();
+	if (!v->dcache)
+		return -1;
+	v->delivering = -1;
+	tlb_flush(v, false);
+	return 0;
+}
+
+void interp_fini(struct vcpu *v)
+{
+	decode_cache_destroy(v->dcache);
+	v->dcache = NULL;
+}
+
+static bool code32(const struct vcpu *v)
+{
+	return (v->s->seg[S_CS].attr & SEG_DB) && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM);
+}
+
+/* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
+static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
+{
+	struct cpu_state *s = v->s;
+	bool c32 = code32(v);
+	uint32_t eip = s->eip;
+	const struct seg_cache *cs = &s->seg[S_CS];
+	if (eip > cs->limit)
+		vcpu_fault(v, EXC_GP, 0);
+	uint32_t linear = cs->base + eip;
+	uint8_t bytes[16];
+	uint32_t paddr;
+	unsigned n = lin_fetch(v, linear, bytes, 15, &paddr);
+	const struct insn *hit = decode_lookup(v->dcache, paddr, c32);
+	if (hit && (eip + hit->len - 1 <= cs->limit))
+		return hit;
+	int rc = decode_insn(v->dcache, bytes, n, c32, scratch);
+	bool crosses = false;
+	if (rc == -2) {
+		/* The instruction continues on the next page. */
+		uint32_t p2;
+		n += lin_fetch(v, linear + n, bytes + n, 15 - n, &p2);
+		rc = decode_insn(v->dcache, bytes, n, c32, scratch);
+		crosses = true;
+	}
+	if (rc < 0)
+		vcpu_fault_noerr(v, EXC_UD);
+	if (eip + scratch->len - 1 > cs->limit || eip + scratch->len - 1 < eip)
+		vcpu_fault(v, EXC_GP, 0);
+	if (crosses)
+		return scratch;
+	if (decode_mark_code(v->dcache, paddr & ~0xfffu))
+		tlb_protect_code(v, paddr & ~0xfffu);
+	return decode_store(v->dcache, paddr, c32, scratch);
+}
+
+static void execute(struct vcpu *v)
+{
+	struct insn scratch;
+	struct cpu_state *s = v->s;
+	const struct insn *i = fetch(v, &scratch);
+	v->insn = i;
+	uint32_t next = s->eip + i->len;
+	v->next_eip = code32(v) ? next : next & 0xffff;
+	insn_handler fn = handlers.fn[i->mnemonic];
+	if (!fn) {
+		if (!i->p6)
+			vcpu_fault_noerr(v, EXC_UD);
+		vcpu_unsupported(v, "unsupported instruction %s", decode_mnemonic_name(i->mnemonic));
+	}
+	bool shadow = s->int_shadow;
+	fn(v, i);
+	s->eip = v->next_eip;
+	if (shadow)
+		s->int_shadow = false;   /* the shadow covers exactly one instruction */
+	v->icount++;
+}
+
+static bool can_take_intr(const struct vcpu *v)
+{
+	return (v->s->eflags & EFL_IF) && !v->s->int_shadow && v->bus.intr_pending(v->bus.opaque);
+}
+
+/*
+ * One instruction or one event. Returns false when the loop must stop
+ * (halt, shutdown, error); *why says which.
+ */
+static bool turn(struct vcpu *v, enum interp_exit *why)
+{
+	struct cpu_state *s = v->s;
+	int jumped = setjmp(v->fault_jmp);
+	if (jumped == 2) {
+		*why = INTERP_ERROR;
+		return false;
+	}
+	if (jumped == 1) {
+		/* A fault: roll back to the instruction start, deliver. */
+		s->eip = v->insn_eip;
+		s->gpr[R_ESP] = v->insn_esp;
+		if (exceptions_deliver_fault(v) < 0) {
+			*why = INTERP_SHUTDOWN;
+			return false;
+		}
+		return true;
+	}
+	v->insn_eip = s->eip;
+	v->insn_esp = s->gpr[R_ESP];
+	if (can_take_intr(v)) {
+		s->halted = false;
+		uint8_t vector = v->bus.intr_ack(v->bus.opaque);
+		exceptions_deliver(v, vector, EVENT_EXTERNAL, false, 0);
+		return true;
+	}
+	if (s->halted) {
+		*why = INTERP_HALT;
+		return false;
+	}
+	execute(v);
+	if (s->halted) {
+		*why = INTERP_HALT;
+		return false;
+	}
+	return true;
+}
+
+enum interp_exit interp_step(struct vcpu *v)
+{
+	enum interp_exit why = INTERP_DEADLINE;
+	turn(v, &why);
+	return why;
+}
+
+enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now)(void *),
+			    void *now_opaque)
+{
+	enum interp_exit why = INTERP_DEADLINE;
+	for (;;) {
+		for (unsigned n = 0; n < 4096; n++) {
+			if (!turn(v, &why))
+				return why;
+			if (*v->bus.requests & v->bus.stop_mask)
+				return INTERP_DEADLINE;
+		}
+		if (now(now_opaque) >= deadline_ns)
+			return INTERP_DEADLINE;
+	}
+}

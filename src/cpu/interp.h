@@ -1,0 +1,55 @@
+/*
+ * interp.h - the reference interpreter: executes guest instructions one by
+ * one against a struct vcpu.
+ *
+ * Handlers are registered per Zydis mnemonic by the ops_*.c files (one
+ * instruction class per file, named like the SDM's operand notation
+ * where it helps: op_add, op_mov_cr, ...). A mnemonic without a handler
+ * raises #UD if it is not part of the P6 model, and stops the engine with
+ * "unsupported instruction" if it is (a gap in softvt, not a guest error).
+ */
+#ifndef SOFTVT_CPU_INTERP_H
+#define SOFTVT_CPU_INTERP_H
+
+#include <stdint.h>
+
+#include "cpu/decode.h"
+#include "cpu/vcpu.h"
+
+#define INTERP_MNEMONICS 2048   /* > ZYDIS_MNEMONIC_MAX_VALUE, checked in interp.c */
+
+typedef void (*insn_handler)(struct vcpu *v, const struct insn *i);
+
+struct handler_table {
+	insn_handler fn[INTERP_MNEMONICS];
+};
+
+/* Each ops_*.c file registers its handlers. */
+void ops_alu_register(struct handler_table *t);
+void ops_data_register(struct handler_table *t);
+void ops_stack_register(struct handler_table *t);
+void ops_control_register(struct handler_table *t);
+void ops_string_register(struct handler_table *t);
+void ops_system_register(struct handler_table *t);
+void ops_bits_register(struct handler_table *t);    /* BT*, BSF/BSR, BSWAP, XADD, CMPXCHG*, BCD */
+void ops_fpu_register(struct handler_table *t);     /* x87, FXSAVE/FXRSTOR */
+
+enum interp_exit {
+	INTERP_DEADLINE,     /* deadline or a request: return to the run loop */
+	INTERP_HALT,         /* HLT */
+	INTERP_SHUTDOWN,     /* triple fault */
+	INTERP_ERROR,        /* unsupported instruction: v->error */
+};
+
+/* Sets up v (state, bus, caches). Returns 0 or -1 (out of memory). */
+int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus);
+void interp_fini(struct vcpu *v);
+
+/* Runs until the deadline (on the bus's clock via now()), a request, HLT or an error. */
+enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now)(void *),
+			    void *now_opaque);
+
+/* Executes exactly one instruction (or delivers one pending event); for tests. */
+enum interp_exit interp_step(struct vcpu *v);
+
+#endif

@@ -1,0 +1,242 @@
+/*
+ * mem.c - segmentation checks, the soft TLB and linear memory access
+ * (see mem.h).
+ *
+ * The TLB is direct-mapped on the linear page number, one set per
+ * privilege (supervisor, user). An entry is filled from paging_walk(): a
+ * read tag always, a write tag only when the walk allows the write, the
+ * page's D bit is already set, the page is RAM and holds no decoded code.
+ * Everything else (MMIO, ROM, first writes, code pages, page-crossing
+ * accesses) takes the slow path, which walks again with the real access
+ * kind so A/D bits and #PF error codes are exact.
+ */
+#include "cpu/mem.h"
+
+#include <string.h>
+
+#include "cpu/decode.h"
+#include "cpu/paging.h"
+
+/* --- segmentation ------------------------------------------------------ */
+
+static _Noreturn void seg_fault(struct vcpu *v, int seg)
+{
+	vcpu_fault(v, seg == S_SS ? EXC_SS : EXC_GP, 0);
+}
+
+uint32_t vmem_linear(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+		     enum seg_access kind)
+{
+	const struct seg_cache *s = &v->s->seg[seg];
+	uint32_t last = offset + size - 1;
+	/* Fast path: a present, expand-up, writable or readable 4 GiB segment. */
+	if (s->limit == 0xffffffffu && last >= offset &&
+	    (s->attr & (SEG_P | SEG_S | 8 | 4)) == (SEG_P | SEG_S) &&
+	    (kind != SEG_WRITE || (s->attr & 2)))
+		return s->base + offset;
+	if (!(v->s->cr0 & CR0_PE) || (v->s->eflags & EFL_VM)) {
+		/* Real and v8086 mode: only the limit applies. */
+		if (last < offset || last > s->limit)
+			seg_fault(v, seg);
+		return s->base + offset;
+	}
+	if (!(s->attr & SEG_P))
+		vcpu_fault(v, seg == S_SS ? EXC_SS : EXC_GP, 0);   /* null or unusable */
+	if (s->attr & 8) {          /* code segment */
+		if (kind == SEG_WRITE || (kind == SEG_READ && !(s->attr & 2)))
+			seg_fault(v, seg);
+	} else if (kind == SEG_WRITE && !(s->attr & 2)) {
+		seg_fault(v, seg);
+	}
+	if (!(s->attr & 8) && (s->attr & 4)) {
+		/* Expand-down: valid offsets are (limit, top]. */
+		uint32_t top = (s->attr & SEG_DB) ? 0xffffffffu : 0xffffu;
+		if (offset <= s->limit || last > top || last < offset)
+			seg_fault(v, seg);
+	} else if (last < offset || last > s->limit) {
+		seg_fault(v, seg);
+	}
+	return s->base + offset;
+}
+
+/* --- TLB --------------------------------------------------------------- */
+
+static inline struct tlb_entry *tlb_slot(struct vcpu *v, uint32_t linear, bool user)
+{
+	return &v->tlb[user][(linear >> 12) & (TLB_SIZE - 1)];
+}
+
+void tlb_flush(struct vcpu *v, bool keep_global)
+{
+	bool pge = v->s->cr4 & CR4_PGE;
+	for (int u = 0; u < 2; u++)
+		for (unsigned i = 0; i < TLB_SIZE; i++) {
+			struct tlb_entry *e = &v->tlb[u][i];
+			if (keep_global && pge && e->global)
+				continue;
+			e->tag_read = e->tag_write = TLB_INVALID;
+		}
+	v->tlb_phys_gen = v->bus.phys->generation;
+}
+
+void tlb_flush_page(struct vcpu *v, uint32_t linear)
+{
+	for (int u = 0; u < 2; u++) {
+		struct tlb_entry *e = tlb_slot(v, linear, u);
+		if (e->tag_read == (linear & ~0xfffu) || e->tag_write == (linear & ~0xfffu))
+			e->tag_read = e->tag_write = TLB_INVALID;
+	}
+}
+
+void tlb_protect_code(struct vcpu *v, uint32_t paddr_page)
+{
+	for (int u = 0; u < 2; u++)
+		for (unsigned i = 0; i < TLB_SIZE; i++)
+			if (v->tlb[u][i].paddr == paddr_page)
+				v->tlb[u][i].tag_write = TLB_INVALID;
+}
+
+/*
+ * Walks linear for the access; faults with #PF. Fills the TLB when the
+ * page is RAM/ROM. Returns the physical address.
+ */
+static uint32_t translate(struct vcpu *v, uint32_t linear, bool write, bool user)
+{
+	if (v->tlb_phys_gen != v->bus.phys->generation)
+		tlb_flush(v, false);
+	struct page_walk w;
+	uint32_t err;
+	unsigned access = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
+	if (paging_walk(v->bus.phys, v->s, linear, access, &w, &err) < 0) {
+		v->s->cr2 = linear;
+		vcpu_fault(v, EXC_PF, err);
+	}
+	uint32_t paddr = physmap_a20(v->bus.phys, (uint32_t)w.paddr);
+	uint32_t page = paddr & ~0xfffu;
+	bool ram_writable;
+	uint8_t *host = physmap_host_ptr(v->bus.phys, page, 4096, &ram_writable);
+	struct tlb_entry *e = tlb_slot(v, linear, user);
+	if (host) {
+		e->tag_read = linear & ~0xfffu;
+		e->host = host;
+		e->paddr = page;
+		e->global = w.global;
+		e->tag_write = (w.writable && w.dirty && ram_writable &&
+				!decode_page_has_code(v->dcache, page))
+				       ? linear & ~0xfffu : TLB_INVALID;
+	}
+	return paddr;
+}
+
+static uint32_t slow_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
+{
+	uint32_t value = 0;
+	if ((linear & 0xfff) + size > 4096) {
+		/* Page-crossing: translate both pages before reading either. */
+		unsigned first = 4096 - (linear & 0xfff);
+		uint32_t p0 = translate(v, linear, false, user);
+		uint32_t p1 = translate(v, linear + first, false, user);
+		for (unsigned i = 0; i < size; i++) {
+			uint32_t p = i < first ? p0 + i : p1 + (i - first);
+			value |= physmap_read(v->bus.phys, p, 1) << (8 * i);
+		}
+		return value;
+	}
+	uint32_t p = translate(v, linear, false, user);
+	return physmap_read(v->bus.phys, p, size);
+}
+
+uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
+{
+	struct tlb_entry *e = tlb_slot(v, linear, user);
+	if (e->tag_read == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096) {
+		const uint8_t *p = e->host + (linear & 0xfff);
+		switch (size) {
+		case 1: return *p;
+		case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
+		default: { uint32_t x; memcpy(&x, p, 4); return x; }
+		}
+	}
+	return slow_read(v, linear, size, user);
+}
+
+static void write_phys(struct vcpu *v, uint32_t paddr, unsigned size, uint32_t value)
+{
+	struct decode_cache *dc = v->dcache;
+	if (decode_page_has_code(dc, paddr & ~0xfffu))
+		decode_invalidate_page(dc, paddr & ~0xfffu);
+	if (((paddr + size - 1) & ~0xfffu) != (paddr & ~0xfffu) &&
+	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu))
+		decode_invalidate_page(dc, (paddr + size - 1) & ~0xfffu);
+	physmap_write(v->bus.phys, paddr, value, size);
+}
+
+void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, bool user)
+{
+	struct tlb_entry *e = tlb_slot(v, linear, user);
+	if (e->tag_write == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096) {
+		uint8_t *p = e->host + (linear & 0xfff);
+		switch (size) {
+		case 1: *p = (uint8_t)value; return;
+		case 2: { uint16_t x = (uint16_t)value; memcpy(p, &x, 2); return; }
+		default: memcpy(p, &value, 4); return;
+		}
+	}
+	if ((linear & 0xfff) + size > 4096) {
+		unsigned first = 4096 - (linear & 0xfff);
+		uint32_t p0 = translate(v, linear, true, user);
+		uint32_t p1 = translate(v, linear + first, true, user);
+		for (unsigned i = 0; i < size; i++)
+			write_phys(v, i < first ? p0 + i : p1 + (i - first), 1,
+				   (value >> (8 * i)) & 0xff);
+		return;
+	}
+	write_phys(v, translate(v, linear, true, user), size, value);
+}
+
+void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
+{
+	struct tlb_entry *e = tlb_slot(v, linear, user);
+	if (e->tag_write == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096)
+		return;
+	translate(v, linear, true, user);
+	if ((linear & 0xfff) + size > 4096)
+		translate(v, (linear | 0xfff) + 1, true, user);
+}
+
+uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset)
+{
+	uint32_t lin = vmem_linear(v, seg, offset, 8, SEG_READ);
+	bool user = vcpu_user(v);
+	uint32_t lo = lin_read(v, lin, 4, user);
+	uint32_t hi = lin_read(v, lin + 4, 4, user);
+	return lo | (uint64_t)hi << 32;
+}
+
+void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value)
+{
+	uint32_t lin = vmem_linear(v, seg, offset, 8, SEG_WRITE);
+	bool user = vcpu_user(v);
+	lin_probe_write(v, lin, 8, user);
+	lin_write(v, lin, 4, (uint32_t)value, user);
+	lin_write(v, lin + 4, 4, (uint32_t)(value >> 32), user);
+}
+
+unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, uint32_t *paddr)
+{
+	bool user = vcpu_user(v);
+	struct tlb_entry *e = tlb_slot(v, linear, user);
+	unsigned avail = 4096 - (linear & 0xfff);
+	if (n > avail)
+		n = avail;
+	if (e->tag_read == (linear & ~0xfffu)) {
+		memcpy(buf, e->host + (linear & 0xfff), n);
+		*paddr = e->paddr | (linear & 0xfff);
+		return n;
+	}
+	uint32_t p = translate(v, linear, false, user);
+	for (unsigned i = 0; i < n; i++)
+		buf[i] = (uint8_t)physmap_read(v->bus.phys, p + i, 1);
+	*paddr = p;
+	return n;
+}

@@ -1,0 +1,80 @@
+/*
+ * mem.h - guest memory as a CPU sees it: segmentation, paging, soft TLB.
+ *
+ * Three layers, each faulting through vcpu_fault():
+ *   vmem_*   logical accesses (segment:offset) with the segment checks of
+ *            SDM vol. 3A 5.3-5.4 (#GP(0), or #SS(0) for SS-relative ones);
+ *   lin_*    linear accesses through the soft TLB and paging_walk()
+ *            (#PF with CR2 and the error code);
+ *   physmap  underneath, for RAM (direct host pointers), ROM and MMIO.
+ * `user` selects the rights of CPL 3; implicit system accesses (descriptor
+ * tables, TSS, interrupt stack frames of a privilege change) are
+ * supervisor accesses (sys_read/sys_write).
+ *
+ * Pages holding decoded instructions are never writable through the TLB:
+ * a write to one goes the slow way and invalidates its decoded code
+ * (self-modifying code, SDM vol. 3A 8.1.3).
+ */
+#ifndef SOFTVT_CPU_MEM_H
+#define SOFTVT_CPU_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/vcpu.h"
+
+enum seg_access { SEG_READ, SEG_WRITE, SEG_EXEC };
+
+/* Segment check for [offset, offset+size); returns the linear address. */
+uint32_t vmem_linear(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+		     enum seg_access kind);
+
+uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user);
+void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, bool user);
+/* Translate for a write without writing (pre-check multi-part stores). */
+void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user);
+
+static inline bool vcpu_user(const struct vcpu *v)
+{
+	return cpu_cpl(v->s) == 3;
+}
+
+static inline uint32_t vmem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	return lin_read(v, vmem_linear(v, seg, offset, size, SEG_READ), size, vcpu_user(v));
+}
+
+static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+			      uint32_t value)
+{
+	lin_write(v, vmem_linear(v, seg, offset, size, SEG_WRITE), size, value, vcpu_user(v));
+}
+
+uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset);
+void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value);
+
+static inline uint32_t sys_read(struct vcpu *v, uint32_t linear, unsigned size)
+{
+	return lin_read(v, linear, size, false);
+}
+
+static inline void sys_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value)
+{
+	lin_write(v, linear, size, value, false);
+}
+
+/*
+ * Instruction fetch: copies up to n bytes at linear into buf, stopping at
+ * the end of the page (the decoder asks again for the next page only if
+ * the instruction needs it). Returns the number of bytes copied and the
+ * physical address of linear in *paddr.
+ */
+unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, uint32_t *paddr);
+
+/* TLB maintenance: MOV CR3 (keep_global), CR0/CR4 paging changes, INVLPG. */
+void tlb_flush(struct vcpu *v, bool keep_global);
+void tlb_flush_page(struct vcpu *v, uint32_t linear);
+/* A physical page now holds decoded code: remove direct write access to it. */
+void tlb_protect_code(struct vcpu *v, uint32_t paddr_page);
+
+#endif

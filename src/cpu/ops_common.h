@@ -1,0 +1,152 @@
+/*
+ * ops_common.h - what instruction handlers share: register and operand
+ * access, effective addresses, the stack.
+ *
+ * Registers: 8-bit register numbers follow the encoding (AL CL DL BL AH
+ * CH DH BH); 16-bit writes keep the upper half of the 32-bit register.
+ * Effective addresses wrap at the address size (SDM vol. 1 3.7.5).
+ * The stack uses ESP or SP by SS.B (SDM vol. 1 6.2.3); push/pop write the
+ * memory first and commit ESP last, so a faulting push changes nothing.
+ */
+#ifndef SOFTVT_CPU_OPS_COMMON_H
+#define SOFTVT_CPU_OPS_COMMON_H
+
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/mem.h"
+#include "cpu/vcpu.h"
+
+static inline uint32_t reg_read(const struct cpu_state *s, unsigned reg, unsigned size)
+{
+	if (size == 1)
+		return reg < 4 ? s->gpr[reg] & 0xff : (s->gpr[reg - 4] >> 8) & 0xff;
+	if (size == 2)
+		return s->gpr[reg] & 0xffff;
+	return s->gpr[reg];
+}
+
+static inline void reg_write(struct cpu_state *s, unsigned reg, unsigned size, uint32_t val)
+{
+	if (size == 1) {
+		if (reg < 4)
+			s->gpr[reg] = (s->gpr[reg] & ~0xffu) | (val & 0xff);
+		else
+			s->gpr[reg - 4] = (s->gpr[reg - 4] & ~0xff00u) | ((val & 0xff) << 8);
+	} else if (size == 2) {
+		s->gpr[reg] = (s->gpr[reg] & ~0xffffu) | (val & 0xffff);
+	} else {
+		s->gpr[reg] = val;
+	}
+}
+
+/* Offset (effective address) of a memory operand. */
+static inline uint32_t op_ea(const struct vcpu *v, const struct insn *i, const struct operand *o)
+{
+	uint32_t ea = o->val;
+	if (o->base != NOREG)
+		ea += v->s->gpr[o->base];
+	if (o->index != NOREG)
+		ea += v->s->gpr[o->index] * o->scale;
+	return i->addrsize == 2 ? ea & 0xffff : ea;
+}
+
+static inline uint32_t op_read(struct vcpu *v, const struct insn *i, int n)
+{
+	const struct operand *o = &i->op[n];
+	switch (o->kind) {
+	case OPK_REG:
+		return reg_read(v->s, o->reg, o->size);
+	case OPK_MEM:
+		return vmem_read(v, o->seg, op_ea(v, i, o), o->size);
+	case OPK_IMM:
+		return i->opsize >= 4 ? o->val : o->val & size_mask(i->opsize);
+	case OPK_SREG:
+		return v->s->seg[o->reg].sel;
+	default:
+		vcpu_unsupported(v, "operand kind %u of %s", o->kind, decode_mnemonic_name(i->mnemonic));
+	}
+}
+
+static inline void op_write(struct vcpu *v, const struct insn *i, int n, uint32_t val)
+{
+	const struct operand *o = &i->op[n];
+	switch (o->kind) {
+	case OPK_REG:
+		reg_write(v->s, o->reg, o->size, val);
+		return;
+	case OPK_MEM:
+		vmem_write(v, o->seg, op_ea(v, i, o), o->size, val);
+		return;
+	default:
+		vcpu_unsupported(v, "write to operand kind %u of %s", o->kind,
+				 decode_mnemonic_name(i->mnemonic));
+	}
+}
+
+/* Immediates are stored sign-extended to 32 bits by the decoder; this
+ * gives the value at the operand size of the instruction. */
+static inline uint32_t imm_value(const struct insn *i, int n)
+{
+	return i->opsize >= 4 ? i->op[n].val : i->op[n].val & size_mask(i->opsize);
+}
+
+/* The EFLAGS bits POPF (and IRET to the same level) may change at the current
+ * privilege, for an operand size of 2 or 4 (ops_stack.c). */
+uint32_t popf_mask(const struct vcpu *v, unsigned size);
+
+/* --- stack ------------------------------------------------------------- */
+
+static inline bool stack32(const struct vcpu *v)
+{
+	return v->s->seg[S_SS].attr & SEG_DB;
+}
+
+static inline uint32_t stack_ptr(const struct vcpu *v)
+{
+	return stack32(v) ? v->s->gpr[R_ESP] : v->s->gpr[R_ESP] & 0xffff;
+}
+
+static inline void stack_set(struct vcpu *v, uint32_t sp)
+{
+	if (stack32(v))
+		v->s->gpr[R_ESP] = sp;
+	else
+		v->s->gpr[R_ESP] = (v->s->gpr[R_ESP] & 0xffff0000u) | (sp & 0xffff);
+}
+
+static inline void stack_push(struct vcpu *v, unsigned size, uint32_t val)
+{
+	uint32_t sp = stack_ptr(v) - size;
+	if (!stack32(v))
+		sp &= 0xffff;
+	vmem_write(v, S_SS, sp, size, val);
+	stack_set(v, sp);
+}
+
+/* Reads the value `depth` bytes above the top of stack without popping. */
+static inline uint32_t stack_peek(struct vcpu *v, unsigned size, uint32_t depth)
+{
+	uint32_t sp = stack_ptr(v) + depth;
+	if (!stack32(v))
+		sp &= 0xffff;
+	return vmem_read(v, S_SS, sp, size);
+}
+
+static inline uint32_t stack_pop(struct vcpu *v, unsigned size)
+{
+	uint32_t val = stack_peek(v, size, 0);
+	stack_set(v, stack_ptr(v) + size);
+	return val;
+}
+
+/* Near branch target: truncated to 16 bits with a 16-bit operand size. */
+static inline void jump_near(struct vcpu *v, const struct insn *i, uint32_t target)
+{
+	if (i->opsize == 2)
+		target &= 0xffff;
+	if (target > v->s->seg[S_CS].limit && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM))
+		vcpu_fault(v, EXC_GP, 0);
+	v->next_eip = target;
+}
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * vcpu.h - the execution context around struct cpu_state.
+ *
+ * struct vcpu is what the interpreter (and, later, the translator's
+ * helpers) execute against: the architectural state, the bus to the
+ * machine (memory, ports, interrupts, TSC), a soft TLB, the decoded-
+ * instruction cache and the fault-unwinding context.
+ *
+ * Faults: an instruction that must raise an exception calls vcpu_fault();
+ * it does not return: it long-jumps back to the execution loop, which
+ * rolls EIP and ESP back to the start of the instruction and delivers the
+ * exception (cpu/exceptions.c). Handlers therefore change registers only
+ * after every access that can fault (like the processor, SDM vol. 3A
+ * 6.5: faults are restartable).
+ *
+ * cpu/ knows nothing of the machine: struct cpu_bus carries function
+ * pointers that the engine glue (vmm/engine_interp.c) fills in.
+ */
+#ifndef SOFTVT_CPU_VCPU_H
+#define SOFTVT_CPU_VCPU_H
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/cpu_model.h"
+#include "cpu/cpu_state.h"
+#include "devices/portmap.h"
+#include "mmu/physmap.h"
+
+struct cpu_bus {
+	struct physmap *phys;
+	struct portmap *ports;
+	const struct cpu_model *model;
+	volatile sig_atomic_t *requests;  /* non-zero: the engine should look (REQ_* of the machine) */
+	int stop_mask;                    /* request bits that make the engine return */
+	int intr_bit;                     /* request bit meaning "INTR may have risen" */
+	bool (*intr_pending)(void *opaque);
+	uint8_t (*intr_ack)(void *opaque);
+	uint64_t (*tsc)(void *opaque);    /* guest TSC without cpu->tsc_offset */
+	void *opaque;
+};
+
+/* Exception vectors (SDM vol. 3A table 6-1). */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+#define TLB_BITS 10
+#define TLB_SIZE (1u << TLB_BITS)
+
+/*
+ * One soft-TLB entry for a linear page. tag_read/tag_write hold the
+ * linear page address when reads/writes may use `host + offset` directly,
+ * or TLB_INVALID. Two sets: supervisor (CPL 0-2) and user (CPL 3).
+ */
+struct tlb_entry {
+	uint32_t tag_read, tag_write;
+	uint8_t *host;        /* host address of the page */
+	uint32_t paddr;       /* physical page */
+	bool global;
+};
+#define TLB_INVALID 0x1u   /* never a page address */
+
+struct decode_cache;
+struct insn;
+
+/* Lazy flags: the operation that last set the arithmetic flags. */
+struct lazy_flags {
+	uint32_t op;          /* LF_* in cpu/flags.h; LF_NONE = eflags holds them */
+	uint32_t size;        /* operand size in bytes */
+	uint32_t res, dst, src;
+	uint32_t cf_in;       /* CF before INC/DEC, carry-in of ADC/SBB */
+};
+
+struct vcpu {
+	struct cpu_state *s;
+	struct cpu_bus bus;
+	struct lazy_flags lf;
+
+	struct tlb_entry tlb[2][TLB_SIZE];   /* [user] */
+	uint64_t tlb_phys_gen;               /* physmap generation of the TLB contents */
+
+	struct decode_cache *dcache;
+
+	/* the instruction being executed */
+	const struct insn *insn;
+	uint32_t insn_eip, insn_esp;
+	uint32_t next_eip;
+
+	/* fault unwinding */
+	jmp_buf fault_jmp;
+	int fault_vector;
+	uint32_t fault_error;
+	bool fault_has_error;
+	int delivering;          /* vector being delivered, -1 if none (#DF logic) */
+
+	/* CPL-3 I/O and debug counters */
+	uint64_t icount;
+	char error[256];         /* why the engine stopped with an error */
+	bool unsupported;        /* set with error: not an architectural fault */
+	bool shutdown;           /* triple fault */
+};
+
+/* Raises an exception; does not return. */
+_Noreturn void vcpu_fault(struct vcpu *v, int vector, uint32_t error_code);
+_Noreturn void vcpu_fault_noerr(struct vcpu *v, int vector);
+/* Stops the engine: an instruction or mode softvt does not support (not a guest fault). */
+_Noreturn void vcpu_unsupported(struct vcpu *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline uint64_t vcpu_tsc(struct vcpu *v)
+{
+	return v->bus.tsc(v->bus.opaque) + v->s->tsc_offset;
+}
+
+#endif
