@@ -214,6 +214,7 @@ void exceptions_deliver(struct vcpu *v, int vector, enum event_kind kind, bool h
 	else
 		deliver_real(v, vector);
 	v->delivering = -1;
+	v->delivered = true;
 	v->s->halted = false;
 }
 

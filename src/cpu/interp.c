@@ -146,11 +146,23 @@ static void execute(struct vcpu *v)
 		vcpu_unsupported(v, "unsupported instruction %s", decode_mnemonic_name(i->mnemonic));
 	}
 	bool shadow = s->int_shadow;
+	bool single_step = s->eflags & EFL_TF;
+	v->delivered = false;
 	fn(v, i);
 	s->eip = v->next_eip;
 	if (shadow)
 		s->int_shadow = false;   /* the shadow covers exactly one instruction */
 	v->icount++;
+	/*
+	 * Single-step trap (SDM vol. 3A 17.3.1.4): TF set at the start of an
+	 * instruction raises #DB after it, with DR6.BS. Not after an instruction
+	 * that delivered an event (INT n clears TF for its handler), nor after
+	 * MOV SS/POP SS (the shadow delays it; softvt drops it: documented gap).
+	 */
+	if (single_step && !v->delivered && !s->int_shadow) {
+		s->dr[6] |= 0x4000;
+		exceptions_deliver(v, EXC_DB, EVENT_EXCEPTION, false, 0);
+	}
 }
 
 static bool can_take_intr(const struct vcpu *v)

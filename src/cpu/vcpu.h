@@ -97,6 +97,7 @@ struct vcpu {
 	uint32_t fault_error;
 	bool fault_has_error;
 	int delivering;          /* vector being delivered, -1 if none (#DF logic) */
+	bool delivered;          /* the current instruction delivered an event (INT n...) */
 
 	/* CPL-3 I/O and debug counters */
 	uint64_t icount;

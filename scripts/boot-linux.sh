@@ -1,25 +1,29 @@
 #!/bin/bash
-# qemu-boot-guest.sh [BUILD_DIR] [FLAVOUR...] - boot the default Linux guest
-# under QEMU (TCG, no KVM) and drive its serial console.
+# boot-linux.sh ENGINE [BUILD_DIR] [FLAVOUR...] - boot the default Linux guest
+# under ENGINE and drive its serial console: the serial-console acceptance test.
 #
-# The reference run the softvt engines are compared with: for each kernel
-# flavour (default: 686 686-pae) it boots BUILD_DIR/guest/vmlinuz-FLAVOUR with
-# initramfs.cpio.gz (made by scripts/fetch-guest.sh), waits for the shell,
-# checks `uname -a`, /proc/cpuinfo, the controlling tty, job control and ^C, types
-# `poweroff -f` and checks that QEMU exits (ACPI soft-off). Prints the time to
-# the shell prompt. Slow (tens of seconds a flavour), so not part of ctest.
+# ENGINE is a softvt engine (interp, bt, kvm) or qemu (QEMU TCG, the reference
+# the engines are compared with). For each kernel flavour (default: 686 686-pae)
+# it boots BUILD_DIR/guest/vmlinuz-FLAVOUR with initramfs.cpio.gz (made by
+# scripts/fetch-guest.sh) and console=ttyS0, waits for the shell, checks
+# `uname -a`, /proc/cpuinfo, the controlling tty, job control and ^C, types
+# `poweroff -f` and checks that the VM exits (ACPI soft-off). Prints the time
+# to the shell prompt.
 #
-# The console is QEMU's stdio serial port: stdin is a fifo this script writes
-# to, stdout a log file it polls (kept as BUILD_DIR/guest/qemu-FLAVOUR.log).
+# The console is the VM's stdio serial port: stdin is a fifo this script writes
+# to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log).
 #
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
-# QEMU_MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180).
+# MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180).
 # Exit status: 0 if every flavour passed, 1 otherwise.
 set -euo pipefail
 
+engine=${1:?usage: boot-linux.sh ENGINE [BUILD_DIR] [FLAVOUR...]}
+shift
+
 qemu=${QEMU:-qemu-system-i386}
 cpu=${QEMU_CPU:-pentium3}
-mem=${QEMU_MEM:-256}
+mem=${MEM:-${QEMU_MEM:-256}}
 boot_timeout=${BOOT_TIMEOUT:-180}
 build_dir=${1:-./build}
 shift || true
@@ -27,7 +31,11 @@ flavours=("$@")
 ((${#flavours[@]})) || flavours=(686 686-pae)
 guest=$build_dir/guest
 
-command -v "$qemu" >/dev/null || { echo "boot: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 1; }
+if [[ $engine == qemu ]]; then
+	command -v "$qemu" >/dev/null || { echo "boot: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 1; }
+else
+	[[ -x $build_dir/softvt ]] || { echo "boot: no $build_dir/softvt: build first (make build)" >&2; exit 1; }
+fi
 [[ -f $guest/initramfs.cpio.gz ]] || { echo "boot: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 
 now() { date +%s.%N; }
@@ -60,14 +68,21 @@ run_cmd() {
 boot_flavour() {
 	local flavour=$1 kernel=$guest/vmlinuz-$1 dir start release from
 	[[ -f $kernel ]] || { echo "boot: FAIL: no $kernel"; return 1; }
-	log=$guest/qemu-$flavour.log
+	log=$guest/$engine-$flavour.log
 	dir=$(mktemp -d)
 	mkfifo "$dir/console"
-	echo "boot: $flavour: $qemu -cpu $cpu -m $mem, console=ttyS0"
 	start=$(now)
-	"$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
-		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
-		-append "console=ttyS0" <"$dir/console" >"$log" 2>&1 &
+	if [[ $engine == qemu ]]; then
+		echo "boot: $flavour: $qemu -cpu $cpu -m $mem, console=ttyS0"
+		"$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
+			-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
+			-append "console=ttyS0" <"$dir/console" >"$log" 2>&1 &
+	else
+		echo "boot: $flavour: softvt --accel $engine --memory ${mem}M, console=ttyS0"
+		"$build_dir/softvt" run --accel "$engine" --memory "${mem}M" --kernel "$kernel" \
+			--initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
+			--serial stdio --debugcon none <"$dir/console" >"$log" 2>&1 &
+	fi
 	qemu_pid=$!
 	exec 3>"$dir/console"
 	rm -rf "$dir"
@@ -113,10 +128,10 @@ boot_flavour() {
 		sleep 0.1
 	done
 	if kill -0 "$qemu_pid" 2>/dev/null; then
-		echo "boot: FAIL: QEMU still running 10 s after 'reboot: Power down'"
+		echo "boot: FAIL: VM still running 10 s after 'reboot: Power down'"
 		return 1
 	fi
-	echo "boot: $flavour: poweroff -f made QEMU exit ($(elapsed "$start") s)"
+	echo "boot: $flavour: poweroff -f made the VM exit ($(elapsed "$start") s)"
 }
 
 failed=0
