@@ -105,12 +105,12 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 	if (eip > cs->limit)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
-	uint8_t bytes[16];
-	uint32_t paddr;
-	unsigned n = lin_fetch(v, linear, bytes, 15, &paddr);
+	uint32_t paddr = lin_code_paddr(v, linear);
 	const struct insn *hit = decode_lookup(v->dcache, paddr, c32);
 	if (hit && (eip + hit->len - 1 <= cs->limit))
 		return hit;
+	uint8_t bytes[16];
+	unsigned n = lin_fetch(v, linear, bytes, 15, &paddr);
 	int rc = decode_insn(v->dcache, bytes, n, c32, scratch);
 	bool crosses = false;
 	if (rc == -2) {
@@ -170,28 +170,21 @@ static bool can_take_intr(const struct vcpu *v)
 	return (v->s->eflags & EFL_IF) && !v->s->int_shadow && v->bus.intr_pending(v->bus.opaque);
 }
 
+/* Rolls a faulting instruction back and delivers its exception; false on shutdown. */
+static bool handle_fault(struct vcpu *v)
+{
+	v->s->eip = v->insn_eip;
+	v->s->gpr[R_ESP] = v->insn_esp;
+	return exceptions_deliver_fault(v) == 0;
+}
+
 /*
- * One instruction or one event. Returns false when the loop must stop
- * (halt, shutdown, error); *why says which.
+ * One instruction or one event, without fault handling (the caller has
+ * armed v->fault_jmp). Returns false when the loop must stop.
  */
-static bool turn(struct vcpu *v, enum interp_exit *why)
+static inline bool turn(struct vcpu *v, enum interp_exit *why)
 {
 	struct cpu_state *s = v->s;
-	int jumped = setjmp(v->fault_jmp);
-	if (jumped == 2) {
-		*why = INTERP_ERROR;
-		return false;
-	}
-	if (jumped == 1) {
-		/* A fault: roll back to the instruction start, deliver. */
-		s->eip = v->insn_eip;
-		s->gpr[R_ESP] = v->insn_esp;
-		if (exceptions_deliver_fault(v) < 0) {
-			*why = INTERP_SHUTDOWN;
-			return false;
-		}
-		return true;
-	}
 	v->insn_eip = s->eip;
 	v->insn_esp = s->gpr[R_ESP];
 	if (can_take_intr(v)) {
@@ -215,14 +208,28 @@ static bool turn(struct vcpu *v, enum interp_exit *why)
 enum interp_exit interp_step(struct vcpu *v)
 {
 	enum interp_exit why = INTERP_DEADLINE;
+	int jumped = setjmp(v->fault_jmp);
+	if (jumped == 2)
+		return INTERP_ERROR;
+	if (jumped == 1)
+		return handle_fault(v) ? INTERP_DEADLINE : INTERP_SHUTDOWN;
 	turn(v, &why);
 	return why;
 }
 
+/*
+ * The fault handler is armed once per run and re-armed after each fault
+ * (setjmp per instruction would cost more than many instructions).
+ */
 enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now)(void *),
 			    void *now_opaque)
 {
 	enum interp_exit why = INTERP_DEADLINE;
+	int jumped = setjmp(v->fault_jmp);
+	if (jumped == 2)
+		return INTERP_ERROR;
+	if (jumped == 1 && !handle_fault(v))
+		return INTERP_SHUTDOWN;
 	for (;;) {
 		for (unsigned n = 0; n < 4096; n++) {
 			if (!turn(v, &why))

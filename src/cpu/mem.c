@@ -222,6 +222,15 @@ void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value)
 	lin_write(v, lin + 4, 4, (uint32_t)(value >> 32), user);
 }
 
+uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear)
+{
+	bool user = vcpu_user(v);
+	const struct tlb_entry *e = tlb_slot(v, linear, user);
+	if (e->tag_read == (linear & ~0xfffu))
+		return e->paddr | (linear & 0xfff);
+	return translate(v, linear, false, user);
+}
+
 unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, uint32_t *paddr)
 {
 	bool user = vcpu_user(v);

@@ -71,6 +71,9 @@ static inline void sys_write(struct vcpu *v, uint32_t linear, unsigned size, uin
  */
 unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, uint32_t *paddr);
 
+/* Physical address of an instruction byte at linear (TLB fast path, else a walk). */
+uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear);
+
 /* TLB maintenance: MOV CR3 (keep_global), CR0/CR4 paging changes, INVLPG. */
 void tlb_flush(struct vcpu *v, bool keep_global);
 void tlb_flush_page(struct vcpu *v, uint32_t linear);
