@@ -179,6 +179,14 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->mnemonic = (uint16_t)zi.mnemonic;
+	/* Without BMI1/LZCNT (this CPU model), F3 0F BC/BD are BSF/BSR with an
+	 * ignored REP prefix; Linux's __ffs relies on it ("rep; bsf"). */
+	if (zi.mnemonic == ZYDIS_MNEMONIC_TZCNT || zi.mnemonic == ZYDIS_MNEMONIC_LZCNT) {
+		out->mnemonic = zi.mnemonic == ZYDIS_MNEMONIC_TZCNT ? ZYDIS_MNEMONIC_BSF
+								     : ZYDIS_MNEMONIC_BSR;
+		zi.meta.isa_set = ZYDIS_ISA_SET_I386;
+		zi.attributes &= ~(ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE);
+	}
 	out->len = zi.length;
 	out->opsize = (uint8_t)(zi.operand_width / 8);
 	out->addrsize = (uint8_t)(zi.address_width / 8);
