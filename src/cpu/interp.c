@@ -167,7 +167,8 @@ static void execute(struct vcpu *v)
 
 static bool can_take_intr(const struct vcpu *v)
 {
-	return (v->s->eflags & EFL_IF) && !v->s->int_shadow && v->bus.intr_pending(v->bus.opaque);
+	return (v->s->eflags & EFL_IF) && !v->s->int_shadow && *v->bus.intr_line &&
+	       v->bus.intr_pending(v->bus.opaque);
 }
 
 /* Rolls a faulting instruction back and delivers its exception; false on shutdown. */

@@ -36,6 +36,7 @@ struct cpu_bus {
 	volatile sig_atomic_t *requests;  /* non-zero: the engine should look (REQ_* of the machine) */
 	int stop_mask;                    /* request bits that make the engine return */
 	int intr_bit;                     /* request bit meaning "INTR may have risen" */
+	const volatile sig_atomic_t *intr_line;   /* the PIC's INTR output level (read each instruction) */
 	bool (*intr_pending)(void *opaque);
 	uint8_t (*intr_ack)(void *opaque);
 	uint64_t (*tsc)(void *opaque);    /* guest TSC without cpu->tsc_offset */

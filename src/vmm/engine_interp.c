@@ -54,7 +54,7 @@ static struct engine *interp_create(struct machine *m, char *err, size_t errlen)
 	struct cpu_bus bus = {
 		.phys = &m->phys, .ports = &m->ports, .model = &m->model,
 		.requests = &m->requests, .stop_mask = REQ_STOP | REQ_DEVICE, .intr_bit = REQ_INTR,
-		.intr_pending = bus_intr_pending, .intr_ack = bus_intr_ack, .tsc = bus_tsc,
+		.intr_line = &m->intr_line, .intr_pending = bus_intr_pending, .intr_ack = bus_intr_ack, .tsc = bus_tsc,
 		.opaque = m,
 	};
 	if (interp_init(&e->v, &m->cpu, &bus) < 0) {

@@ -87,6 +87,7 @@ void machine_fail(struct machine *m, const char *fmt, ...)
 static void cpu_intr_set(void *opaque, int num, int level)
 {
 	struct machine *m = opaque;
+	m->intr_line = level;
 	if (level)
 		m->requests |= REQ_INTR;
 }

@@ -111,6 +111,7 @@ struct machine {
 	bool a20;
 
 	volatile sig_atomic_t requests;   /* REQ_* bits; set from signal handlers too */
+	volatile sig_atomic_t intr_line;  /* the PIC's INTR output */
 	enum stop_reason stop;
 	int exit_code;                    /* process exit code once stopped */
 	char error[512];
