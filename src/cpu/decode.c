@@ -11,6 +11,7 @@
 #include "cpu/decode.h"
 
 #include <Zydis/Zydis.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,6 +227,15 @@ static inline uint32_t slot(uint32_t paddr, bool code32)
 	return h >> (32 - DC_BITS);
 }
 
+bool decode_still_valid(const struct decode_cache *dc, const struct insn *insn, uint32_t paddr,
+			bool code32)
+{
+	const struct dc_entry *e =
+		(const struct dc_entry *)((const char *)insn - offsetof(struct dc_entry, insn));
+	return e->valid && e->paddr == paddr && e->code32 == code32 &&
+	       e->gen == dc->page_gen[paddr >> 12];
+}
+
 const struct insn *decode_lookup(struct decode_cache *dc, uint32_t paddr, bool code32)
 {
 	const struct dc_entry *e = &dc->entries[slot(paddr, code32)];
@@ -244,6 +254,7 @@ const struct insn *decode_store(struct decode_cache *dc, uint32_t paddr, bool co
 	e->gen = dc->page_gen[paddr >> 12];
 	e->valid = 1;
 	e->insn = *in;
+	e->insn.memo[0] = e->insn.memo[1] = NULL;
 	return &e->insn;
 }
 

@@ -60,6 +60,9 @@ struct insn {
 	uint8_t p6;          /* part of the P6 instruction set (else: #UD) */
 	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
 	struct operand op[3];
+	/* Successor memo (cache only, not decoded state): the instruction that
+	 * ran after this one when it fell through [0] or branched [1]. */
+	const struct insn *memo[2];
 };
 
 struct decode_cache;
@@ -74,6 +77,11 @@ void decode_cache_destroy(struct decode_cache *dc);
  */
 int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool code32,
 		struct insn *out);
+
+/* Whether a cached instruction (from decode_lookup/store) is still the
+ * current decode of paddr for code32 (its page was not written since). */
+bool decode_still_valid(const struct decode_cache *dc, const struct insn *insn, uint32_t paddr,
+			bool code32);
 
 /* Cached decode for physical address paddr, or NULL. */
 const struct insn *decode_lookup(struct decode_cache *dc, uint32_t paddr, bool code32);

@@ -106,7 +106,14 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
 	uint32_t paddr = lin_code_paddr(v, linear);
-	const struct insn *hit = decode_lookup(v->dcache, paddr, c32);
+	const struct insn **memo = v->memo_slot;
+	v->memo_slot = NULL;
+	const struct insn *hit = memo ? *memo : NULL;
+	if (!hit || !decode_still_valid(v->dcache, hit, paddr, c32)) {
+		hit = decode_lookup(v->dcache, paddr, c32);
+		if (hit && memo)
+			*memo = hit;
+	}
 	if (hit && (eip + hit->len - 1 <= cs->limit))
 		return hit;
 	uint8_t bytes[16];
@@ -128,7 +135,10 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		return scratch;
 	if (decode_mark_code(v->dcache, paddr & ~0xfffu))
 		tlb_protect_code(v, paddr & ~0xfffu);
-	return decode_store(v->dcache, paddr, c32, scratch);
+	const struct insn *stored = decode_store(v->dcache, paddr, c32, scratch);
+	if (memo)
+		*memo = stored;
+	return stored;
 }
 
 static void execute(struct vcpu *v)
@@ -148,8 +158,13 @@ static void execute(struct vcpu *v)
 	bool shadow = s->int_shadow;
 	bool single_step = s->eflags & EFL_TF;
 	v->delivered = false;
+	uint32_t fallthrough = v->next_eip;
 	fn(v, i);
 	s->eip = v->next_eip;
+	/* Remember where execution went, unless the instruction is a one-off
+	 * decode (page-crossing) that is not in the cache. */
+	if (i != &scratch && !v->delivered)
+		v->memo_slot = (const struct insn **)&i->memo[s->eip != fallthrough];
 	if (shadow)
 		s->int_shadow = false;   /* the shadow covers exactly one instruction */
 	v->icount++;

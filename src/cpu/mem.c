@@ -68,6 +68,7 @@ static inline struct tlb_entry *tlb_slot(struct vcpu *v, uint32_t linear, bool u
 
 void tlb_flush(struct vcpu *v, bool keep_global)
 {
+	v->fetch_valid = false;
 	bool pge = v->s->cr4 & CR4_PGE;
 	for (int u = 0; u < 2; u++)
 		for (unsigned i = 0; i < TLB_SIZE; i++) {
@@ -81,6 +82,7 @@ void tlb_flush(struct vcpu *v, bool keep_global)
 
 void tlb_flush_page(struct vcpu *v, uint32_t linear)
 {
+	v->fetch_valid = false;
 	for (int u = 0; u < 2; u++) {
 		struct tlb_entry *e = tlb_slot(v, linear, u);
 		if (e->tag_read == (linear & ~0xfffu) || e->tag_write == (linear & ~0xfffu))
@@ -225,10 +227,18 @@ void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value)
 uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear)
 {
 	bool user = vcpu_user(v);
+	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
+		return v->fetch_phys_page | (linear & 0xfff);
 	const struct tlb_entry *e = tlb_slot(v, linear, user);
-	if (e->tag_read == (linear & ~0xfffu))
-		return e->paddr | (linear & 0xfff);
-	return translate(v, linear, false, user);
+	uint32_t paddr = e->tag_read == (linear & ~0xfffu) ? e->paddr | (linear & 0xfff)
+							  : translate(v, linear, false, user);
+	if (v->tlb_phys_gen == v->bus.phys->generation) {
+		v->fetch_lin_page = linear & ~0xfffu;
+		v->fetch_phys_page = paddr & ~0xfffu;
+		v->fetch_user = user;
+		v->fetch_valid = true;
+	}
+	return paddr;
 }
 
 unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, uint32_t *paddr)

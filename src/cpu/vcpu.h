@@ -87,6 +87,12 @@ struct vcpu {
 
 	struct decode_cache *dcache;
 
+	/* instruction fetch: the linear code page last translated, and where
+	 * to remember the successor of the last instruction */
+	uint32_t fetch_lin_page, fetch_phys_page;
+	bool fetch_user, fetch_valid;
+	const struct insn **memo_slot;
+
 	/* the instruction being executed */
 	const struct insn *insn;
 	uint32_t insn_eip, insn_esp;
