@@ -41,24 +41,6 @@ static void deliver_real(struct vcpu *v, int vector)
 	s->eflags &= ~(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
 }
 
-/* Reads SS:ESP for privilege level dpl from the current TSS. */
-static void tss_stack(struct vcpu *v, unsigned dpl, uint32_t ext, uint16_t *ss, uint32_t *esp)
-{
-	struct cpu_state *s = v->s;
-	bool tss32 = (s->tr.attr & 0x8) != 0;
-	uint32_t off = tss32 ? 4 + dpl * 8 : 2 + dpl * 4;
-	uint32_t need = off + (tss32 ? 5 : 3);
-	if (!(s->tr.attr & SEG_P) || need > s->tr.limit)
-		vcpu_fault(v, EXC_TS, sel_error(s->tr.sel) | ext);
-	if (tss32) {
-		*esp = sys_read(v, s->tr.base + off, 4);
-		*ss = (uint16_t)sys_read(v, s->tr.base + off + 4, 2);
-	} else {
-		*esp = sys_read(v, s->tr.base + off, 2);
-		*ss = (uint16_t)sys_read(v, s->tr.base + off + 2, 2);
-	}
-}
-
 /* Checks the inner stack segment of an interrupt or call (SDM 6.12.1). */
 static uint64_t check_inner_ss(struct vcpu *v, uint16_t ss, unsigned dpl, uint32_t ext)
 {
@@ -148,11 +130,12 @@ static void deliver_protected(struct vcpu *v, int vector, enum event_kind kind, 
 
 	if (from_v86 || (!conforming && dpl < cpl)) {
 		/* Inner privilege (SDM 6.12.1): switch to the TSS stack of level dpl. */
-		if (from_v86 && dpl != 0)
-			vcpu_fault(v, EXC_GP, sel_error(sel));
+		/* From v8086 mode only to a non-conforming DPL-0 segment (SDM INT n). */
+		if (from_v86 && (dpl != 0 || conforming))
+			vcpu_fault(v, EXC_GP, sel_error(sel) | ext);
 		uint16_t nss;
 		uint32_t nesp;
-		tss_stack(v, dpl, ext, &nss, &nesp);
+		task_inner_stack(v, dpl, ext, &nss, &nesp);
 		uint64_t ssd = check_inner_ss(v, nss, dpl, ext);
 		struct seg_cache newss;
 		seg_from_desc(&newss, nss, ssd | (1ull << 40));

@@ -15,9 +15,6 @@
 #include "cpu/segments.h"
 #include "cpu/task.h"
 
-void far_gate(struct vcpu *v, uint16_t sel, uint64_t gate, bool call, unsigned opsize,
-	      uint32_t ret_eip);
-
 static bool real_or_v86(const struct cpu_state *s)
 {
 	return !(s->cr0 & CR0_PE) || (s->eflags & EFL_VM);
@@ -93,7 +90,7 @@ void far_jump(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize)
 	uint64_t d;
 	uint32_t addr;
 	if (!read_target(v, sel, &d, &addr)) {
-		system_target(v, sel, d, false, opsize, s->eip);
+		system_target(v, sel, d, false, opsize, v->next_eip);
 		return;
 	}
 	if (!(desc_type(d) & 0x8))
@@ -236,6 +233,7 @@ void far_iret(struct vcpu *v, unsigned opsize)
 		vcpu_fault(v, EXC_GP, 0);
 	if ((s->cr0 & CR0_PE) && !(s->eflags & EFL_VM) && (s->eflags & EFL_NT)) {
 		uint16_t link = (uint16_t)sys_read(v, s->tr.base, 2);
+		s->eip = v->next_eip;   /* the outgoing task resumes after the IRET */
 		task_switch(v, link, TASK_FROM_IRET, 0);
 		return;
 	}

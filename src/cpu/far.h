@@ -10,6 +10,7 @@
 #ifndef SOFTVT_CPU_FAR_H
 #define SOFTVT_CPU_FAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/vcpu.h"
@@ -19,5 +20,8 @@ void far_jump(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize);
 void far_call(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize, uint32_t ret_eip);
 void far_return(struct vcpu *v, unsigned opsize, uint16_t release);
 void far_iret(struct vcpu *v, unsigned opsize);
+/* JMP/CALL through the call gate `gate` selected by sel (far_gate.c, SDM vol. 3A 5.8). */
+void far_gate(struct vcpu *v, uint16_t sel, uint64_t gate, bool call, unsigned opsize,
+	      uint32_t ret_eip);
 
 #endif

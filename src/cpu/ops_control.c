@@ -130,17 +130,17 @@ static void op_ret(struct vcpu *v, const struct insn *i)
 
 static void software_interrupt(struct vcpu *v, int vector, enum event_kind kind)
 {
-	struct cpu_state *s = v->s;
-	/* v8086 with IOPL < 3: INT n is #GP(0) (no VME in this model). */
-	if ((s->eflags & EFL_VM) && ((s->eflags & EFL_IOPL) >> 12) < 3 && kind == EVENT_SOFTWARE)
-		vcpu_fault(v, EXC_GP, 0);
-	s->eip = v->next_eip;
+	v->s->eip = v->next_eip;
 	exceptions_deliver(v, vector, kind, false, 0);
 	follow_state(v);
 }
 
 static void op_int(struct vcpu *v, const struct insn *i)
 {
+	struct cpu_state *s = v->s;
+	/* v8086 with IOPL < 3: INT n (only it, not INT3/INTO) is #GP(0) (SDM INT n; no VME). */
+	if ((s->eflags & EFL_VM) && ((s->eflags & EFL_IOPL) >> 12) < 3)
+		vcpu_fault(v, EXC_GP, 0);
 	software_interrupt(v, (int)(i->op[0].val & 0xff), EVENT_SOFTWARE);
 }
 
