@@ -95,8 +95,14 @@ static void shift(struct vcpu *v, const struct insn *i, enum shift_kind kind)
 	uint32_t dst = op_read(v, i, 0) & mask;
 	if (kind == SH_RCL || kind == SH_RCR)
 		count %= bits + 1;
-	if (count == 0)
-		return;   /* no flags change, no write (SDM: count 0 affects nothing) */
+	if (count == 0) {
+		/* No flags change (SDM), but a memory destination is still written
+		 * back: a read-only one faults, as on the processor (checked against
+		 * the host by tests/unit/test_diff_alu.c). */
+		if (i->op[0].kind == OPK_MEM)
+			op_write(v, i, 0, dst);
+		return;
+	}
 	uint32_t f = flags_arith(v);
 	uint32_t cf = f & EFL_CF, res = dst;
 	switch (kind) {
@@ -173,9 +179,12 @@ static void double_shift(struct vcpu *v, const struct insn *i, bool left)
 {
 	unsigned size = i->op[0].size, bits = 8 * size;
 	uint32_t count = op_read(v, i, 2) & 0x1f;
-	if (count == 0)
-		return;
 	uint32_t dst = op_read(v, i, 0), src = op_read(v, i, 1);
+	if (count == 0) {
+		if (i->op[0].kind == OPK_MEM)
+			op_write(v, i, 0, dst);   /* written back, as shifts by 0 (see shift()) */
+		return;
+	}
 	uint64_t res64;
 	uint32_t cf;
 	if (count > bits) {
