@@ -121,6 +121,9 @@ static void deliver_protected(struct vcpu *v, int vector, enum event_kind kind, 
 		vcpu_fault(v, EXC_GP, sel_error(sel) | ext);
 	if (!desc_present(cd))
 		vcpu_fault(v, EXC_NP, sel_error(sel) | ext);
+	/* SDM vol. 2, INT n: #GP(0) if the gate's EIP is beyond the code segment limit. */
+	if ((gate32 ? offset : offset & 0xffff) > desc_limit(cd))
+		vcpu_fault(v, EXC_GP, 0);
 	bool conforming = desc_type(cd) & 0x4;
 	unsigned size = gate32 ? 4 : 2;
 	uint32_t flags = flags_materialize(v);

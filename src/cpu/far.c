@@ -26,6 +26,17 @@ static void set_eip(struct vcpu *v, uint32_t offset, unsigned opsize)
 }
 
 /*
+ * Real and v8086 mode: the target must lie within the CS limit, which a
+ * real-mode CS load leaves as it is (SDM JMP, CALL, RET, IRET: #GP(0) in
+ * real-address and virtual-8086 mode). Checked before anything changes.
+ */
+static void check_real_target(struct vcpu *v, uint32_t offset, unsigned opsize)
+{
+	if ((opsize == 2 ? offset & 0xffff : offset) > v->s->seg[S_CS].limit)
+		vcpu_fault(v, EXC_GP, 0);
+}
+
+/*
  * Checks a code-segment target of JMP/CALL at the same privilege
  * (SDM JMP/CALL: conforming DPL <= CPL; non-conforming RPL <= CPL, DPL == CPL).
  */
@@ -83,6 +94,7 @@ void far_jump(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize)
 {
 	struct cpu_state *s = v->s;
 	if (real_or_v86(s)) {
+		check_real_target(v, offset, opsize);
 		seg_load_real(v, S_CS, sel);
 		set_eip(v, offset, opsize);
 		return;
@@ -107,6 +119,7 @@ void far_call(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize, ui
 	uint32_t sp = stack_ptr(v);
 	uint32_t mask = stack32(v) ? 0xffffffffu : 0xffff;
 	if (real_or_v86(s)) {
+		check_real_target(v, offset, opsize);
 		vmem_write(v, S_SS, (sp - opsize) & mask, opsize, s->seg[S_CS].sel);
 		vmem_write(v, S_SS, (sp - 2 * opsize) & mask, opsize, ret_eip);
 		stack_set(v, sp - 2 * opsize);
@@ -174,6 +187,7 @@ void far_return(struct vcpu *v, unsigned opsize, uint16_t release)
 	uint32_t eip = stack_peek(v, opsize, 0);
 	uint16_t cs = (uint16_t)stack_peek(v, opsize, opsize);
 	if (real_or_v86(s)) {
+		check_real_target(v, eip, opsize);
 		stack_set(v, stack_ptr(v) + 2 * opsize + release);
 		seg_load_real(v, S_CS, cs);
 		set_eip(v, eip, opsize);
@@ -213,7 +227,10 @@ static void iret_to_v86(struct vcpu *v, uint32_t eip, uint16_t cs, uint32_t flag
 	uint32_t vals[6];
 	for (int k = 0; k < 6; k++)
 		vals[k] = stack_peek(v, 4, 12 + 4 * (uint32_t)k);   /* ESP SS ES DS FS GS */
-	s->eflags = (flags & ~EFL_RF) | EFL_FIXED1;
+	/* Every defined flag comes from the image; the reserved bits keep their fixed values. */
+	const uint32_t defined = EFL_ARITH | EFL_TF | EFL_IF | EFL_DF | EFL_IOPL | EFL_NT | EFL_VM |
+				 EFL_AC | EFL_VIF | EFL_VIP | EFL_ID;
+	s->eflags = (flags & defined) | EFL_FIXED1;
 	v->lf.op = LF_NONE;
 	seg_load_real(v, S_CS, cs);
 	s->eip = eip & 0xffff;
@@ -241,6 +258,7 @@ void far_iret(struct vcpu *v, unsigned opsize)
 	uint16_t cs = (uint16_t)stack_peek(v, opsize, opsize);
 	uint32_t flags = stack_peek(v, opsize, 2 * opsize);
 	if (real_or_v86(s)) {
+		check_real_target(v, eip, opsize);
 		uint32_t mask = popf_mask(v, opsize);
 		stack_set(v, stack_ptr(v) + 3 * opsize);
 		seg_load_real(v, S_CS, cs);

@@ -244,8 +244,15 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 	int jumped = setjmp(v->fault_jmp);
 	if (jumped == 2)
 		return INTERP_ERROR;
-	if (jumped == 1 && !handle_fault(v))
-		return INTERP_SHUTDOWN;
+	if (jumped == 1) {
+		if (!handle_fault(v))
+			return INTERP_SHUTDOWN;
+		/* A guest can fault forever (a handler whose first fetch faults):
+		 * no turn completes then, so look at requests and the deadline
+		 * after every fault too. */
+		if ((*v->bus.requests & v->bus.stop_mask) || now(now_opaque) >= deadline_ns)
+			return INTERP_DEADLINE;
+	}
 	for (;;) {
 		for (unsigned n = 0; n < 4096; n++) {
 			if (!turn(v, &why))

@@ -144,7 +144,8 @@ static inline void jump_near(struct vcpu *v, const struct insn *i, uint32_t targ
 {
 	if (i->opsize == 2)
 		target &= 0xffff;
-	if (target > v->s->seg[S_CS].limit && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM))
+	/* In every mode, real and v8086 included (SDM JMP, Jcc: #GP(0)). */
+	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
 	v->next_eip = target;
 }

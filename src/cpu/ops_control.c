@@ -105,7 +105,7 @@ static void op_call(struct vcpu *v, const struct insn *i)
 	uint32_t ret = v->next_eip;
 	if (i->opsize == 2)
 		target &= 0xffff;
-	if (target > v->s->seg[S_CS].limit && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM))
+	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
 	stack_push(v, i->opsize, ret);
 	v->next_eip = target;
@@ -122,7 +122,7 @@ static void op_ret(struct vcpu *v, const struct insn *i)
 	uint32_t target = stack_peek(v, i->opsize, 0);
 	if (i->opsize == 2)
 		target &= 0xffff;
-	if (target > v->s->seg[S_CS].limit && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM))
+	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
 	stack_set(v, stack_ptr(v) + i->opsize + release);
 	v->next_eip = target;

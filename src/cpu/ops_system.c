@@ -558,4 +558,5 @@ void ops_system_register(struct handler_table *t)
 	t->fn[ZYDIS_MNEMONIC_UD0] = op_ud;
 	t->fn[ZYDIS_MNEMONIC_UD1] = op_ud;
 	t->fn[ZYDIS_MNEMONIC_UD2] = op_ud;
+	t->fn[ZYDIS_MNEMONIC_RSM] = op_ud;   /* #UD outside system-management mode (no SMM here) */
 }
