@@ -18,6 +18,7 @@
 
 #include "mmu/guest_ram.h"
 #include "vmm/engine.h"
+#include "vmm/errmsg.h"
 
 const char cli_run_usage[] =
 	"usage: softvt run [options] --kernel FILE\n"
@@ -45,17 +46,6 @@ const char cli_run_usage[] =
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
 	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 124 on --timeout,\n"
 	"128+N when stopped by signal N.\n";
-
-static int cli_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int cli_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
@@ -98,7 +88,7 @@ static int parse_output(const char *opt, const char *arg, struct output_spec *ou
 	} else if (strncmp(arg, "file:", 5) == 0 && arg[5]) {
 		*out = (struct output_spec){ OUTPUT_FILE, arg + 5 };
 	} else {
-		return cli_error(err, errlen, "%s: '%s' is not one of stdio, file:PATH, none", opt, arg);
+		return errmsg(err, errlen, "%s: '%s' is not one of stdio, file:PATH, none", opt, arg);
 	}
 	return 0;
 }
@@ -154,7 +144,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 					strncat(list, softvt_engine_names[i], sizeof(list) - strlen(list) - 1);
 				}
-				return cli_error(err, errlen, "--accel: unknown engine '%s' (known engines: %s)",
+				return errmsg(err, errlen, "--accel: unknown engine '%s' (known engines: %s)",
 						 optarg, list);
 			}
 			cfg->engine = optarg;
@@ -164,13 +154,13 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_APPEND: cfg->append = optarg; break;
 		case O_MEMORY:
 			if (cli_parse_size(optarg, &cfg->mem_size) < 0)
-				return cli_error(err, errlen, "--memory: '%s' is not a size (examples: 256M, 1G, 65536K)",
+				return errmsg(err, errlen, "--memory: '%s' is not a size (examples: 256M, 1G, 65536K)",
 						 optarg);
 			if (cfg->mem_size < GUEST_RAM_MIN || cfg->mem_size > GUEST_RAM_MAX)
-				return cli_error(err, errlen, "--memory: %s is out of range (%llu MiB to %llu MiB)",
+				return errmsg(err, errlen, "--memory: %s is out of range (%llu MiB to %llu MiB)",
 						 optarg, GUEST_RAM_MIN >> 20, GUEST_RAM_MAX >> 20);
 			if (cfg->mem_size & 0xfff)
-				return cli_error(err, errlen, "--memory: %s is not a multiple of 4 KiB", optarg);
+				return errmsg(err, errlen, "--memory: %s is not a multiple of 4 KiB", optarg);
 			break;
 		case O_SERIAL:
 			if (parse_output("--serial", optarg, &cfg->serial, err, errlen) < 0)
@@ -186,14 +176,14 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			else if (strcmp(optarg, "sdl") == 0)
 				cfg->display_sdl = true;
 			else
-				return cli_error(err, errlen, "--display: '%s' is not one of none, sdl", optarg);
+				return errmsg(err, errlen, "--display: '%s' is not one of none, sdl", optarg);
 			break;
 		case O_TIMEOUT: {
 			char *end;
 			errno = 0;
 			double t = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !isfinite(t) || t <= 0 || t > 1e7)
-				return cli_error(err, errlen, "--timeout: '%s' is not a positive number of seconds",
+				return errmsg(err, errlen, "--timeout: '%s' is not a positive number of seconds",
 						 optarg);
 			cfg->timeout_s = t;
 			break;
@@ -204,16 +194,16 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_STATS: cfg->stats = true; break;
 		case 'h': *help = true; return 0;
 		case ':':
-			return cli_error(err, errlen, "option %s needs a value", argv[optind - 1]);
+			return errmsg(err, errlen, "option %s needs a value", argv[optind - 1]);
 		default:
-			return cli_error(err, errlen, "unknown option '%s' (see softvt run --help)",
+			return errmsg(err, errlen, "unknown option '%s' (see softvt run --help)",
 					 argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_error(err, errlen, "unexpected argument '%s' (see softvt run --help)",
+		return errmsg(err, errlen, "unexpected argument '%s' (see softvt run --help)",
 				 argv[optind]);
 	if (!cfg->kernel)
-		return cli_error(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
+		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
 	return 0;
 }

@@ -32,6 +32,7 @@
 #include "loader/loader.h"
 #include "loader/multiboot.h"
 #include "vmm/console.h"
+#include "vmm/errmsg.h"
 #ifdef SOFTVT_HAVE_SDL
 #include "devices/sdl_display.h"
 #endif
@@ -154,17 +155,6 @@ uint64_t machine_tsc(const struct machine *m)
 
 /* --- board construction ----------------------------------------------- */
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static int build_memory(struct machine *m, char *err, size_t errlen)
 {
 	uint64_t top = m->cfg.mem_size;
@@ -175,7 +165,7 @@ static int build_memory(struct machine *m, char *err, size_t errlen)
 	    physmap_add_ram(&m->phys, ROM_BASE, 0x100000 - ROM_BASE, ROM_BASE, true, "BIOS area ROM") < 0 ||
 	    physmap_add_ram(&m->phys, 0x100000, top - 0x100000, 0x100000, false, "extended RAM") < 0 ||
 	    physmap_add_ram(&m->phys, HIGH_BIOS_ALIAS, 0x10000, BIOS_BASE, true, "BIOS alias") < 0)
-		return fail(err, errlen, "internal error: cannot build the physical memory map");
+		return errmsg(err, errlen, "internal error: cannot build the physical memory map");
 	m->a20 = true;
 
 	struct e820_map *e = &m->e820;
@@ -216,7 +206,7 @@ static int open_output(const struct output_spec *spec, FILE **out, const char *w
 	} else if (spec->kind == OUTPUT_FILE) {
 		*out = fopen(spec->path, "w");
 		if (!*out)
-			return fail(err, errlen, "cannot open %s output file %s: %s", what,
+			return errmsg(err, errlen, "cannot open %s output file %s: %s", what,
 				    spec->path, strerror(errno));
 	}
 	return 0;
@@ -260,7 +250,7 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 
 	if (!m->pic || !m->pit || !m->rtc || !m->com1 || !m->kbc || !m->port92 || !m->post ||
 	    !m->debugcon || !m->testexit || !m->vga || !m->acpi)
-		return fail(err, errlen, "out of memory while creating devices");
+		return errmsg(err, errlen, "out of memory while creating devices");
 
 	if (pic8259_register(m->pic, ports) < 0 || pit8254_register(m->pit, ports) < 0 ||
 	    rtc146818_register(m->rtc, ports) < 0 ||
@@ -269,7 +259,7 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	    postcode_register(m->post, ports) < 0 || debugcon_register(m->debugcon, ports) < 0 ||
 	    testexit_register(m->testexit, ports) < 0 ||
 	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0)
-		return fail(err, errlen, "internal error: overlapping device port or memory ranges");
+		return errmsg(err, errlen, "internal error: overlapping device port or memory ranges");
 	fill_cmos(m);
 	/* Reprogramming a timer moves its deadline: make the engine come back. */
 	portmap_watch(ports, 0x40, 4, &m->requests, REQ_DEVICE);
@@ -283,7 +273,7 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 		if (!m->sdl)
 			return -1;
 #else
-		return fail(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
+		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
 #endif
 	}
 	return 0;
@@ -299,7 +289,7 @@ static int build_acpi(struct machine *m, char *err, size_t errlen)
 	};
 	size_t n = acpi_tables_build(buf, sizeof(buf), ACPI_TABLES_BASE, &cfg);
 	if (n == 0 || physmap_load(&m->phys, ACPI_TABLES_BASE, buf, n) < 0)
-		return fail(err, errlen, "internal error: cannot place the ACPI tables");
+		return errmsg(err, errlen, "internal error: cannot place the ACPI tables");
 	return 0;
 }
 
@@ -349,7 +339,7 @@ static int load_guest(struct machine *m, char *err, size_t errlen)
 		break;
 	}
 	default:
-		fail(err, errlen, "%s: not a kernel softvt can boot (neither a Linux bzImage nor a Multiboot image)",
+		errmsg(err, errlen, "%s: not a kernel softvt can boot (neither a Linux bzImage nor a Multiboot image)",
 		     m->cfg.kernel);
 		break;
 	}
@@ -382,7 +372,7 @@ struct machine *machine_create(const struct machine_config *cfg, char *err, size
 {
 	struct machine *m = calloc(1, sizeof(*m));
 	if (!m) {
-		fail(err, errlen, "out of memory");
+		errmsg(err, errlen, "out of memory");
 		return NULL;
 	}
 	m->cfg = *cfg;
@@ -442,11 +432,11 @@ int machine_dump_vga(struct machine *m, char *err, size_t errlen)
 		return 0;
 	FILE *f = fopen(m->cfg.vga_dump, "w");
 	if (!f)
-		return fail(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
+		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
 			    strerror(errno));
 	vga_text_dump(m->vga, f);
 	if (fclose(f) != 0)
-		return fail(err, errlen, "--vga-dump: error writing %s: %s", m->cfg.vga_dump,
+		return errmsg(err, errlen, "--vga-dump: error writing %s: %s", m->cfg.vga_dump,
 			    strerror(errno));
 	return 0;
 }
