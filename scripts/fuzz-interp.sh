@@ -49,7 +49,7 @@ mv -f "$out/fuzz_interp.new" "$out/fuzz_interp"
 # ---- seeds -------------------------------------------------------------------
 # header MODE PAGING IDT FLAGS [EXTRAS]: the 44-byte header of random_guest.h
 # with EAX..EDI = 0, 1, 2, 0x20000, stack, 0x20100, 0x100, 0x200.
-hex() { printf "\\x$(printf %02x "$1")"; }
+hex() { printf '%b' "\\x$(printf %02x "$1")"; }
 header() {
 	hex $(($1 | $2 << 3 | $3 << 5))
 	hex "$4"
