@@ -138,14 +138,19 @@ struct cpu_state {
 	bool nmi_blocked;       /* inside an NMI handler until IRET */
 };
 
-/* Current privilege level (SDM vol. 3A 5.5). */
+/*
+ * Current privilege level (SDM vol. 3A 5.5). In protected mode the CPL is
+ * the DPL of the stack segment, which every SS load keeps equal to the CPL
+ * (CS.RPL would be wrong just after CR0.PE is set with a real-mode CS whose
+ * low bits are not 0, and for conforming code). KVM uses the same rule.
+ */
 static inline unsigned cpu_cpl(const struct cpu_state *cpu)
 {
 	if (!(cpu->cr0 & CR0_PE))
 		return 0;
 	if (cpu->eflags & EFL_VM)
 		return 3;
-	return cpu->seg[S_CS].sel & 3;
+	return (cpu->seg[S_SS].attr & SEG_DPL_MASK) >> SEG_DPL_SHIFT;
 }
 
 static inline unsigned seg_dpl(const struct seg_cache *s)

@@ -182,6 +182,14 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
 	out->mnemonic = (uint16_t)zi.mnemonic;
 	/* Without BMI1/LZCNT (this CPU model), F3 0F BC/BD are BSF/BSR with an
 	 * ignored REP prefix; Linux's __ffs relies on it ("rep; bsf"). */
+	/* 0F 18-0F 1F is the hint-NOP space on a P6 (newer CPUs put PREFETCHh,
+	 * CLDEMOTE, ENDBR32 there): a NOP that touches no memory. */
+	if (zi.opcode_map == ZYDIS_OPCODE_MAP_0F && zi.opcode >= 0x18 && zi.opcode <= 0x1f) {
+		out->mnemonic = ZYDIS_MNEMONIC_NOP;
+		out->len = zi.length;
+		out->p6 = 1;
+		return 0;
+	}
 	if (zi.mnemonic == ZYDIS_MNEMONIC_TZCNT || zi.mnemonic == ZYDIS_MNEMONIC_LZCNT) {
 		out->mnemonic = zi.mnemonic == ZYDIS_MNEMONIC_TZCNT ? ZYDIS_MNEMONIC_BSF
 								     : ZYDIS_MNEMONIC_BSR;

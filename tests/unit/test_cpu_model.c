@@ -132,7 +132,9 @@ START_TEST(reset_and_flat_states)
 	ck_assert_uint_eq(cpu_cpl(&cpu), 0);
 
 	cpu.seg[S_CS].sel = 0x23;
-	ck_assert_uint_eq(cpu_cpl(&cpu), 3);
+	cpu.seg[S_SS].sel = 0x2b;
+	cpu.seg[S_SS].attr |= 3u << SEG_DPL_SHIFT;
+	ck_assert_uint_eq(cpu_cpl(&cpu), 3);   /* SS.DPL */
 	cpu.eflags |= EFL_VM;
 	cpu.seg[S_CS].sel = 0x1000;
 	ck_assert_uint_eq(cpu_cpl(&cpu), 3);   /* v8086 runs at CPL 3 */
