@@ -45,6 +45,8 @@ struct engine_ops {
 	void (*destroy)(struct engine *e);
 	enum engine_exit (*run)(struct engine *e, uint64_t deadline_ns);
 	void (*kick)(struct engine *e);   /* optional; async-signal-safe */
+	/* optional: one line of engine statistics for --stats, given the run time */
+	void (*stats)(struct engine *e, double seconds, void *file /* FILE * */);
 };
 
 /* Engines compiled into this binary, in order of preference for --accel auto. */

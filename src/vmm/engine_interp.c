@@ -4,6 +4,7 @@
  * (physical map, ports, PIC, TSC, requests) and maps interpreter exits to
  * engine exits.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,12 @@ static enum engine_exit interp_engine_run(struct engine *e, uint64_t deadline_ns
 	return ENGINE_ERROR;
 }
 
+static void interp_stats(struct engine *e, double seconds, void *file)
+{
+	fprintf(file, "softvt: stats: interp executed %llu instructions (%.1f M/s)\n",
+		(unsigned long long)e->v.icount, seconds > 0 ? e->v.icount / seconds / 1e6 : 0.0);
+}
+
 const struct engine_ops engine_interp = {
 	.name = "interp",
 	.summary = "reference interpreter: every instruction in software, all modes",
@@ -95,4 +102,5 @@ const struct engine_ops engine_interp = {
 	.create = interp_create,
 	.destroy = interp_destroy,
 	.run = interp_engine_run,
+	.stats = interp_stats,
 };

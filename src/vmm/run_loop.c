@@ -165,8 +165,11 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	signal_machine = NULL;
 	signal_engine = NULL;
 	signal_ops = NULL;
+	uint64_t elapsed = vclock_now(&m->clock) - start;
+	report_stop(m, elapsed);
+	if (m->cfg.stats && ops->stats)
+		ops->stats(e, (double)elapsed / NS_PER_SEC, stderr);
 	ops->destroy(e);
-	report_stop(m, vclock_now(&m->clock) - start);
 	if (machine_dump_vga(m, err, sizeof(err)) < 0) {
 		fprintf(stderr, "softvt: %s\n", err);
 		if (m->exit_code == 0)
