@@ -41,24 +41,6 @@ static void deliver_real(struct vcpu *v, int vector)
 	s->eflags &= ~(EFL_IF | EFL_TF | EFL_AC | EFL_RF);
 }
 
-/* Checks the inner stack segment of an interrupt or call (SDM 6.12.1). */
-static uint64_t check_inner_ss(struct vcpu *v, uint16_t ss, unsigned dpl, uint32_t ext)
-{
-	if ((ss & 0xfffc) == 0)
-		vcpu_fault(v, EXC_TS, ext);
-	uint64_t d;
-	uint32_t addr;
-	if (desc_read(v, ss, &d, &addr) < 0)
-		vcpu_fault(v, EXC_TS, sel_error(ss) | ext);
-	if ((ss & 3) != dpl || desc_dpl(d) != dpl || !desc_is_code_data(d) ||
-	    (desc_type(d) & 0xa) != 0x2)
-		vcpu_fault(v, EXC_TS, sel_error(ss) | ext);
-	if (!desc_present(d))
-		vcpu_fault(v, EXC_SS, sel_error(ss) | ext);
-	desc_set_accessed(v, d, addr);
-	return d;
-}
-
 /* Writes a frame of n values of `size` bytes ending below top on a stack segment. */
 static void write_frame(struct vcpu *v, const struct seg_cache *ss, uint32_t top, unsigned size,
 			const uint32_t *vals, unsigned n, uint32_t fault_sel)
@@ -139,7 +121,7 @@ static void deliver_protected(struct vcpu *v, int vector, enum event_kind kind, 
 		uint16_t nss;
 		uint32_t nesp;
 		task_inner_stack(v, dpl, ext, &nss, &nesp);
-		uint64_t ssd = check_inner_ss(v, nss, dpl, ext);
+		uint64_t ssd = seg_check_inner_ss(v, nss, dpl, ext);
 		struct seg_cache newss;
 		seg_from_desc(&newss, nss, ssd | (1ull << 40));
 		if (from_v86) {

@@ -37,13 +37,16 @@ static void check_real_target(struct vcpu *v, uint32_t offset, unsigned opsize)
 }
 
 /*
- * Checks a code-segment target of JMP/CALL at the same privilege
- * (SDM JMP/CALL: conforming DPL <= CPL; non-conforming RPL <= CPL, DPL == CPL).
+ * Checks a code/data-segment target of JMP/CALL at the same privilege (SDM
+ * JMP/CALL: must be code; conforming DPL <= CPL; non-conforming RPL <= CPL,
+ * DPL == CPL; present; offset within the limit).
  */
 static void check_code_target(struct vcpu *v, uint16_t sel, uint64_t d, uint32_t offset,
 			      unsigned opsize)
 {
 	unsigned cpl = cpu_cpl(v->s);
+	if (!(desc_type(d) & 0x8))
+		vcpu_fault(v, EXC_GP, sel_error(sel));   /* a data segment */
 	if (desc_type(d) & 0x4) {
 		if (desc_dpl(d) > cpl)
 			vcpu_fault(v, EXC_GP, sel_error(sel));
@@ -105,8 +108,6 @@ void far_jump(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize)
 		system_target(v, sel, d, false, opsize, v->next_eip);
 		return;
 	}
-	if (!(desc_type(d) & 0x8))
-		vcpu_fault(v, EXC_GP, sel_error(sel));
 	check_code_target(v, sel, d, offset, opsize);
 	desc_set_accessed(v, d, addr);
 	seg_set_cs(v, sel, d, cpu_cpl(s));
@@ -133,8 +134,6 @@ void far_call(struct vcpu *v, uint16_t sel, uint32_t offset, unsigned opsize, ui
 		system_target(v, sel, d, true, opsize, ret_eip);
 		return;
 	}
-	if (!(desc_type(d) & 0x8))
-		vcpu_fault(v, EXC_GP, sel_error(sel));
 	check_code_target(v, sel, d, offset, opsize);
 	vmem_write(v, S_SS, (sp - opsize) & mask, opsize, s->seg[S_CS].sel);
 	vmem_write(v, S_SS, (sp - 2 * opsize) & mask, opsize, ret_eip);

@@ -33,24 +33,6 @@
 
 #define MAX_GATE_PARAMS 31
 
-/* The inner stack segment of a call gate (CALL pseudocode, MORE-PRIVILEGE). */
-static uint64_t check_inner_ss(struct vcpu *v, uint16_t ss, unsigned dpl)
-{
-	if ((ss & 0xfffc) == 0)
-		vcpu_fault(v, EXC_TS, 0);
-	uint64_t d;
-	uint32_t addr;
-	if (desc_read(v, ss, &d, &addr) < 0)
-		vcpu_fault(v, EXC_TS, sel_error(ss));
-	if ((ss & 3) != dpl || desc_dpl(d) != dpl || !desc_is_code_data(d) ||
-	    (desc_type(d) & 0xa) != 0x2)
-		vcpu_fault(v, EXC_TS, sel_error(ss));
-	if (!desc_present(d))
-		vcpu_fault(v, EXC_SS, sel_error(ss));
-	desc_set_accessed(v, d, addr);
-	return d;
-}
-
 /* Offset of the k-th slot below top on a stack segment, with its limit check (#SS(err)). */
 static uint32_t frame_slot(struct vcpu *v, const struct seg_cache *ss, uint32_t top, unsigned k,
 			   unsigned size, uint32_t err)
@@ -76,7 +58,7 @@ static void call_inner(struct vcpu *v, uint16_t csel, uint64_t cd, uint32_t cadd
 	uint16_t nss;
 	uint32_t nesp;
 	task_inner_stack(v, dpl, 0, &nss, &nesp);
-	uint64_t sd = check_inner_ss(v, nss, dpl);
+	uint64_t sd = seg_check_inner_ss(v, nss, dpl, 0);
 	struct seg_cache newss;
 	seg_from_desc(&newss, nss, sd | (1ull << 40));
 

@@ -110,3 +110,20 @@ void seg_check_outer(struct vcpu *v)
 			*c = (struct seg_cache){ .sel = 0 };
 	}
 }
+
+uint64_t seg_check_inner_ss(struct vcpu *v, uint16_t ss, unsigned dpl, uint32_t ext)
+{
+	if ((ss & 0xfffc) == 0)
+		vcpu_fault(v, EXC_TS, ext);
+	uint64_t d;
+	uint32_t addr;
+	if (desc_read(v, ss, &d, &addr) < 0)
+		vcpu_fault(v, EXC_TS, sel_error(ss) | ext);
+	if ((ss & 3) != dpl || desc_dpl(d) != dpl || !desc_is_code_data(d) ||
+	    (desc_type(d) & 0xa) != 0x2)
+		vcpu_fault(v, EXC_TS, sel_error(ss) | ext);
+	if (!desc_present(d))
+		vcpu_fault(v, EXC_SS, sel_error(ss) | ext);
+	desc_set_accessed(v, d, addr);
+	return d;
+}

@@ -86,6 +86,14 @@ void seg_load(struct vcpu *v, int seg, uint16_t sel);
 /* Loads CS from a checked descriptor with the new CPL as RPL. */
 void seg_set_cs(struct vcpu *v, uint16_t sel, uint64_t desc, unsigned cpl);
 
+/*
+ * Checks the inner stack segment selected from the TSS for an interrupt or
+ * a call gate to privilege dpl (SDM vol. 3A 6.12.1, CALL): #TS(ss|ext) for a
+ * null, unreadable-table, wrong-RPL/DPL or non-writable-data selector,
+ * #SS(ss|ext) if not present. Sets its accessed bit; returns the descriptor.
+ */
+uint64_t seg_check_inner_ss(struct vcpu *v, uint16_t ss, unsigned dpl, uint32_t ext);
+
 /* After a privilege change to an outer level: null DS/ES/FS/GS that the new CPL may not use. */
 void seg_check_outer(struct vcpu *v);
 
