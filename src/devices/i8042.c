@@ -96,7 +96,7 @@ struct ps2_mouse {
 
 struct i8042 {
 	struct irq_line irq1, irq12;
-	struct i8042_host host;
+	struct board_lines host;
 	uint8_t ram[32];        /* ram[0] is the configuration (command) byte */
 	bool a2;                /* last write went to 0x64 */
 	uint8_t outport;
@@ -626,7 +626,7 @@ void i8042_reset(struct i8042 *kbc)
 }
 
 struct i8042 *i8042_create(struct irq_line irq1, struct irq_line irq12,
-			   const struct i8042_host *host)
+			   const struct board_lines *host)
 {
 	struct i8042 *kbc = calloc(1, sizeof(*kbc));
 	if (!kbc)

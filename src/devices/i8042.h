@@ -5,10 +5,10 @@
  *
  * Ports: 0x60 data, 0x64 status (read) / command (write). IRQ1 carries
  * keyboard-side bytes, IRQ12 mouse-side bytes. Machine-level effects of the
- * output port (CPU reset line, A20 gate) go out through struct i8042_host.
+ * output port (CPU reset line, A20 gate) go out through struct board_lines.
  *
  * Example (the machine):
- *	struct i8042_host host = { m, machine_reset, machine_set_a20, machine_get_a20 };
+ *	struct board_lines host = { m, machine_reset, machine_set_a20, machine_get_a20 };
  *	struct i8042 *kbc = i8042_create(irq1, irq12, &host);
  *	i8042_register(kbc, &m->ports);
  *	uint8_t a_press[] = { 0x1c }, a_release[] = { 0xf0, 0x1c };
@@ -24,19 +24,11 @@
 #include "devices/io.h"
 #include "devices/portmap.h"
 
-/* Any callback may be NULL; without get_a20 the controller remembers the gate itself. */
-struct i8042_host {
-	void *opaque;
-	void (*reset)(void *opaque);                  /* pulse of the CPU reset line */
-	void (*set_a20)(void *opaque, bool enabled);  /* output port bit 1 */
-	bool (*get_a20)(void *opaque);
-};
-
 struct i8042;
 
 /* host may be NULL. Returns NULL when out of memory. */
 struct i8042 *i8042_create(struct irq_line irq1, struct irq_line irq12,
-			   const struct i8042_host *host);
+			   const struct board_lines *host);
 void i8042_destroy(struct i8042 *kbc);
 /* Claims ports 0x60 and 0x64. Returns 0, or -1 if either is taken. */
 int i8042_register(struct i8042 *kbc, struct portmap *ports);

@@ -47,6 +47,18 @@ static inline void irq_line_pulse(const struct irq_line *line)
 }
 
 /*
+ * The board's CPU reset line and A20 gate, which both the i8042 keyboard
+ * controller and port 0x92 drive. Any callback may be NULL; without get_a20
+ * a device remembers the gate itself.
+ */
+struct board_lines {
+	void *opaque;
+	void (*reset)(void *opaque);                  /* pulse of the CPU reset line */
+	void (*set_a20)(void *opaque, bool enabled);
+	bool (*get_a20)(void *opaque);
+};
+
+/*
  * A clock in nanoseconds. With now == NULL the value of fake_ns is used
  * (unit tests advance it by hand); the machine installs vclock_host_now,
  * which counts CLOCK_MONOTONIC from origin_ns (the machine's start).

@@ -10,7 +10,7 @@
 #define P92_STORED 0xfc
 
 struct port92 {
-	struct port92_host host;
+	struct board_lines host;
 	uint8_t stored;         /* bits 2-7 as last written */
 	bool a20;               /* used when the host has no get_a20 */
 };
@@ -43,7 +43,7 @@ static void port92_write(void *opaque, uint32_t offset, uint32_t value, unsigned
 
 static const struct io_ops port92_ops = { port92_read, port92_write };
 
-struct port92 *port92_create(const struct port92_host *host)
+struct port92 *port92_create(const struct board_lines *host)
 {
 	struct port92 *p = calloc(1, sizeof(*p));
 	if (!p)

@@ -18,20 +18,13 @@
 
 #include <stdbool.h>
 
+#include "devices/io.h"
 #include "devices/portmap.h"
-
-/* Any callback may be NULL; without get_a20 the port remembers the gate itself. */
-struct port92_host {
-	void *opaque;
-	void (*reset)(void *opaque);
-	void (*set_a20)(void *opaque, bool enabled);
-	bool (*get_a20)(void *opaque);
-};
 
 struct port92;
 
 /* host may be NULL. Returns NULL when out of memory. */
-struct port92 *port92_create(const struct port92_host *host);
+struct port92 *port92_create(const struct board_lines *host);
 void port92_destroy(struct port92 *p);
 /* Claims port 0x92. Returns 0, or -1 if it is taken. */
 int port92_register(struct port92 *p, struct portmap *ports);

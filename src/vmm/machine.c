@@ -233,12 +233,10 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	}
 	m->com1 = uart16550_create(pic8259_irq_line(m->pic, 4), tx, tx_opaque);
 
-	struct i8042_host host = { .opaque = m, .reset = board_reset,
-				   .set_a20 = board_set_a20, .get_a20 = board_get_a20 };
-	struct port92_host host92 = { .opaque = m, .reset = board_reset,
-				      .set_a20 = board_set_a20, .get_a20 = board_get_a20 };
+	struct board_lines host = { .opaque = m, .reset = board_reset,
+				    .set_a20 = board_set_a20, .get_a20 = board_get_a20 };
 	m->kbc = i8042_create(pic8259_irq_line(m->pic, 1), pic8259_irq_line(m->pic, 12), &host);
-	m->port92 = port92_create(&host92);
+	m->port92 = port92_create(&host);
 	m->post = postcode_create(NULL);
 	if (open_output(&m->cfg.debugcon, &m->debugcon_out, "debug console", err, errlen) < 0)
 		return -1;

@@ -55,8 +55,8 @@ static struct rig *rig_new(void)
 	struct rig *r = calloc(1, sizeof(*r));
 	ck_assert_ptr_nonnull(r);
 	portmap_init(&r->ports);
-	struct i8042_host host = { r, rig_reset, rig_set_a20, rig_get_a20 };
-	struct port92_host p92host = { r, rig_reset, rig_set_a20, rig_get_a20 };
+	struct board_lines host = { r, rig_reset, rig_set_a20, rig_get_a20 };
+	struct board_lines p92host = { r, rig_reset, rig_set_a20, rig_get_a20 };
 	r->kbc = i8042_create((struct irq_line){ rig_irq, r, 1 },
 			      (struct irq_line){ rig_irq, r, 12 }, &host);
 	r->p92 = port92_create(&p92host);

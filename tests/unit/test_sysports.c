@@ -65,7 +65,7 @@ static struct rig *rig_new(void)
 START_TEST(port92_a20_and_reset)
 {
 	struct rig *r = rig_new();
-	struct port92_host host = { r, rig_reset, rig_set_a20, rig_get_a20 };
+	struct board_lines host = { r, rig_reset, rig_set_a20, rig_get_a20 };
 	struct port92 *p = port92_create(&host);
 	ck_assert_int_eq(port92_register(p, &r->ports), 0);
 	ck_assert_int_eq(port92_register(p, &r->ports), -1);   /* already claimed */
