@@ -72,6 +72,29 @@ static int fault(uint32_t *error_code, uint32_t code, unsigned access)
 	return -1;
 }
 
+/*
+ * The last step of every walk: check the combined rights, set A on the
+ * parent entry (if any) and A (+ D for writes) on the leaf, and describe
+ * the page. paddr is the translated address, size the page size.
+ */
+static int leaf(struct physmap *phys, const struct cpu_state *cpu, const struct rights *r,
+		unsigned access, uint64_t addr, uint64_t entry, const uint64_t parent[2],
+		uint64_t paddr, uint32_t size, struct page_walk *out, uint32_t *error_code)
+{
+	uint32_t code = check(cpu, r, access);
+	if (code)
+		return fault(error_code, code, access);
+	if (parent)
+		set_bits(phys, parent[0], parent[1], PTE_A);
+	set_bits(phys, addr, entry, PTE_A | ((access & PF_WRITE) ? PTE_D : 0));
+	out->paddr = paddr;
+	out->page_size = size;
+	out->global = entry & PTE_G;
+	out->dirty = (entry & PTE_D) || (access & PF_WRITE);
+	finish(cpu, r, access, out);
+	return 0;
+}
+
 static int walk_32(struct physmap *phys, const struct cpu_state *cpu, uint32_t linear,
 		   unsigned access, struct page_walk *out, uint32_t *error_code)
 {
@@ -81,34 +104,17 @@ static int walk_32(struct physmap *phys, const struct cpu_state *cpu, uint32_t l
 	if (!(pde & PTE_P))
 		return fault(error_code, 0, access);
 	combine(&r, pde);
-	if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
-		uint32_t code = check(cpu, &r, access);
-		if (code)
-			return fault(error_code, code, access);
-		set_bits(phys, pde_addr, pde, PTE_A | ((access & PF_WRITE) ? PTE_D : 0));
-		out->paddr = (pde & 0xffc00000u) | (linear & 0x3fffffu);
-		out->page_size = 4u << 20;
-		out->global = pde & PTE_G;
-		out->dirty = (pde & PTE_D) || (access & PF_WRITE);
-		finish(cpu, &r, access, out);
-		return 0;
-	}
+	if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE))
+		return leaf(phys, cpu, &r, access, pde_addr, pde, NULL,
+			    (pde & 0xffc00000u) | (linear & 0x3fffffu), 4u << 20, out, error_code);
 	uint64_t pte_addr = (pde & 0xfffff000u) + (((linear >> 12) & 0x3ff) << 2);
 	uint64_t pte = read_entry(phys, pte_addr, false);
 	if (!(pte & PTE_P))
 		return fault(error_code, 0, access);
 	combine(&r, pte);
-	uint32_t code = check(cpu, &r, access);
-	if (code)
-		return fault(error_code, code, access);
-	set_bits(phys, pde_addr, pde, PTE_A);
-	set_bits(phys, pte_addr, pte, PTE_A | ((access & PF_WRITE) ? PTE_D : 0));
-	out->paddr = (pte & 0xfffff000u) | (linear & 0xfff);
-	out->page_size = 4096;
-	out->global = pte & PTE_G;
-	out->dirty = (pte & PTE_D) || (access & PF_WRITE);
-	finish(cpu, &r, access, out);
-	return 0;
+	const uint64_t parent[2] = { pde_addr, pde };
+	return leaf(phys, cpu, &r, access, pte_addr, pte, parent,
+		    (pte & 0xfffff000u) | (linear & 0xfff), 4096, out, error_code);
 }
 
 static int walk_pae(struct physmap *phys, const struct cpu_state *cpu, uint32_t linear,
@@ -126,18 +132,9 @@ static int walk_pae(struct physmap *phys, const struct cpu_state *cpu, uint32_t 
 	if ((pde & PAE_RSVD_HIGH) || ((pde & PTE_PS) && (pde & PAE_2M_RSVD)))
 		return fault(error_code, PF_P | PF_RSVD, access);
 	combine(&r, pde);
-	if (pde & PTE_PS) {
-		uint32_t code = check(cpu, &r, access);
-		if (code)
-			return fault(error_code, code, access);
-		set_bits(phys, pde_addr, pde, PTE_A | ((access & PF_WRITE) ? PTE_D : 0));
-		out->paddr = (pde & PAE_ADDR_2M) | (linear & 0x1fffffu);
-		out->page_size = 2u << 20;
-		out->global = pde & PTE_G;
-		out->dirty = (pde & PTE_D) || (access & PF_WRITE);
-		finish(cpu, &r, access, out);
-		return 0;
-	}
+	if (pde & PTE_PS)
+		return leaf(phys, cpu, &r, access, pde_addr, pde, NULL,
+			    (pde & PAE_ADDR_2M) | (linear & 0x1fffffu), 2u << 20, out, error_code);
 	uint64_t pte_addr = (pde & PAE_ADDR_4K) + (((linear >> 12) & 0x1ff) << 3);
 	uint64_t pte = read_entry(phys, pte_addr, true);
 	if (!(pte & PTE_P))
@@ -145,17 +142,9 @@ static int walk_pae(struct physmap *phys, const struct cpu_state *cpu, uint32_t 
 	if (pte & PAE_RSVD_HIGH)
 		return fault(error_code, PF_P | PF_RSVD, access);
 	combine(&r, pte);
-	uint32_t code = check(cpu, &r, access);
-	if (code)
-		return fault(error_code, code, access);
-	set_bits(phys, pde_addr, pde, PTE_A);
-	set_bits(phys, pte_addr, pte, PTE_A | ((access & PF_WRITE) ? PTE_D : 0));
-	out->paddr = (pte & PAE_ADDR_4K) | (linear & 0xfff);
-	out->page_size = 4096;
-	out->global = pte & PTE_G;
-	out->dirty = (pte & PTE_D) || (access & PF_WRITE);
-	finish(cpu, &r, access, out);
-	return 0;
+	const uint64_t parent[2] = { pde_addr, pde };
+	return leaf(phys, cpu, &r, access, pte_addr, pte, parent,
+		    (pte & PAE_ADDR_4K) | (linear & 0xfff), 4096, out, error_code);
 }
 
 int paging_walk(struct physmap *phys, const struct cpu_state *cpu, uint32_t linear,
