@@ -1,0 +1,110 @@
+/*
+ * ctx.h - struct bt_ctx: the block of monitor state that translated code
+ * addresses through r15, and the contract between translated code, the
+ * translation-cache stubs (bt/stubs.S) and the dispatcher (bt/dispatch.c).
+ *
+ * Register convention inside the translation cache (TC):
+ *   rax rcx rdx rbx rsp rbp rsi rdi  guest EAX..EDI and ESP, upper halves 0
+ *   r15                              struct bt_ctx * (never changes in TC)
+ *   r8-r14                           scratch for translated code and stubs
+ *   RFLAGS                           guest OF SF ZF AF PF CF and DF (TF 0)
+ *   host GS base                     guest FS base (guest FS-relative
+ *                                    operands get a GS prefix)
+ * Host FS stays glibc's. Translated code never uses the host stack: rsp
+ * is the guest's ESP, so signals run on a sigaltstack and stubs switch to
+ * ctx->host_rsp or to the scratch stack in the ctx before pushing.
+ * The guest's virtual IF, IOPL and the other system flags are not in host
+ * RFLAGS: they live in the architectural cpu_state (ctx->cpu->eflags).
+ *
+ * Block entry: every block starts with a load from the poll page
+ * (ctx->poll_page, within rel32 reach of the TC). The monitor makes that
+ * page PROT_NONE when it wants translated code to stop (deadline, stop
+ * request): the load faults at a block entry, where the guest state is
+ * precise, and the SIGSEGV handler leaves with BT_EXIT_POLL.
+ *
+ * Block exits store ctx->next_eip (and ctx->exit_reason, ctx->exit_site)
+ * and jump to the exit stub, which saves the guest registers into
+ * ctx->gpr / ctx->eflags, restores the host stack and returns from
+ * bt_enter(). A chainable exit is a `jmp rel32` to a per-exit tail; the
+ * dispatcher may patch that rel32 to jump straight to the next block.
+ */
+#ifndef SOFTVT_BT_CTX_H
+#define SOFTVT_BT_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/cpu_state.h"
+
+enum bt_exit {
+	BT_EXIT_BRANCH = 1,   /* next_eip is a direct successor; exit_site: rel32 to patch (or 0) */
+	BT_EXIT_INDIRECT,     /* RET / indirect JMP / CALL missed the jump cache; next_eip = target */
+	BT_EXIT_INTERP,       /* next_eip: an instruction the TC does not run; interpret it */
+	BT_EXIT_POLL,         /* the poll page faulted at the entry of the block at next_eip */
+	BT_EXIT_FAULT,        /* host fault in TC: ctx->fault_* describe it (set by the handler) */
+};
+
+#define BT_JC_BITS 12
+#define BT_JC_SIZE (1u << BT_JC_BITS)
+
+/* Jump cache entry: guest linear EIP -> host code of the block (CPL 0 blocks only). */
+struct bt_jc_entry {
+	uint32_t eip;         /* BT_JC_EMPTY when unused */
+	uint32_t pad;
+	uint64_t host;
+};
+#define BT_JC_EMPTY 0xffffffffu   /* never a block start the TC enters: see dispatch.c */
+
+struct bt_ctx {
+	/* guest registers between bt_enter() and the exit (offsets used by stubs.S) */
+	uint32_t gpr[8];          /* 0x00 EAX..EDI (ESP = gpr[4]) */
+	uint32_t eflags;          /* 0x20 host view: arithmetic flags + DF only */
+	uint32_t next_eip;        /* 0x24 */
+	uint32_t exit_reason;     /* 0x28 enum bt_exit */
+	uint32_t save_esp;        /* 0x2c stubs: guest ESP while on the scratch stack */
+	uint64_t exit_site;       /* 0x30 BT_EXIT_BRANCH: RX address of the rel32 to patch */
+	uint64_t host_rsp;        /* 0x38 monitor stack pointer inside bt_enter() */
+	uint64_t host_gs_base;    /* 0x40 reserved for the monitor (glibc does not use GS) */
+	uint64_t guest_fs_base;   /* 0x48 loaded into the host GS base by bt_enter() */
+
+	/* host fault in TC, filled by the signal handler (BT_EXIT_FAULT) */
+	uint64_t fault_rip;       /* host RIP of the faulting instruction */
+	uint64_t fault_addr;      /* si_addr */
+	uint32_t fault_signo;     /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+	uint32_t fault_trapno;    /* host trap number (uc_mcontext REG_TRAPNO) */
+	uint32_t fault_err;       /* host page-fault error code (REG_ERR) */
+	uint32_t pad0;
+
+	struct cpu_state *cpu;    /* the architectural state (virtual IF/IOPL, CRs, ...) */
+	void *poll_page;          /* PROT_READ normally, PROT_NONE to stop translated code */
+
+	/* stubs switch rsp here when they must save flags without touching the guest stack */
+	uint8_t scratch_stack[512] __attribute__((aligned(16)));
+
+	/* inline lookup of RET / indirect jump targets (linear EIP, flushed like a TLB) */
+	struct bt_jc_entry jc[BT_JC_SIZE] __attribute__((aligned(64)));
+};
+
+#define BT_CTX_GPR        0x00
+#define BT_CTX_EFLAGS     0x20
+#define BT_CTX_NEXT_EIP   0x24
+#define BT_CTX_EXIT_REASON 0x28
+#define BT_CTX_SAVE_ESP   0x2c
+#define BT_CTX_EXIT_SITE  0x30
+#define BT_CTX_HOST_RSP   0x38
+#define BT_CTX_HOST_GS_BASE 0x40
+#define BT_CTX_GUEST_FS_BASE 0x48
+
+#ifndef __ASSEMBLER__
+_Static_assert(offsetof(struct bt_ctx, gpr) == BT_CTX_GPR, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, eflags) == BT_CTX_EFLAGS, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, next_eip) == BT_CTX_NEXT_EIP, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, exit_reason) == BT_CTX_EXIT_REASON, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, save_esp) == BT_CTX_SAVE_ESP, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, exit_site) == BT_CTX_EXIT_SITE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, host_rsp) == BT_CTX_HOST_RSP, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, host_gs_base) == BT_CTX_HOST_GS_BASE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, guest_fs_base) == BT_CTX_GUEST_FS_BASE, "stubs.S offsets");
+#endif
+
+#endif

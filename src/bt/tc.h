@@ -1,0 +1,58 @@
+/*
+ * tc.h - the translation cache: W^X memory for translated host code (one
+ * memfd mapped read/write for the emitter and read/execute for running, at
+ * different addresses above 8 GiB), the metadata of its blocks, the fixed
+ * stubs of bt/stubs.S copied or linked into reach, and the poll page.
+ */
+#ifndef SOFTVT_BT_TC_H
+#define SOFTVT_BT_TC_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ucontext.h>
+
+#include "bt/ctx.h"
+#include "bt/translate.h"
+
+struct tc;
+
+/* size: bytes of host code. Returns NULL with a reason in err. */
+struct tc *tc_create(size_t size, char *err, size_t errlen);
+void tc_destroy(struct tc *tc);
+
+/* Drops every block (the dispatcher must forget its tb pointers and the jump cache). */
+void tc_flush(struct tc *tc);
+
+/* Runs translated code at host (an RX address of a block) with the guest
+ * registers of ctx until an exit; returns the exit reason (enum bt_exit). */
+int bt_enter(struct bt_ctx *ctx, const void *host);
+
+/* Patches the chainable exit at rel32 site (RX address) to jump to target (RX). */
+void tc_chain(struct tc *tc, uint64_t site, const void *target);
+
+/* The block containing host RIP rip and the guest EIP of the instruction there. */
+bool tc_find(const struct tc *tc, uint64_t rip, struct tb **tb, uint32_t *eip);
+
+/* The poll page of this TC (ctx->poll_page): the monitor mprotects it. */
+void *tc_poll_page(const struct tc *tc);
+
+/*
+ * Signal side: if uc's RIP is in the TC (or a stub), copy the guest
+ * registers from uc into ctx, fill ctx->fault_* (or next_eip for a poll-page
+ * fault) and redirect uc to the exit path so that bt_enter() returns
+ * BT_EXIT_FAULT or BT_EXIT_POLL. Async-signal-safe. Returns false if the
+ * fault is not from translated code.
+ */
+bool tc_signal_exit(struct tc *tc, struct bt_ctx *ctx, int signo, const siginfo_t *si,
+		    ucontext_t *uc);
+
+/* Resuming after a handled fault (e.g. a shadow fill) needs nothing: return from the handler. */
+
+struct tc_stats {
+	uint64_t blocks, guest_insns, host_bytes, flushes, chains;
+};
+void tc_get_stats(const struct tc *tc, struct tc_stats *out);
+
+#endif

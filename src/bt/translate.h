@@ -1,0 +1,68 @@
+/*
+ * translate.h - the translator of engine bt: one guest basic block (32-bit
+ * protected-mode code at CPL 0 with flat segments) into 64-bit host code in
+ * the translation cache (docs/TRANSLATOR.md, architecture.md section 3).
+ *
+ * A block never crosses a guest page (`avail` bytes are readable from
+ * `code`), ends at a control transfer, before an instruction the TC does
+ * not run (BT_EXIT_INTERP), before an instruction that crosses the page
+ * end, or at a length cap. Most instructions are copied with their memory
+ * operands re-encoded with the 0x67 address-size prefix (Zydis decoder +
+ * encoder); stack operations, control transfers and segment overrides are
+ * rewritten; everything sensitive leaves the TC (first version: through
+ * BT_EXIT_INTERP, the interpreter runs it on the architectural state).
+ *
+ * Every guest instruction's host code starts at a recorded offset and has
+ * no side effect before its last faulting access, so a host fault maps back
+ * to the guest instruction with the registers of its start (precise).
+ */
+#ifndef SOFTVT_BT_TRANSLATE_H
+#define SOFTVT_BT_TRANSLATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct tc;
+
+/* What a block's translation depends on besides its bytes (part of its key). */
+struct bt_mode {
+	bool gs_flat;     /* guest GS base 0 and limit 4G: GS overrides are dropped;
+			     otherwise GS-relative instructions take BT_EXIT_INTERP */
+};
+
+/* side table: guest instruction k starts at host offset host_off, guest offset guest_off */
+struct tb_insn {
+	uint16_t host_off;
+	uint16_t guest_off;
+};
+
+struct tb_exit {
+	uint32_t target_eip;     /* direct successor */
+	uint32_t rel32_off;      /* offset in the block of the jmp rel32 to patch when chaining */
+};
+
+/* a translated block; lives in the TC's metadata area, freed with tc_flush() */
+struct tb {
+	uint32_t eip;            /* guest linear address of the first instruction */
+	uint32_t phys;           /* guest physical address of eip (set by the caller) */
+	struct bt_mode mode;
+	uint16_t guest_len;      /* bytes of guest code covered */
+	uint16_t ninsn;          /* guest instructions translated (0: the first one leaves the TC) */
+	uint8_t *host;           /* RX entry address */
+	uint32_t host_len;
+	struct tb_insn *insn;    /* ninsn entries */
+	struct tb_exit exits[2]; /* direct successors (taken, fall-through); nexits of them */
+	uint8_t nexits;
+	struct tb *hash_next;    /* for the dispatcher's block table */
+	struct tb *page_next;    /* for the dispatcher's per-page list */
+};
+
+/*
+ * Translates the block at guest linear eip. code points at its bytes, avail
+ * is the number of readable bytes up to the end of the guest page. Returns
+ * NULL when the TC is full (flush with tc_flush() and retry).
+ */
+struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
+			const uint8_t *code, uint32_t avail);
+
+#endif
