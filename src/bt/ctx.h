@@ -49,11 +49,10 @@ enum bt_exit {
 
 /* Jump cache entry: guest linear EIP -> host code of the block (CPL 0 blocks only). */
 struct bt_jc_entry {
-	uint32_t eip;         /* BT_JC_EMPTY when unused */
+	uint32_t eip;         /* empty slot i: ~i, which never indexes slot i (a sure miss) */
 	uint32_t pad;
 	uint64_t host;
 };
-#define BT_JC_EMPTY 0xffffffffu   /* never a block start the TC enters: see dispatch.c */
 
 struct bt_ctx {
 	/* guest registers between bt_enter() and the exit (offsets used by stubs.S) */

@@ -133,8 +133,11 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		vcpu_fault(v, EXC_GP, 0);
 	if (crosses)
 		return scratch;
-	if (decode_mark_code(v->dcache, paddr & ~0xfffu))
+	if (decode_mark_code(v->dcache, paddr & ~0xfffu)) {
 		tlb_protect_code(v, paddr & ~0xfffu);
+		if (v->bus.on_code_page)
+			v->bus.on_code_page(v->bus.hook_opaque, paddr & ~0xfffu);
+	}
 	const struct insn *stored = decode_store(v->dcache, paddr, c32, scratch);
 	if (memo)
 		*memo = stored;

@@ -78,6 +78,8 @@ void tlb_flush(struct vcpu *v, bool keep_global)
 			e->tag_read = e->tag_write = TLB_INVALID;
 		}
 	v->tlb_phys_gen = v->bus.phys->generation;
+	if (v->bus.on_tlb_flush)
+		v->bus.on_tlb_flush(v->bus.hook_opaque, keep_global && pge ? CPU_FLUSH_NONGLOBAL : CPU_FLUSH_ALL, 0);
 }
 
 void tlb_flush_page(struct vcpu *v, uint32_t linear)
@@ -88,6 +90,8 @@ void tlb_flush_page(struct vcpu *v, uint32_t linear)
 		if (e->tag_read == (linear & ~0xfffu) || e->tag_write == (linear & ~0xfffu))
 			e->tag_read = e->tag_write = TLB_INVALID;
 	}
+	if (v->bus.on_tlb_flush)
+		v->bus.on_tlb_flush(v->bus.hook_opaque, CPU_FLUSH_PAGE, linear & ~0xfffu);
 }
 
 void tlb_protect_code(struct vcpu *v, uint32_t paddr_page)
@@ -162,15 +166,28 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 	return slow_read(v, linear, size, user);
 }
 
+static void code_written(struct vcpu *v, uint32_t paddr_page)
+{
+	decode_invalidate_page(v->dcache, paddr_page);
+	if (v->bus.on_code_write)
+		v->bus.on_code_write(v->bus.hook_opaque, paddr_page);
+}
+
 static void write_phys(struct vcpu *v, uint32_t paddr, unsigned size, uint32_t value)
 {
 	struct decode_cache *dc = v->dcache;
 	if (decode_page_has_code(dc, paddr & ~0xfffu))
-		decode_invalidate_page(dc, paddr & ~0xfffu);
+		code_written(v, paddr & ~0xfffu);
 	if (((paddr + size - 1) & ~0xfffu) != (paddr & ~0xfffu) &&
 	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu))
-		decode_invalidate_page(dc, (paddr + size - 1) & ~0xfffu);
+		code_written(v, (paddr + size - 1) & ~0xfffu);
 	physmap_write(v->bus.phys, paddr, value, size);
+}
+
+void vcpu_mark_code(struct vcpu *v, uint32_t paddr_page)
+{
+	if (decode_mark_code(v->dcache, paddr_page))
+		tlb_protect_code(v, paddr_page);
 }
 
 void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, bool user)

@@ -79,5 +79,8 @@ void tlb_flush(struct vcpu *v, bool keep_global);
 void tlb_flush_page(struct vcpu *v, uint32_t linear);
 /* A physical page now holds decoded code: remove direct write access to it. */
 void tlb_protect_code(struct vcpu *v, uint32_t paddr_page);
+/* Another engine holds translations of this page: route writes to it through
+ * the slow path (which calls bus.on_code_write). */
+void vcpu_mark_code(struct vcpu *v, uint32_t paddr_page);
 
 #endif

@@ -41,6 +41,20 @@ struct cpu_bus {
 	uint8_t (*intr_ack)(void *opaque);
 	uint64_t (*tsc)(void *opaque);    /* guest TSC without cpu->tsc_offset */
 	void *opaque;
+	/* Optional hooks for an engine that caches translations of its own (bt),
+	 * NULL when unused. The interpreter calls them after it has updated its
+	 * own caches. */
+	void (*on_tlb_flush)(void *opaque, int kind, uint32_t linear);  /* enum cpu_flush */
+	void (*on_code_page)(void *opaque, uint32_t paddr_page);  /* decoded code cached from it */
+	void (*on_code_write)(void *opaque, uint32_t paddr_page); /* a write hit a code page */
+	void *hook_opaque;
+};
+
+/* What a TLB flush drops (on_tlb_flush). */
+enum cpu_flush {
+	CPU_FLUSH_ALL,        /* CR0/CR4 paging changes, physmap changes */
+	CPU_FLUSH_NONGLOBAL,  /* MOV CR3, task switch (global pages kept: CR4.PGE) */
+	CPU_FLUSH_PAGE,       /* INVLPG linear */
 };
 
 /* Exception vectors (SDM vol. 3A table 6-1). */

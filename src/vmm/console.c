@@ -95,7 +95,7 @@ static void term_install_hooks(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = term_fatal_signal;
-	sa.sa_flags = SA_RESETHAND;
+	sa.sa_flags = SA_RESETHAND | SA_ONSTACK;   /* engine bt: rsp may be the guest's */
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(console_fatal_signals) / sizeof(console_fatal_signals[0]); i++) {
 		struct sigaction old;

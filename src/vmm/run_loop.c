@@ -52,6 +52,7 @@ static void install_signals(bool on)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+	sa.sa_flags = SA_ONSTACK;   /* engine bt: rsp may be the guest's */
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);

@@ -1,0 +1,56 @@
+/*
+ * blocks.h - the dispatcher's index of translated blocks.
+ *
+ * A block is found by (guest linear EIP, guest physical address, mode):
+ * the physical address makes a remapped or rewritten page miss, the linear
+ * EIP is part of the key because translated code embeds linear addresses
+ * (pushed return addresses, exit EIPs). Blocks of one guest physical page
+ * are also listed per page, so that a write to the page (self-modifying
+ * code) drops exactly them. The jump cache in the ctx (linear EIP -> host
+ * code, used inline by RET and indirect jumps) is a cache of this index:
+ * it is cleared on every guest TLB flush and every invalidation.
+ */
+#ifndef SOFTVT_BT_BLOCKS_H
+#define SOFTVT_BT_BLOCKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bt/ctx.h"
+#include "bt/translate.h"
+
+#define BLOCKS_HASH_BITS 16
+#define BLOCKS_PAGE_BITS 14
+
+struct blocks {
+	struct tb *hash[1u << BLOCKS_HASH_BITS];
+	struct page_list {
+		uint32_t page;         /* physical page address, BLOCKS_NO_PAGE if free */
+		struct tb *first;
+		struct page_list *next;
+	} *pages[1u << BLOCKS_PAGE_BITS];
+	uint64_t count, invalidated_pages;
+};
+
+struct blocks *blocks_create(void);
+void blocks_destroy(struct blocks *b);
+
+struct tb *blocks_find(const struct blocks *b, uint32_t eip, uint32_t phys,
+		       const struct bt_mode *mode);
+/* Indexes tb; returns true if tb is the first block of its physical page. */
+bool blocks_insert(struct blocks *b, struct tb *tb);
+/* Forgets every block of a physical page; returns how many. */
+unsigned blocks_invalidate_page(struct blocks *b, uint32_t phys_page);
+bool blocks_page_has_code(const struct blocks *b, uint32_t phys_page);
+/* Forgets everything (the TC was flushed). */
+void blocks_clear(struct blocks *b);
+
+void bt_jc_clear(struct bt_ctx *ctx);
+static inline void bt_jc_set(struct bt_ctx *ctx, uint32_t eip, const void *host)
+{
+	struct bt_jc_entry *e = &ctx->jc[eip & (BT_JC_SIZE - 1)];
+	e->eip = eip;
+	e->host = (uint64_t)(uintptr_t)host;
+}
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * dispatch.c - engine bt's main loop (see bt.h).
+ *
+ * Each turn decides where the next guest instruction runs:
+ *  - in the translation cache when the guest is in flat 32-bit protected
+ *    mode at CPL 0 (tc_mode_ok), has nothing to deliver and no interrupt
+ *    shadow: the block at EIP is looked up (jump cache, then the block
+ *    index by linear EIP + physical address), translated if missing, and
+ *    entered with bt_enter();
+ *  - otherwise in the interpreter, one instruction (interp_step), on the
+ *    same cpu_state: real mode, v8086, CPL 3, non-flat segments, interrupt
+ *    delivery, every instruction the TC leaves (BT_EXIT_INTERP) and every
+ *    instruction that faulted in the TC for a reason the shadow window
+ *    cannot fix (the interpreter re-executes it from the precise state and
+ *    raises the guest exception, or emulates the MMIO access).
+ *
+ * Caches and their invalidation: guest TLB flushes (the interpreter runs
+ * MOV CR3/CR0/CR4, INVLPG and task switches and calls on_tlb_flush) drop
+ * window mappings and the jump cache; a write to a physical page with
+ * translations (a write fault in the TC on a protected page, or an
+ * interpreter write) drops that page's blocks. Chains are made only
+ * between blocks of the same linear and physical page, so dropping a
+ * page's blocks never leaves a chain into them from elsewhere.
+ */
+#define _GNU_SOURCE
+#include "bt/bt.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "bt/blocks.h"
+#include "bt/ctx.h"
+#include "bt/dispatch_priv.h"
+#include "bt/tc.h"
+#include "bt/translate.h"
+#include "cpu/decode.h"
+#include "cpu/flags.h"
+#include "cpu/mem.h"
+#include "cpu/paging.h"
+#include "mmu/window.h"
+
+#define TC_SIZE (64u << 20)
+
+static bool flat(const struct seg_cache *s)
+{
+	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P) &&
+	       !((s->attr & SEG_S) && !(s->attr & 8) && (s->attr & 4));   /* not expand-down data */
+}
+
+/* Whether translated code may run now (the TC's assumptions, ctx.h). */
+static bool tc_mode_ok(const struct bt *bt)
+{
+	const struct cpu_state *c = bt->cpu;
+	if (!(c->cr0 & CR0_PE) || (c->eflags & (EFL_VM | EFL_TF)) || cpu_cpl(c) != 0)
+		return false;
+	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB))
+		return false;
+	if (!flat(&c->seg[S_DS]) || !flat(&c->seg[S_ES]) || !flat(&c->seg[S_SS]) ||
+	    !(c->seg[S_SS].attr & SEG_DB))
+		return false;
+	const struct seg_cache *fs = &c->seg[S_FS];
+	if ((fs->sel & ~3u) == 0 || fs->limit != 0xffffffffu || !(fs->attr & SEG_P))
+		return false;
+	if (bt->v.bus.phys->a20_mask != A20_OPEN_MASK)
+		return false;
+	return true;
+}
+
+static struct bt_mode current_mode(const struct bt *bt)
+{
+	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
+	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) };
+	return m;
+}
+
+/* --- hooks from the interpreter ------------------------------------------ */
+
+static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
+{
+	struct bt *bt = opaque;
+	switch (kind) {
+	case CPU_FLUSH_ALL:
+		window_flush_all(bt->win);
+		break;
+	case CPU_FLUSH_NONGLOBAL:
+		window_flush_nonglobal(bt->win);
+		break;
+	default:
+		window_flush_page(bt->win, linear);
+		break;
+	}
+	bt_jc_clear(bt->ctx);
+}
+
+static void drop_page(struct bt *bt, uint32_t page)
+{
+	unsigned n = blocks_invalidate_page(bt->blocks, page);
+	bt->st.invalidated_blocks += n;
+	if (n)
+		bt_jc_clear(bt->ctx);
+	window_code_unprotect(bt->win, page);
+}
+
+static void on_code_page(void *opaque, uint32_t page)
+{
+	struct bt *bt = opaque;
+	window_code_protect(bt->win, page);
+}
+
+static void on_code_write(void *opaque, uint32_t page)
+{
+	drop_page(opaque, page);
+}
+
+/* --- create / destroy ---------------------------------------------------- */
+
+int bt_probe(char *why, size_t whylen)
+{
+	return bt_host_probe(why, whylen);
+}
+
+struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, size_t errlen)
+{
+	struct bt *bt = calloc(1, sizeof(*bt));
+	if (!bt) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	bt->cpu = s;
+	struct cpu_bus b = *bus;
+	b.on_tlb_flush = on_tlb_flush;
+	b.on_code_page = on_code_page;
+	b.on_code_write = on_code_write;
+	b.hook_opaque = bt;
+	if (interp_init(&bt->v, s, &b) < 0) {
+		snprintf(err, errlen, "out of memory for the interpreter's caches");
+		free(bt);
+		return NULL;
+	}
+	bt->ctx = mmap(NULL, sizeof(struct bt_ctx), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (bt->ctx == MAP_FAILED) {
+		bt->ctx = NULL;
+		snprintf(err, errlen, "out of memory for the translator's context");
+		goto fail;
+	}
+	bt->ctx->cpu = s;
+	bt_jc_clear(bt->ctx);
+	bt->blocks = blocks_create();
+	if (!bt->blocks) {
+		snprintf(err, errlen, "out of memory for the block index");
+		goto fail;
+	}
+	bt->tc = tc_create(TC_SIZE, err, errlen);
+	if (!bt->tc)
+		goto fail;
+	bt->ctx->poll_page = tc_poll_page(bt->tc);
+	bt->win = window_create(bus->phys, err, errlen);
+	if (!bt->win)
+		goto fail;
+	if (bt_signals_install(bt, err, errlen) < 0)
+		goto fail;
+	return bt;
+fail:
+	bt_destroy(bt);
+	return NULL;
+}
+
+void bt_destroy(struct bt *bt)
+{
+	if (!bt)
+		return;
+	bt_signals_remove(bt);
+	if (bt->win)
+		window_destroy(bt->win);
+	if (bt->tc)
+		tc_destroy(bt->tc);
+	blocks_destroy(bt->blocks);
+	if (bt->ctx)
+		munmap(bt->ctx, sizeof(struct bt_ctx));
+	interp_fini(&bt->v);
+	free(bt);
+}
+
+struct vcpu *bt_vcpu(struct bt *bt)
+{
+	return &bt->v;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+static void flush_tc(struct bt *bt)
+{
+	tc_flush(bt->tc);
+	blocks_clear(bt->blocks);
+	bt_jc_clear(bt->ctx);
+	bt->chain_site = 0;
+	bt->st.tc_flushes++;
+}
+
+/*
+ * The block for cpu->eip in the current mode, translated if needed; NULL
+ * when the interpreter must take this instruction (fetch fault, MMIO code,
+ * nothing translatable at EIP).
+ */
+static struct tb *lookup(struct bt *bt, const struct bt_mode *mode)
+{
+	uint32_t eip = bt->cpu->eip;   /* CS base is 0 (tc_mode_ok) */
+	struct page_walk w;
+	uint32_t pf;
+	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0)
+		return NULL;
+	uint32_t paddr = physmap_a20(bt->v.bus.phys, (uint32_t)w.paddr);
+	struct tb *tb = blocks_find(bt->blocks, eip, paddr, mode);
+	if (tb)
+		return tb;
+	bool writable;
+	uint8_t *page = physmap_host_ptr(bt->v.bus.phys, paddr & ~0xfffu, 4096, &writable);
+	if (!page)
+		return NULL;
+	uint32_t off = paddr & 0xfffu;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		tb = bt_translate(bt->tc, mode, eip, page + off, 4096 - off);
+		if (tb)
+			break;
+		flush_tc(bt);
+	}
+	if (!tb)
+		return NULL;
+	tb->phys = paddr;
+	bt->st.translations++;
+	bt->st.guest_insns_translated += tb->ninsn;
+	if (blocks_insert(bt->blocks, tb)) {
+		window_code_protect(bt->win, paddr & ~0xfffu);
+		vcpu_mark_code(&bt->v, paddr & ~0xfffu);
+	}
+	return tb;
+}
+
+static void sync_in(struct bt *bt)
+{
+	struct bt_ctx *c = bt->ctx;
+	memcpy(c->gpr, bt->cpu->gpr, sizeof(c->gpr));
+	c->eflags = (bt->cpu->eflags & (EFL_ARITH | EFL_DF)) | EFL_FIXED1;
+	c->guest_fs_base = bt->cpu->seg[S_FS].base;
+}
+
+static void sync_out(struct bt *bt)
+{
+	struct bt_ctx *c = bt->ctx;
+	memcpy(bt->cpu->gpr, c->gpr, sizeof(c->gpr));
+	bt->cpu->eflags = (bt->cpu->eflags & ~(EFL_ARITH | EFL_DF)) |
+			  (c->eflags & (EFL_ARITH | EFL_DF));
+	bt->v.lf.op = LF_NONE;
+}
+
+/* One instruction (or one event delivery) in the interpreter. */
+static enum interp_exit step(struct bt *bt)
+{
+	bt->st.interp_steps++;
+	enum interp_exit r = interp_step(&bt->v);
+	flags_materialize(&bt->v);
+	return r;
+}
+
+/* Chains the exit the last block left through to tb, when that is safe. */
+static void maybe_chain(struct bt *bt, struct tb *tb)
+{
+	uint64_t site = bt->chain_site;
+	bt->chain_site = 0;
+	if (!site || bt->chain_eip != tb->eip || !tb->ninsn)
+		return;
+	struct tb *from;
+	uint32_t from_eip;
+	if (!tc_find(bt->tc, site, &from, &from_eip))
+		return;
+	if ((from->eip ^ tb->eip) & ~0xfffu || (from->phys ^ tb->phys) & ~0xfffu)
+		return;
+	tc_chain(bt->tc, site, tb->host);
+	bt->st.chains++;
+}
+
+/* A host fault in the TC: the guest instruction at cpu->eip caused it. */
+static enum interp_exit handle_fault(struct bt *bt)
+{
+	struct bt_ctx *c = bt->ctx;
+	if (c->fault_signo == SIGSEGV && bt->fault_result == WINDOW_CODE_WRITE) {
+		/* the write must happen with the page unprotected; the interpreter
+		 * does it, so that a block writing its own page makes progress */
+		bt->st.code_writes++;
+		drop_page(bt, bt->fault_page);
+		decode_invalidate_page(bt->v.dcache, bt->fault_page);
+	}
+	return step(bt);
+}
+
+enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(void *),
+			void *now_opaque)
+{
+	struct cpu_state *cpu = bt->cpu;
+	struct vcpu *v = &bt->v;
+	flags_materialize(v);
+	bt_arm_deadline(bt, deadline_ns, now(now_opaque));
+	enum interp_exit ret = INTERP_DEADLINE;
+	struct bt_mode mode = current_mode(bt);
+	unsigned turns = 0;
+	for (;;) {
+		if (*v->bus.requests & v->bus.stop_mask)
+			break;
+		if ((++turns & 255) == 0 || bt->polled) {
+			bt->polled = false;
+			if (now(now_opaque) >= deadline_ns)
+				break;
+		}
+		bool intr = *v->bus.intr_line && (cpu->eflags & EFL_IF);
+		if (cpu->halted || intr || cpu->int_shadow || !tc_mode_ok(bt)) {
+			bt->chain_site = 0;
+			ret = step(bt);
+			if (ret != INTERP_DEADLINE)
+				break;
+			continue;
+		}
+		struct bt_mode m = current_mode(bt);
+		if (m.gs_flat != mode.gs_flat) {
+			mode = m;
+			bt_jc_clear(bt->ctx);
+		}
+		struct tb *tb = lookup(bt, &mode);
+		if (!tb || !tb->ninsn) {
+			bt->chain_site = 0;
+			ret = step(bt);
+			if (ret != INTERP_DEADLINE)
+				break;
+			continue;
+		}
+		maybe_chain(bt, tb);
+		bt_jc_set(bt->ctx, tb->eip, tb->host);
+		sync_in(bt);
+		bt->st.enters++;
+		bt->in_tc = 1;
+		int why = bt_enter(bt->ctx, tb->host);
+		bt->in_tc = 0;
+		sync_out(bt);
+		bt->st.exits[why & 7]++;
+		switch (why) {
+		case BT_EXIT_BRANCH:
+			cpu->eip = bt->ctx->next_eip;
+			bt->chain_site = bt->ctx->exit_site;
+			bt->chain_eip = cpu->eip;
+			break;
+		case BT_EXIT_INDIRECT:
+			cpu->eip = bt->ctx->next_eip;
+			break;
+		case BT_EXIT_INTERP:
+			cpu->eip = bt->ctx->next_eip;
+			ret = step(bt);
+			break;
+		case BT_EXIT_POLL:
+			cpu->eip = bt->ctx->next_eip;
+			bt->polled = true;
+			bt_disarm_poll(bt);
+			break;
+		case BT_EXIT_FAULT: {
+			struct tb *ft;
+			uint32_t feip;
+			if (!tc_find(bt->tc, bt->ctx->fault_rip, &ft, &feip)) {
+				snprintf(v->error, sizeof(v->error),
+					 "bt: host fault (signal %u) at %#llx outside any block",
+					 bt->ctx->fault_signo, (unsigned long long)bt->ctx->fault_rip);
+				ret = INTERP_ERROR;
+				goto out;
+			}
+			cpu->eip = feip;
+			ret = handle_fault(bt);
+			break;
+		}
+		default:
+			snprintf(v->error, sizeof(v->error), "bt: unknown exit reason %d", why);
+			ret = INTERP_ERROR;
+			goto out;
+		}
+		if (ret != INTERP_DEADLINE)
+			break;
+	}
+out:
+	bt_disarm_deadline(bt);
+	return ret;
+}
+
+void bt_kick(struct bt *bt)
+{
+	bt_arm_poll(bt);
+}
+
+void bt_get_stats(const struct bt *bt, struct bt_stats *out)
+{
+	*out = bt->st;
+}
+
+void bt_print_stats(struct bt *bt, double seconds, void *file)
+{
+	FILE *f = file;
+	const struct bt_stats *s = &bt->st;
+	fprintf(f, "softvt: stats: bt: %llu block entries, %llu translations (%llu guest insns), "
+		   "%llu interpreted instructions (%.1f M/s), %llu chains, %llu TC flushes\n",
+		(unsigned long long)s->enters, (unsigned long long)s->translations,
+		(unsigned long long)s->guest_insns_translated, (unsigned long long)s->interp_steps,
+		seconds > 0 ? s->interp_steps / seconds / 1e6 : 0.0,
+		(unsigned long long)s->chains, (unsigned long long)s->tc_flushes);
+	fprintf(f, "softvt: stats: bt exits: branch %llu, indirect %llu, interp %llu, poll %llu, "
+		   "fault %llu\n",
+		(unsigned long long)s->exits[BT_EXIT_BRANCH], (unsigned long long)s->exits[BT_EXIT_INDIRECT],
+		(unsigned long long)s->exits[BT_EXIT_INTERP], (unsigned long long)s->exits[BT_EXIT_POLL],
+		(unsigned long long)s->exits[BT_EXIT_FAULT]);
+	fprintf(f, "softvt: stats: bt faults: %llu shadow fills in the handler, %llu code writes, "
+		   "%llu blocks invalidated\n",
+		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,
+		(unsigned long long)s->invalidated_blocks);
+	struct window_stats ws;
+	window_get_stats(bt->win, &ws);
+	fprintf(f, "softvt: stats: window: %llu fills, %llu pages mapped (%llu batched), "
+		   "%llu guest #PF, %llu emulated, flushes all/non-global/page %llu/%llu/%llu\n",
+		(unsigned long long)ws.fills, (unsigned long long)ws.pages_mapped,
+		(unsigned long long)ws.batched, (unsigned long long)ws.guest_pf,
+		(unsigned long long)ws.emulate, (unsigned long long)ws.flush_all,
+		(unsigned long long)ws.flush_nonglobal, (unsigned long long)ws.flush_page);
+}

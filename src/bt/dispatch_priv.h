@@ -1,0 +1,51 @@
+/*
+ * dispatch_priv.h - struct bt, shared by the dispatcher (dispatch.c) and
+ * its signal side (signals.c); not for other users.
+ */
+#ifndef SOFTVT_BT_DISPATCH_PRIV_H
+#define SOFTVT_BT_DISPATCH_PRIV_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bt/bt.h"
+#include "bt/ctx.h"
+
+struct tc;
+struct window;
+struct blocks;
+
+struct bt {
+	struct vcpu v;              /* the interpreter, on the same cpu_state */
+	struct cpu_state *cpu;
+	struct bt_ctx *ctx;
+	struct tc *tc;
+	struct window *win;
+	struct blocks *blocks;
+	struct bt_stats st;
+
+	uint64_t chain_site;        /* exit to chain once the next block is known */
+	uint32_t chain_eip;
+	bool polled;                /* the last exit was a poll: look at the clock */
+
+	/* signal side */
+	volatile sig_atomic_t in_tc;
+	int fault_result;           /* enum window_result of the last TC fault, -1 if none */
+	uint32_t fault_page;
+	timer_t timer;
+	bool have_timer;
+	void *altstack;
+};
+
+/* signals.c */
+int bt_host_probe(char *why, size_t whylen);
+int bt_signals_install(struct bt *bt, char *err, size_t errlen);
+void bt_signals_remove(struct bt *bt);
+void bt_arm_deadline(struct bt *bt, uint64_t deadline_ns, uint64_t now_ns);
+void bt_disarm_deadline(struct bt *bt);
+void bt_arm_poll(struct bt *bt);      /* async-signal-safe */
+void bt_disarm_poll(struct bt *bt);
+
+#endif
