@@ -45,6 +45,8 @@ enum window_result {
 struct window_stats {
 	uint64_t fills, pages_mapped, batched, guest_pf, emulate, code_writes;
 	uint64_t flush_all, flush_nonglobal, flush_page;
+	uint64_t flush_vma_limit;   /* flush_all because the VMA estimate neared vm.max_map_count */
+	uint64_t syscalls;          /* mmap + mprotect calls on the window */
 	uint64_t mapped_now, vmas_estimate;
 };
 
