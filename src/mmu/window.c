@@ -183,7 +183,7 @@ enum fill_kind { FILL_OK, FILL_EMULATE, FILL_CODE_WRITE };
 static enum fill_kind classify(struct window *w, const struct cpu_state *cpu, uint32_t lpfn,
 			       uint64_t pa, const struct page_walk *pw, bool write, struct fill *f)
 {
-	if (pa >= WINDOW_TOP)
+	if (pa >> 32)                         /* PAE: beyond the 4 GiB physmap */
 		return FILL_EMULATE;
 	uint32_t p = physmap_a20(w->phys, (uint32_t)pa);
 	const struct phys_region *r = physmap_lookup(w->phys, p);
@@ -330,6 +330,6 @@ enum window_result window_fault(struct window *w, const struct cpu_state *cpu, u
 void window_get_stats(const struct window *w, struct window_stats *out)
 {
 	*out = w->st;
-	out->mapped_now = w->map.count;
+	out->mapped_now = w->map.mapped.count;
 	out->vmas_estimate = window_vmas(w);
 }

@@ -12,6 +12,7 @@
 
 static void pageset_add(struct pageset *s, uint32_t p)
 {
+	s->count += !(s->bits[p / 64] >> (p % 64) & 1);
 	s->bits[p / 64] |= 1ull << (p % 64);
 	s->sum[p / 4096] |= 1ull << (p / 64 % 64);
 }
@@ -19,6 +20,7 @@ static void pageset_add(struct pageset *s, uint32_t p)
 static void pageset_del(struct pageset *s, uint32_t p)
 {
 	uint64_t *w = &s->bits[p / 64];
+	s->count -= *w >> (p % 64) & 1;
 	*w &= ~(1ull << (p % 64));
 	if (!*w)
 		s->sum[p / 4096] &= ~(1ull << (p / 64 % 64));
@@ -26,7 +28,7 @@ static void pageset_del(struct pageset *s, uint32_t p)
 
 uint32_t pageset_next(const struct pageset *s, uint32_t from)
 {
-	if (from >= WMAP_PAGES)
+	if (from >= WMAP_PAGES || !s->count)
 		return WMAP_PAGES;
 	uint32_t w = from / 64;
 	uint64_t bits = s->bits[w] & (~0ull << (from % 64));
@@ -117,7 +119,6 @@ void wmap_set(struct wmap *m, uint32_t p, uint32_t entry)
 	uint32_t old = m->entry[p];
 	int64_t runs = (int64_t)m->runs - run_share(m, p);
 	if (!(old & WM_MAPPED)) {
-		m->count++;
 		pageset_add(&m->mapped, p);
 		rmap_link(m, p, entry);
 	} else if ((old ^ entry) & WM_PAGE_MASK) {
@@ -142,7 +143,6 @@ void wmap_clear(struct wmap *m, uint32_t p)
 	pageset_del(&m->mapped, p);
 	pageset_del(&m->nonglobal, p);
 	m->entry[p] = 0;
-	m->count--;
 }
 
 void wmap_clear_all(struct wmap *m)
@@ -162,6 +162,6 @@ void wmap_clear_all(struct wmap *m)
 		m->mapped.sum[s] = 0;
 		m->nonglobal.sum[s] = 0;
 	}
-	m->count = 0;
+	m->mapped.count = m->nonglobal.count = 0;
 	m->runs = 0;
 }

@@ -42,6 +42,7 @@
 struct pageset {
 	uint64_t *bits;                       /* WMAP_PAGES bits */
 	uint64_t sum[WMAP_WORDS / 64];        /* bit i: bits[i] != 0 */
+	uint64_t count;                       /* pages in the set: an empty set costs nothing */
 };
 
 struct wmap {
@@ -49,7 +50,6 @@ struct wmap {
 	uint32_t *rnext, *rprev, *rhead;
 	uint64_t *code;
 	struct pageset mapped, nonglobal;
-	uint64_t count;                       /* mapped pages */
 	uint64_t runs;
 	void *mem;                            /* the one allocation behind all arrays */
 	uint64_t memlen;
