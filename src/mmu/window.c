@@ -34,7 +34,13 @@
 
 #include "cpu/paging.h"
 
-#define WINDOW_BATCH 16                   /* pages per slice; divides 512 and 1024 */
+/*
+ * Pages per slice: a 4 KiB neighbour costs a walk, a piece of a large page
+ * (or of the identity map with paging off) only its bookkeeping, and one
+ * mmap call maps the contiguous lot. Both divide 512 (PAE table).
+ */
+#define WINDOW_BATCH 16
+#define WINDOW_BATCH_LARGE 64
 #define PTE_P 0x1u
 #define PTE_A 0x20u
 
@@ -152,7 +158,7 @@ struct window *window_create(struct physmap *phys, char *err, size_t errlen)
 	w->generation = phys->generation;
 	uint64_t max = read_sysctl("/proc/sys/vm/max_map_count", 65530);
 	uint64_t budget = max * 3 / 4;
-	w->vma_budget = budget > vmas + 2 * WINDOW_BATCH + 64 ? budget - vmas : 2 * WINDOW_BATCH + 64;
+	w->vma_budget = budget > vmas + 4 * WINDOW_BATCH ? budget - vmas : 4 * WINDOW_BATCH;
 	return w;
 }
 
@@ -267,7 +273,7 @@ static enum window_result fault(struct window *w, const struct cpu_state *cpu, u
 	}
 	if (w->phys->generation != w->generation)
 		window_flush_all(w);
-	if (window_vmas(w) + 2 * (WINDOW_BATCH + 1) >= w->vma_budget) {
+	if (window_vmas(w) + 2 * (WINDOW_BATCH + 1) >= w->vma_budget) {   /* 4K: 1 VMA each */
 		w->st.flush_vma_limit++;
 		window_flush_all(w);
 	}
@@ -280,7 +286,7 @@ static enum window_result fault(struct window *w, const struct cpu_state *cpu, u
 		w->st.guest_pf++;
 		return WINDOW_GUEST_PF;
 	}
-	struct fill fills[WINDOW_BATCH];
+	struct fill fills[WINDOW_BATCH_LARGE];
 	struct fill me;
 	switch (classify(w, cpu, self, pw.paddr & ~0xfffull, &pw, write, &me)) {
 	case FILL_EMULATE:
@@ -298,8 +304,10 @@ static enum window_result fault(struct window *w, const struct cpu_state *cpu, u
 		break;
 	}
 	unsigned n = 0;
-	uint32_t first = self & ~(WINDOW_BATCH - 1u);
-	for (uint32_t l = first; l < first + WINDOW_BATCH; l++) {
+	uint32_t batch = pw.page_size > 4096 || !paging_enabled(cpu) ? WINDOW_BATCH_LARGE
+								      : WINDOW_BATCH;
+	uint32_t first = self & ~(batch - 1);
+	for (uint32_t l = first; l < first + batch; l++) {
 		if (l == self)
 			fills[n++] = me;
 		else if (l >= w->lo_pfn && !(w->map.entry[l] & WM_MAPPED) &&
