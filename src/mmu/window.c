@@ -101,7 +101,10 @@ static bool find_taken(uint64_t lo, uint64_t hi, char *buf, size_t len, uint64_t
 		return false;
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long s, e;
-		int name = 0;
+		int name = 0, c;
+		if (!strchr(line, '\n'))             /* a long path: skip the rest of the line */
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
 		(*vmas)++;
 		if (found || sscanf(line, "%llx-%llx %*s %*s %*s %*s %n", &s, &e, &name) < 2)
 			continue;
@@ -158,7 +161,8 @@ struct window *window_create(struct physmap *phys, char *err, size_t errlen)
 	w->generation = phys->generation;
 	uint64_t max = read_sysctl("/proc/sys/vm/max_map_count", 65530);
 	uint64_t budget = max * 3 / 4;
-	w->vma_budget = budget > vmas + 4 * WINDOW_BATCH ? budget - vmas : 4 * WINDOW_BATCH;
+	w->vma_budget = budget > vmas + 4 * WINDOW_BATCH_LARGE ? budget - vmas
+								 : 4 * WINDOW_BATCH_LARGE;
 	return w;
 }
 
@@ -273,7 +277,7 @@ static enum window_result fault(struct window *w, const struct cpu_state *cpu, u
 	}
 	if (w->phys->generation != w->generation)
 		window_flush_all(w);
-	if (window_vmas(w) + 2 * (WINDOW_BATCH + 1) >= w->vma_budget) {   /* 4K: 1 VMA each */
+	if (window_vmas(w) + 2 * WINDOW_BATCH_LARGE >= w->vma_budget) {  /* room for one fill */
 		w->st.flush_vma_limit++;
 		window_flush_all(w);
 	}

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 #include <x86intrin.h>
 
@@ -589,6 +590,27 @@ START_TEST(batching_saves_faults)
 }
 END_TEST
 
+/* Something of the process in the range: the error says what and where. */
+START_TEST(reservation_names_what_is_in_the_way)
+{
+	char err[256];
+	ck_assert_int_eq(build_memory(err, sizeof(err)), 0);
+	void *want = (void *)0x40000000;
+	void *p = mmap(want, 0x3000, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+	ck_assert_ptr_eq(p, want);
+	ck_assert_ptr_null(window_create(&phys, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "0x40000000-0x40003000 is taken") != NULL, "%s", err);
+	munmap(p, 0x3000);
+	struct window *w = window_create(&phys, err, sizeof(err));
+	ck_assert_ptr_nonnull(w);
+	/* and a second window cannot overlap the first */
+	ck_assert_ptr_null(window_create(&phys, err, sizeof(err)));
+	window_destroy(w);
+	guest_ram_destroy(&ram);
+}
+END_TEST
+
 int main(void)
 {
 	char err[256];
@@ -622,6 +644,9 @@ int main(void)
 	tcase_add_test(tc, vma_estimate_and_budget);
 	tcase_add_test(tc, batching_saves_faults);
 	suite_add_tcase(s, tc);
+	TCase *tr = tcase_create("reservation");
+	tcase_add_test(tr, reservation_names_what_is_in_the_way);
+	suite_add_tcase(s, tr);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
