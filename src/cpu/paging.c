@@ -91,6 +91,7 @@ static int leaf(struct physmap *phys, const struct cpu_state *cpu, const struct 
 	out->page_size = size;
 	out->global = entry & PTE_G;
 	out->dirty = (entry & PTE_D) || (access & PF_WRITE);
+	out->entry_addr = addr;
 	finish(cpu, r, access, out);
 	return 0;
 }
@@ -152,7 +153,8 @@ int paging_walk(struct physmap *phys, const struct cpu_state *cpu, uint32_t line
 {
 	if (!paging_enabled(cpu)) {
 		*out = (struct page_walk){ .paddr = linear, .page_size = 4096, .writable = true,
-					   .user = true, .global = false, .dirty = true };
+					   .user = true, .global = false, .dirty = true,
+					   .entry_addr = 0 };
 		return 0;
 	}
 	if (cpu->cr4 & CR4_PAE)

@@ -35,6 +35,8 @@ struct page_walk {
 	bool user;               /* effective U/S */
 	bool global;             /* G bit of the final entry (only meaningful with CR4.PGE) */
 	bool dirty;              /* D bit of the final entry after this walk */
+	uint64_t entry_addr;     /* physical address of the final entry (0 with paging off):
+				    the shadow window reads its neighbours to batch fills */
 };
 
 /*

@@ -15,8 +15,9 @@
  * non-global mappings, INVLPG one page, paging-mode changes everything.
  *
  * window_fault() is called from the SIGSEGV handler: it is async-signal-
- * safe (no malloc, no stdio, no locks). Everything else is called by the
- * dispatcher outside signal context.
+ * safe (no malloc, no stdio, no locks; errno is preserved). Everything
+ * else is called by the dispatcher outside signal context. A mapping has
+ * the rights of the CPL whose fault made it (see docs/SHADOW_PAGING.md).
  */
 #ifndef SOFTVT_MMU_WINDOW_H
 #define SOFTVT_MMU_WINDOW_H
@@ -45,6 +46,8 @@ enum window_result {
 struct window_stats {
 	uint64_t fills, pages_mapped, batched, guest_pf, emulate, code_writes;
 	uint64_t flush_all, flush_nonglobal, flush_page;
+	uint64_t flush_vma_limit;   /* flush_all because the VMA estimate neared vm.max_map_count */
+	uint64_t syscalls;          /* mmap + mprotect calls on the window */
 	uint64_t mapped_now, vmas_estimate;
 };
 
@@ -62,7 +65,9 @@ void window_destroy(struct window *w);   /* unmaps and releases the whole reserv
 enum window_result window_fault(struct window *w, const struct cpu_state *cpu, uint64_t addr,
 				bool write, unsigned cpl, uint32_t *pf_error, uint32_t *phys_page);
 
-void window_flush_all(struct window *w);         /* CR0.PG/CR4 changes, physmap changes, A20 */
+/* CR0.PG/PE/WP, CR4.PGE/PSE/PAE changes, physmap changes, A20 (a physmap generation
+   change the dispatcher misses is caught at the next fill) */
+void window_flush_all(struct window *w);
 void window_flush_nonglobal(struct window *w);   /* MOV CR3 (global pages stay if CR4.PGE) */
 void window_flush_page(struct window *w, uint32_t linear);   /* INVLPG */
 

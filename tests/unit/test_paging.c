@@ -65,6 +65,7 @@ START_TEST(walk_32bit_4k_sets_accessed_and_dirty)
 	ck_assert_int_eq(paging_walk(&phys, &cpu, 0x00405abc, 0, &w, &err), 0);
 	ck_assert_uint_eq(w.paddr, 0x00200abc);
 	ck_assert_uint_eq(w.page_size, 4096);
+	ck_assert_uint_eq(w.entry_addr, PT + 20);               /* the PTE used */
 	ck_assert_uint_eq(get32(PD + 4) & 0x60, 0x20);          /* PDE: A, never D */
 	ck_assert_uint_eq(get32(PT + 20) & 0x60, 0x20);         /* PTE: A only after a read */
 	ck_assert(!w.dirty);
@@ -84,6 +85,7 @@ START_TEST(walk_32bit_4m_page_needs_pse)
 	ck_assert_int_eq(paging_walk(&phys, &cpu, 0x00812345, PF_WRITE, &w, &err), 0);
 	ck_assert_uint_eq(w.paddr, 0x01012345);
 	ck_assert_uint_eq(w.page_size, 4u << 20);
+	ck_assert_uint_eq(w.entry_addr, PD + 8);                /* the PDE is the leaf */
 	ck_assert_uint_eq(get32(PD + 8) & 0x60, 0x60);
 	/* Without CR4.PSE the PS bit is ignored: the entry points to a page table. */
 	cpu.cr4 = 0;
@@ -157,6 +159,7 @@ START_TEST(walk_pae_4k_and_2m)
 	uint32_t err;
 	ck_assert_int_eq(paging_walk(&phys, &cpu, 0x00203123, PF_WRITE, &w, &err), 0);
 	ck_assert_uint_eq(w.paddr, 0x00500123);
+	ck_assert_uint_eq(w.entry_addr, PAE_PT + 24);
 	ck_assert_uint_eq(get64(PAE_PT + 24) & 0x60, 0x60);
 	ck_assert_int_eq(paging_walk(&phys, &cpu, 0x00456789, 0, &w, &err), 0);
 	ck_assert_uint_eq(w.paddr, 0x00856789);

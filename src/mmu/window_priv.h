@@ -1,0 +1,38 @@
+/*
+ * window_priv.h - struct window and the system-call helpers shared by
+ * window.c (reservation, fills) and window_flush.c (invalidation, code
+ * protection). Internal to src/mmu/.
+ *
+ * The books (struct wmap) always describe the address space: a helper
+ * makes the system call first and the caller records the result only if
+ * it succeeded.
+ */
+#ifndef SOFTVT_MMU_WINDOW_PRIV_H
+#define SOFTVT_MMU_WINDOW_PRIV_H
+
+#include "mmu/window.h"
+#include "mmu/window_map.h"
+
+struct window {
+	struct physmap *phys;
+	int fd;                       /* guest RAM memfd */
+	uint32_t lo_pfn;              /* first linear page the window may map (mmap_min_addr) */
+	uint64_t vma_budget;          /* flush everything when the VMA estimate reaches this */
+	uint64_t generation;          /* physmap generation the mappings were made under */
+	struct wmap map;
+	struct window_stats st;
+};
+
+/* mmap of the memfd at offset off over n pages from linear page lpfn. 0 or -1. */
+int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, bool writable);
+int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, bool writable);
+/* Puts the PROT_NONE reservation back over n pages (whatever was mapped there). */
+int window_sys_drop(struct window *w, uint32_t lpfn, uint32_t n);
+
+/* Estimated VMAs of the window (see window_map.h). */
+static inline uint64_t window_vmas(const struct window *w)
+{
+	return 2 * w->map.runs + 1;
+}
+
+#endif
