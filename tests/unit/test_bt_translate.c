@@ -1018,6 +1018,73 @@ static size_t random_insn(uint8_t *out, uint32_t *undef)
 	return at + n;
 }
 
+static size_t put_u32(uint8_t *p, uint32_t x)
+{
+	memcpy(p, &x, 4);
+	return 4;
+}
+
+/*
+ * A random rewritten control transfer to the instruction after it, at
+ * guest address at: CALL/RET/JMP rel and r/m, RET imm16. Only ECX and the
+ * stack change; the flags go through unchanged (the lookup stub keeps them).
+ */
+static size_t random_control(uint8_t *o, uint32_t at)
+{
+	size_t n = 0;
+	switch (rnd() % 8) {
+	case 0:   /* call next; pop ecx */
+		o[n++] = 0xe8;
+		n += put_u32(o + n, 0);
+		o[n++] = 0x59;
+		break;
+	case 1:   /* push next; ret */
+		o[n++] = 0x68;
+		n += put_u32(o + n, at + 6);
+		o[n++] = 0xc3;
+		break;
+	case 2:   /* mov ecx, next; jmp ecx */
+		o[n++] = 0xb9;
+		n += put_u32(o + n, at + 7);
+		o[n++] = 0xff;
+		o[n++] = 0xe1;
+		break;
+	case 3:   /* mov ecx, next; call ecx; pop ecx */
+		o[n++] = 0xb9;
+		n += put_u32(o + n, at + 7);
+		o[n++] = 0xff;
+		o[n++] = 0xd1;
+		o[n++] = 0x59;
+		break;
+	case 4:   /* jmp short next */
+		o[n++] = 0xeb;
+		o[n++] = 0;
+		break;
+	case 5:   /* jmp near next */
+		o[n++] = 0xe9;
+		n += put_u32(o + n, 0);
+		break;
+	case 6:   /* push 0x55; push next; ret 4 */
+		o[n++] = 0x6a;
+		o[n++] = 0x55;
+		o[n++] = 0x68;
+		n += put_u32(o + n, at + 10);
+		o[n++] = 0xc2;
+		o[n++] = 0x04;
+		o[n++] = 0x00;
+		break;
+	default:  /* mov [esp-4], next; sub esp, 4; jmp [esp]... as push: push next; jmp [esp]; pop */
+		o[n++] = 0x68;
+		n += put_u32(o + n, at + 8);
+		o[n++] = 0xff;
+		o[n++] = 0x24;
+		o[n++] = 0x24;
+		o[n++] = 0x59;
+		break;
+	}
+	return n;
+}
+
 START_TEST(random_sequences_match_the_interpreter)
 {
 	const char *seed = getenv("SOFTVT_RANDOM_SEED");
@@ -1032,6 +1099,11 @@ START_TEST(random_sequences_match_the_interpreter)
 		uint32_t undef = 0;
 		unsigned want = 1 + rnd() % 16;
 		for (unsigned k = 0; k < want && len < 400;) {
+			if ((rnd() & 15) == 0) {
+				len += random_control(code + len, CODE + (uint32_t)len);
+				k++;
+				continue;
+			}
 			if ((rnd() & 7) == 0 && k + 1 < want) {
 				/* jcc over the next instruction (both paths' flags merge) */
 				uint8_t next[40];
@@ -1079,6 +1151,92 @@ START_TEST(random_sequences_match_the_interpreter)
 	struct tc_stats st;
 	tc_get_stats(env->tc, &st);
 	printf("random: %u cases, ~%u instructions\n", cases, insns);
+}
+END_TEST
+
+/*
+ * The safety property of the emitted code, checked by disassembling random
+ * blocks: the block starts with the poll load (rip-relative, to the poll
+ * page); every other memory access is either the ctx (r15) or the exit
+ * bookkeeping (lea r14, [rip+x] into the same block), or uses the 32-bit
+ * address size, so it can only reach [0, 8 GiB) - the guest window and its
+ * guard; no instruction writes a 64-bit guest register (their upper halves
+ * stay 0) or r15; every jump leaves to the block itself, its tails or the
+ * stubs.
+ */
+START_TEST(host_code_only_uses_32bit_addresses)
+{
+	rng = 0x2468ace1u;
+	reset_tc();
+	ZydisDecoder d;
+	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	uint64_t poll = (uint64_t)(uintptr_t)tc_poll_page(env->tc);
+	unsigned checked = 0;
+	for (unsigned b = 0; b < 500; b++) {
+		uint8_t code[600];
+		size_t len = 0;
+		uint32_t undef = 0;
+		for (unsigned k = 0; k < 20 && len < 500;) {
+			size_t n = (rnd() & 7) == 0 ? random_control(code + len, CODE + (uint32_t)len)
+						    : random_insn(code + len, &undef);
+			if (n) {
+				len += n;
+				k++;
+			}
+		}
+		code[len++] = 0xf4;
+		memcpy(lin(CODE), code, len);
+		struct tb *tb = bt_translate(env->tc, &env->mode, CODE, lin(CODE), 0x1000);
+		ck_assert_ptr_nonnull(tb);
+		uint64_t host = (uint64_t)(uintptr_t)tb->host;
+		for (uint32_t off = 0; off < tb->host_len;) {
+			ZydisDecodedInstruction in;
+			ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+			ck_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, tb->host + off,
+					       tb->host_len - off, &in, ops)));
+			for (unsigned k = 0; k < in.operand_count; k++) {
+				const ZydisDecodedOperand *op = &ops[k];
+				if (op->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+				    op->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+					ZydisRegister base = op->mem.base;
+					if (off == 0) {
+						ZyanU64 a = 0;
+						ZydisCalcAbsoluteAddress(&in, op, host, &a);
+						ck_assert_int_eq(base, ZYDIS_REGISTER_RIP);
+						ck_assert_uint_eq(a, poll);
+					} else if (base == ZYDIS_REGISTER_RIP) {
+						ck_assert_int_eq(in.mnemonic, ZYDIS_MNEMONIC_LEA);
+					} else if (base != ZYDIS_REGISTER_R15) {
+						ck_assert_msg(in.address_width == 32,
+							      "block %u host offset %u: address width %u",
+							      b, off, in.address_width);
+					}
+				}
+				if (op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+				    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
+					ZydisRegister r = op->reg.value;
+					ck_assert(r != ZYDIS_REGISTER_R15 && r != ZYDIS_REGISTER_R15D);
+					if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_GPR64)
+						ck_assert_msg(r == ZYDIS_REGISTER_R14 ||
+							      r == ZYDIS_REGISTER_R13 ||
+							      r == ZYDIS_REGISTER_RIP,
+							      "block %u host offset %u writes a 64-bit register",
+							      b, off);
+				}
+				if (op->type == ZYDIS_OPERAND_TYPE_IMMEDIATE && op->imm.is_relative) {
+					ZyanU64 a = 0;
+					ZydisCalcAbsoluteAddress(&in, op, host + off, &a);
+					bool inside = a >= host && a <= host + tb->host_len;
+					bool stub = a < (uint64_t)(uintptr_t)tb->host &&
+						    a >= poll + 4096 && a < poll + 4096 + 1024;
+					ck_assert_msg(inside || stub, "block %u: jump out to %" PRIx64, b, a);
+				}
+			}
+			off += in.length;
+			checked++;
+		}
+	}
+	printf("disassembled %u host instructions of 500 blocks\n", checked);
 }
 END_TEST
 
@@ -1139,6 +1297,29 @@ START_TEST(measure_translation_costs)
 	double secs = (double)(now_ns() - t0) / 1e9;
 	printf("chained loop: 4 x 100M guest insns in %.3f s: %.0f MIPS\n", secs, 4e8 / secs / 1e6);
 	ck_assert_uint_eq(out.gpr[R_ECX], 0);
+
+	/* call/ret through the jump cache: L: call f; loop L; hlt; f: ret (10M calls) */
+	static const uint8_t calls[] = { 0xe8, 0x03, 0x00, 0x00, 0x00, 0xe2, 0xf9, 0xf4, 0xc3 };
+	memcpy(lin(CODE), calls, sizeof(calls));
+	reset_tc();
+	r.gpr[R_ECX] = 10000000;
+	t0 = now_ns();
+	ck_assert_int_eq(run_bt(&r, CODE, CODE + 7, &out), BT_EXIT_INTERP);
+	secs = (double)(now_ns() - t0) / 1e9;
+	ck_assert_uint_le(env->indirect_exits, 2);
+	printf("call/ret/loop: %.1f ns per iteration (RET through the jump cache)\n", secs * 100.0);
+
+	/* a round trip bt_enter -> exit stub (a block that leaves at once) */
+	reset_tc();
+	struct tb *tb = block_at(CODE + 7);   /* hlt */
+	ck_assert_uint_eq(tb->ninsn, 0);
+	memcpy(env->ctx->gpr, r.gpr, sizeof(r.gpr));
+	t0 = now_ns();
+	unsigned ok = 0;
+	for (unsigned k = 0; k < 1000000; k++)   /* no ck_assert inside: it writes to a pipe */
+		ok += bt_enter(env->ctx, tb->host) == BT_EXIT_INTERP;
+	ck_assert_uint_eq(ok, 1000000);
+	printf("bt_enter + exit round trip: %.1f ns\n", (double)(now_ns() - t0) / 1e6);
 }
 END_TEST
 
@@ -1169,6 +1350,7 @@ int main(void)
 	tcase_add_test(tc, side_table_and_tc_find);
 	tcase_add_test(tc, block_ends_at_the_page_end);
 	tcase_add_test(tc, random_sequences_match_the_interpreter);
+	tcase_add_test(tc, host_code_only_uses_32bit_addresses);
 	tcase_add_test(tc, measure_translation_costs);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
