@@ -31,6 +31,22 @@
 #ifndef SOFTVT_BT_CTX_H
 #define SOFTVT_BT_CTX_H
 
+#define BT_JC_BITS 12
+#define BT_JC_SIZE (1u << BT_JC_BITS)
+
+/* guest flags carried in host RFLAGS inside the TC: CF PF AF ZF SF OF and DF */
+#define BT_EFLAGS_MASK 0xcd5
+
+/* The jump-cache slot of a guest EIP; stubs.S computes the same. */
+#define BT_JC_INDEX(eip) ((((eip) >> BT_JC_BITS) ^ (eip)) & (BT_JC_SIZE - 1))
+
+#ifdef __ASSEMBLER__
+#define BT_EXIT_BRANCH   1
+#define BT_EXIT_INDIRECT 2
+#define BT_EXIT_INTERP   3
+#define BT_EXIT_POLL     4
+#define BT_EXIT_FAULT    5
+#else
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,9 +59,6 @@ enum bt_exit {
 	BT_EXIT_POLL,         /* the poll page faulted at the entry of the block at next_eip */
 	BT_EXIT_FAULT,        /* host fault in TC: ctx->fault_* describe it (set by the handler) */
 };
-
-#define BT_JC_BITS 12
-#define BT_JC_SIZE (1u << BT_JC_BITS)
 
 /* Jump cache entry: guest linear EIP -> host code of the block (CPL 0 blocks only). */
 struct bt_jc_entry {
@@ -84,6 +97,8 @@ struct bt_ctx {
 	struct bt_jc_entry jc[BT_JC_SIZE] __attribute__((aligned(64)));
 };
 
+#endif /* !__ASSEMBLER__ */
+
 #define BT_CTX_GPR        0x00
 #define BT_CTX_EFLAGS     0x20
 #define BT_CTX_NEXT_EIP   0x24
@@ -93,6 +108,8 @@ struct bt_ctx {
 #define BT_CTX_HOST_RSP   0x38
 #define BT_CTX_HOST_GS_BASE 0x40
 #define BT_CTX_GUEST_FS_BASE 0x48
+#define BT_CTX_SCRATCH_TOP 0x280   /* end of scratch_stack: stubs push downwards from here */
+#define BT_CTX_JC         0x280
 
 #ifndef __ASSEMBLER__
 _Static_assert(offsetof(struct bt_ctx, gpr) == BT_CTX_GPR, "stubs.S offsets");
@@ -104,6 +121,11 @@ _Static_assert(offsetof(struct bt_ctx, exit_site) == BT_CTX_EXIT_SITE, "stubs.S 
 _Static_assert(offsetof(struct bt_ctx, host_rsp) == BT_CTX_HOST_RSP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, host_gs_base) == BT_CTX_HOST_GS_BASE, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, guest_fs_base) == BT_CTX_GUEST_FS_BASE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, scratch_stack) + 512 == BT_CTX_SCRATCH_TOP, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, jc) == BT_CTX_JC, "stubs.S offsets");
+_Static_assert(sizeof(struct bt_jc_entry) == 16, "stubs.S scales the jc index by 16");
+_Static_assert(BT_EXIT_BRANCH == 1 && BT_EXIT_INDIRECT == 2 && BT_EXIT_INTERP == 3 &&
+	       BT_EXIT_POLL == 4 && BT_EXIT_FAULT == 5, "stubs.S exit codes");
 #endif
 
 #endif
