@@ -128,12 +128,3 @@ void blocks_clear(struct blocks *b)
 	free_pages(b);
 	b->count = 0;
 }
-
-void bt_jc_clear(struct bt_ctx *ctx)
-{
-	/* an empty slot i holds EIP ~i, which never indexes slot i: always a miss */
-	for (unsigned i = 0; i < BT_JC_SIZE; i++) {
-		ctx->jc[i].eip = ~i;
-		ctx->jc[i].host = 0;
-	}
-}

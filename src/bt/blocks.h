@@ -7,8 +7,9 @@
  * (pushed return addresses, exit EIPs). Blocks of one guest physical page
  * are also listed per page, so that a write to the page (self-modifying
  * code) drops exactly them. The jump cache in the ctx (linear EIP -> host
- * code, used inline by RET and indirect jumps) is a cache of this index:
- * it is cleared on every guest TLB flush and every invalidation.
+ * code, used inline by RET and indirect jumps) is a cache of this index
+ * kept by the dispatcher: it is cleared on every guest TLB flush and every
+ * invalidation.
  */
 #ifndef SOFTVT_BT_BLOCKS_H
 #define SOFTVT_BT_BLOCKS_H
@@ -44,13 +45,5 @@ unsigned blocks_invalidate_page(struct blocks *b, uint32_t phys_page);
 bool blocks_page_has_code(const struct blocks *b, uint32_t phys_page);
 /* Forgets everything (the TC was flushed). */
 void blocks_clear(struct blocks *b);
-
-void bt_jc_clear(struct bt_ctx *ctx);
-static inline void bt_jc_set(struct bt_ctx *ctx, uint32_t eip, const void *host)
-{
-	struct bt_jc_entry *e = &ctx->jc[eip & (BT_JC_SIZE - 1)];
-	e->eip = eip;
-	e->host = (uint64_t)(uintptr_t)host;
-}
 
 #endif

@@ -76,11 +76,33 @@ static struct bt_mode current_mode(const struct bt *bt)
 	return m;
 }
 
+/* --- the jump cache (ctx->jc, read inline by translated code) ------------ */
+
+static void jc_clear(struct bt *bt)
+{
+	/* an empty slot i holds EIP ~i, which never indexes slot i: a sure miss */
+	for (unsigned i = 0; i < BT_JC_SIZE; i++) {
+		bt->ctx->jc[i].eip = ~i;
+		bt->ctx->jc[i].host = 0;
+		bt->jc_tb[i] = NULL;
+	}
+}
+
+static void jc_set(struct bt *bt, struct tb *tb)
+{
+	unsigned i = tb->eip & (BT_JC_SIZE - 1);
+	bt->ctx->jc[i].eip = tb->eip;
+	bt->ctx->jc[i].host = (uint64_t)(uintptr_t)tb->host;
+	bt->jc_tb[i] = tb;
+}
+
 /* --- hooks from the interpreter ------------------------------------------ */
 
 static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
 {
 	struct bt *bt = opaque;
+	if (!bt->win || !bt->ctx)
+		return;   /* interp_init() flushes before the engine is complete */
 	switch (kind) {
 	case CPU_FLUSH_ALL:
 		window_flush_all(bt->win);
@@ -92,7 +114,7 @@ static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
 		window_flush_page(bt->win, linear);
 		break;
 	}
-	bt_jc_clear(bt->ctx);
+	jc_clear(bt);
 }
 
 static void drop_page(struct bt *bt, uint32_t page)
@@ -100,14 +122,15 @@ static void drop_page(struct bt *bt, uint32_t page)
 	unsigned n = blocks_invalidate_page(bt->blocks, page);
 	bt->st.invalidated_blocks += n;
 	if (n)
-		bt_jc_clear(bt->ctx);
+		jc_clear(bt);
 	window_code_unprotect(bt->win, page);
 }
 
 static void on_code_page(void *opaque, uint32_t page)
 {
 	struct bt *bt = opaque;
-	window_code_protect(bt->win, page);
+	if (bt->win)
+		window_code_protect(bt->win, page);
 }
 
 static void on_code_write(void *opaque, uint32_t page)
@@ -148,7 +171,7 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, 
 		goto fail;
 	}
 	bt->ctx->cpu = s;
-	bt_jc_clear(bt->ctx);
+	jc_clear(bt);
 	bt->blocks = blocks_create();
 	if (!bt->blocks) {
 		snprintf(err, errlen, "out of memory for the block index");
@@ -196,7 +219,7 @@ static void flush_tc(struct bt *bt)
 {
 	tc_flush(bt->tc);
 	blocks_clear(bt->blocks);
-	bt_jc_clear(bt->ctx);
+	jc_clear(bt);
 	bt->chain_site = 0;
 	bt->st.tc_flushes++;
 }
@@ -209,6 +232,9 @@ static void flush_tc(struct bt *bt)
 static struct tb *lookup(struct bt *bt, const struct bt_mode *mode)
 {
 	uint32_t eip = bt->cpu->eip;   /* CS base is 0 (tc_mode_ok) */
+	unsigned slot = eip & (BT_JC_SIZE - 1);
+	if (bt->ctx->jc[slot].eip == eip)
+		return bt->jc_tb[slot];
 	struct page_walk w;
 	uint32_t pf;
 	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0)
@@ -231,6 +257,7 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode)
 	if (!tb)
 		return NULL;
 	tb->phys = paddr;
+	tb->mode = *mode;
 	bt->st.translations++;
 	bt->st.guest_insns_translated += tb->ninsn;
 	if (blocks_insert(bt->blocks, tb)) {
@@ -326,7 +353,7 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 		struct bt_mode m = current_mode(bt);
 		if (m.gs_flat != mode.gs_flat) {
 			mode = m;
-			bt_jc_clear(bt->ctx);
+			jc_clear(bt);
 		}
 		struct tb *tb = lookup(bt, &mode);
 		if (!tb || !tb->ninsn) {
@@ -337,7 +364,7 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			continue;
 		}
 		maybe_chain(bt, tb);
-		bt_jc_set(bt->ctx, tb->eip, tb->host);
+		jc_set(bt, tb);
 		sync_in(bt);
 		bt->st.enters++;
 		bt->in_tc = 1;

@@ -26,6 +26,7 @@ struct bt {
 	struct blocks *blocks;
 	struct bt_stats st;
 
+	struct tb *jc_tb[BT_JC_SIZE];  /* the block of each ctx->jc slot */
 	uint64_t chain_site;        /* exit to chain once the next block is known */
 	uint32_t chain_eip;
 	bool polled;                /* the last exit was a poll: look at the clock */

@@ -6,8 +6,10 @@
 #include <string.h>
 
 extern const struct engine_ops engine_interp;
+extern const struct engine_ops engine_bt;
 
-const struct engine_ops *const softvt_engines[] = { &engine_interp };
+/* --accel auto takes the first whose probe succeeds (interp until bt boots Linux). */
+const struct engine_ops *const softvt_engines[] = { &engine_interp, &engine_bt };
 const size_t softvt_engine_count = sizeof(softvt_engines) / sizeof(softvt_engines[0]);
 
 const char *const softvt_engine_names[] = { "interp", "bt", "kvm", NULL };
