@@ -39,6 +39,8 @@
 
 /* The jump-cache slot of a guest EIP; stubs.S computes the same. */
 #define BT_JC_INDEX(eip) ((((eip) >> BT_JC_BITS) ^ (eip)) & (BT_JC_SIZE - 1))
+/* what an empty slot i holds: an EIP whose index is i ^ 1, never i (a sure miss) */
+#define BT_JC_EMPTY_EIP(i) ((uint32_t)(i) ^ (1u << BT_JC_BITS))
 
 #ifdef __ASSEMBLER__
 #define BT_EXIT_BRANCH   1
@@ -62,7 +64,7 @@ enum bt_exit {
 
 /* Jump cache entry: guest linear EIP -> host code of the block (CPL 0 blocks only). */
 struct bt_jc_entry {
-	uint32_t eip;         /* empty slot i: ~i, which never indexes slot i (a sure miss) */
+	uint32_t eip;         /* empty slot i: BT_JC_EMPTY_EIP(i) */
 	uint32_t pad;
 	uint64_t host;
 };

@@ -18,9 +18,16 @@
  * MOV CR3/CR0/CR4, INVLPG and task switches and calls on_tlb_flush) drop
  * window mappings and the jump cache; a write to a physical page with
  * translations (a write fault in the TC on a protected page, or an
- * interpreter write) drops that page's blocks. Chains are made only
- * between blocks of the same linear and physical page, so dropping a
- * page's blocks never leaves a chain into them from elsewhere.
+ * interpreter write) drops that page's blocks.
+ *
+ * Chains (a block's exit patched to jump straight into the next block)
+ * assume the target's linear page still maps the same physical page and
+ * its block still exists. Within one linear and physical page that holds
+ * by construction (the blocks die together). Into another page, a chain
+ * is made only when the target page is mapped global (or paging is off),
+ * so that MOV CR3 cannot change it; an INVLPG of such a page, a full TLB
+ * flush or any dropped page undo every cross-page chain at once (the
+ * list of sites keeps what each rel32 pointed to before).
  */
 #define _GNU_SOURCE
 #include "bt/bt.h"
@@ -80,20 +87,55 @@ static struct bt_mode current_mode(const struct bt *bt)
 
 static void jc_clear(struct bt *bt)
 {
-	/* an empty slot i holds EIP ~i, which never indexes slot i: a sure miss */
 	for (unsigned i = 0; i < BT_JC_SIZE; i++) {
-		bt->ctx->jc[i].eip = ~i;
+		bt->ctx->jc[i].eip = BT_JC_EMPTY_EIP(i);
 		bt->ctx->jc[i].host = 0;
 		bt->jc_tb[i] = NULL;
 	}
 }
 
-static void jc_set(struct bt *bt, struct tb *tb)
+static void jc_set(struct bt *bt, struct tb *tb, bool global)
 {
-	unsigned i = tb->eip & (BT_JC_SIZE - 1);
+	unsigned i = BT_JC_INDEX(tb->eip);
 	bt->ctx->jc[i].eip = tb->eip;
 	bt->ctx->jc[i].host = (uint64_t)(uintptr_t)tb->host;
 	bt->jc_tb[i] = tb;
+	bt->jc_global[i] = global;
+}
+
+/* --- cross-page chains ---------------------------------------------------- */
+
+static void unchain_all(struct bt *bt)
+{
+	for (size_t i = 0; i < bt->nxchains; i++)
+		tc_chain(bt->tc, bt->xchains[i].site, (const void *)(uintptr_t)bt->xchains[i].tail);
+	if (bt->nxchains)
+		memset(bt->xchain_pages, 0, (1u << 20) / 8);
+	bt->nxchains = 0;
+}
+
+static bool xchain_page(const struct bt *bt, uint32_t linear)
+{
+	uint32_t p = linear >> 12;
+	return bt->xchain_pages[p / 8] & (1u << (p % 8));
+}
+
+static bool add_xchain(struct bt *bt, uint64_t site, uint32_t target_linear)
+{
+	if (bt->nxchains == bt->xchains_cap) {
+		size_t cap = bt->xchains_cap ? bt->xchains_cap * 2 : 4096;
+		struct xchain *n = realloc(bt->xchains, cap * sizeof(*n));
+		if (!n)
+			return false;
+		bt->xchains = n;
+		bt->xchains_cap = cap;
+	}
+	int32_t rel;
+	memcpy(&rel, (const void *)(uintptr_t)site, 4);   /* the RX view is readable */
+	bt->xchains[bt->nxchains++] = (struct xchain){ site, site + 4 + (int64_t)rel };
+	uint32_t p = target_linear >> 12;
+	bt->xchain_pages[p / 8] |= (uint8_t)(1u << (p % 8));
+	return true;
 }
 
 /* --- hooks from the interpreter ------------------------------------------ */
@@ -106,12 +148,15 @@ static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
 	switch (kind) {
 	case CPU_FLUSH_ALL:
 		window_flush_all(bt->win);
+		unchain_all(bt);
 		break;
 	case CPU_FLUSH_NONGLOBAL:
 		window_flush_nonglobal(bt->win);
 		break;
 	default:
 		window_flush_page(bt->win, linear);
+		if (xchain_page(bt, linear))
+			unchain_all(bt);
 		break;
 	}
 	jc_clear(bt);
@@ -121,8 +166,10 @@ static void drop_page(struct bt *bt, uint32_t page)
 {
 	unsigned n = blocks_invalidate_page(bt->blocks, page);
 	bt->st.invalidated_blocks += n;
-	if (n)
+	if (n) {
 		jc_clear(bt);
+		unchain_all(bt);
+	}
 	window_code_unprotect(bt->win, page);
 }
 
@@ -171,6 +218,11 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, 
 		goto fail;
 	}
 	bt->ctx->cpu = s;
+	bt->xchain_pages = calloc(1, (1u << 20) / 8);
+	if (!bt->xchain_pages) {
+		snprintf(err, errlen, "out of memory for the chain index");
+		goto fail;
+	}
 	jc_clear(bt);
 	bt->blocks = blocks_create();
 	if (!bt->blocks) {
@@ -202,6 +254,8 @@ void bt_destroy(struct bt *bt)
 	if (bt->tc)
 		tc_destroy(bt->tc);
 	blocks_destroy(bt->blocks);
+	free(bt->xchains);
+	free(bt->xchain_pages);
 	if (bt->ctx)
 		munmap(bt->ctx, sizeof(struct bt_ctx));
 	interp_fini(&bt->v);
@@ -220,6 +274,8 @@ static void flush_tc(struct bt *bt)
 	tc_flush(bt->tc);
 	blocks_clear(bt->blocks);
 	jc_clear(bt);
+	bt->nxchains = 0;   /* the sites are gone with the code */
+	memset(bt->xchain_pages, 0, (1u << 20) / 8);
 	bt->chain_site = 0;
 	bt->st.tc_flushes++;
 }
@@ -229,16 +285,19 @@ static void flush_tc(struct bt *bt)
  * when the interpreter must take this instruction (fetch fault, MMIO code,
  * nothing translatable at EIP).
  */
-static struct tb *lookup(struct bt *bt, const struct bt_mode *mode)
+static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global)
 {
 	uint32_t eip = bt->cpu->eip;   /* CS base is 0 (tc_mode_ok) */
-	unsigned slot = eip & (BT_JC_SIZE - 1);
-	if (bt->ctx->jc[slot].eip == eip)
+	unsigned slot = BT_JC_INDEX(eip);
+	if (bt->ctx->jc[slot].eip == eip) {
+		*global = bt->jc_global[slot];
 		return bt->jc_tb[slot];
+	}
 	struct page_walk w;
 	uint32_t pf;
 	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0)
 		return NULL;
+	*global = !paging_enabled(bt->cpu) || (w.global && (bt->cpu->cr4 & CR4_PGE));
 	uint32_t paddr = physmap_a20(bt->v.bus.phys, (uint32_t)w.paddr);
 	struct tb *tb = blocks_find(bt->blocks, eip, paddr, mode);
 	if (tb)
@@ -294,7 +353,7 @@ static enum interp_exit step(struct bt *bt)
 }
 
 /* Chains the exit the last block left through to tb, when that is safe. */
-static void maybe_chain(struct bt *bt, struct tb *tb)
+static void maybe_chain(struct bt *bt, struct tb *tb, bool global)
 {
 	uint64_t site = bt->chain_site;
 	bt->chain_site = 0;
@@ -304,7 +363,8 @@ static void maybe_chain(struct bt *bt, struct tb *tb)
 	uint32_t from_eip;
 	if (!tc_find(bt->tc, site, &from, &from_eip))
 		return;
-	if ((from->eip ^ tb->eip) & ~0xfffu || (from->phys ^ tb->phys) & ~0xfffu)
+	bool same_page = !((from->eip ^ tb->eip) & ~0xfffu) && !((from->phys ^ tb->phys) & ~0xfffu);
+	if (!same_page && (!global || !add_xchain(bt, site, tb->eip)))
 		return;
 	tc_chain(bt->tc, site, tb->host);
 	bt->st.chains++;
@@ -355,7 +415,8 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			mode = m;
 			jc_clear(bt);
 		}
-		struct tb *tb = lookup(bt, &mode);
+		bool global;
+		struct tb *tb = lookup(bt, &mode, &global);
 		if (!tb || !tb->ninsn) {
 			bt->chain_site = 0;
 			ret = step(bt);
@@ -363,8 +424,8 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 				break;
 			continue;
 		}
-		maybe_chain(bt, tb);
-		jc_set(bt, tb);
+		maybe_chain(bt, tb, global);
+		jc_set(bt, tb, global);
 		sync_in(bt);
 		bt->st.enters++;
 		bt->in_tc = 1;

@@ -27,8 +27,14 @@ struct bt {
 	struct bt_stats st;
 
 	struct tb *jc_tb[BT_JC_SIZE];  /* the block of each ctx->jc slot */
+	bool jc_global[BT_JC_SIZE];    /* its linear page was mapped global (or paging off) */
 	uint64_t chain_site;        /* exit to chain once the next block is known */
 	uint32_t chain_eip;
+
+	/* chains into another page (see dispatch.c): undone all at once */
+	struct xchain { uint64_t site, tail; } *xchains;
+	size_t nxchains, xchains_cap;
+	uint8_t *xchain_pages;      /* bitmap of linear pages such chains lead into */
 	bool polled;                /* the last exit was a poll: look at the clock */
 
 	/* signal side */

@@ -204,7 +204,7 @@ static void reset_tc(void)
 	tc_flush(env->tc);
 	env->nblocks = 0;
 	for (unsigned k = 0; k < BT_JC_SIZE; k++)
-		env->ctx->jc[k].eip = ~k;   /* empty: never indexes slot k */
+		env->ctx->jc[k].eip = BT_JC_EMPTY_EIP(k);
 	env->enters = env->branch_exits = env->interp_exits = env->indirect_exits = 0;
 }
 
