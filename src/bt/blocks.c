@@ -48,7 +48,7 @@ void blocks_destroy(struct blocks *b)
 
 static bool same_mode(const struct bt_mode *a, const struct bt_mode *b)
 {
-	return a->gs_flat == b->gs_flat;
+	return a->gs_flat == b->gs_flat && a->single == b->single;
 }
 
 struct tb *blocks_find(const struct blocks *b, uint32_t eip, uint32_t phys,

@@ -12,6 +12,7 @@
 #ifndef SOFTVT_BT_BT_H
 #define SOFTVT_BT_BT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,12 @@ void bt_destroy(struct bt *bt);
 /* Runs until the deadline, a stop request, HLT, a shutdown or an error (as interp_run). */
 enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(void *),
 			void *now_opaque);
+
+/* The lockstep check (bt/lockstep.c): every translated instruction is also
+ * run by the interpreter and the results compared; slow, for testing. It
+ * starts at the first bt_run() at or after start_ns on the run's clock and,
+ * with after_paging, once the guest has turned paging on. */
+void bt_set_lockstep(struct bt *bt, uint64_t start_ns, bool after_paging);
 
 /* Makes a running bt_run() look at its requests soon. Async-signal-safe. */
 void bt_kick(struct bt *bt);

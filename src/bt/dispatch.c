@@ -79,7 +79,7 @@ static bool tc_mode_ok(const struct bt *bt)
 static struct bt_mode current_mode(const struct bt *bt)
 {
 	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
-	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) };
+	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs), .single = bt->ls.on };
 	return m;
 }
 
@@ -262,6 +262,22 @@ void bt_destroy(struct bt *bt)
 	free(bt);
 }
 
+void bt_set_lockstep(struct bt *bt, uint64_t start_ns, bool after_paging)
+{
+	bt->ls.pending = true;
+	bt->ls.start_ns = start_ns;
+	bt->ls.after_paging = after_paging;
+}
+
+static void start_lockstep(struct bt *bt)
+{
+	bt->ls.pending = false;
+	lockstep_enable(bt);
+	tlb_flush(&bt->v, false);   /* no cached write permission from now on */
+	jc_clear(bt);               /* translated code must not reach multi-instruction blocks */
+	bt->chain_site = 0;
+}
+
 struct vcpu *bt_vcpu(struct bt *bt)
 {
 	return &bt->v;
@@ -392,6 +408,9 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 	flags_materialize(v);
 	bt_arm_deadline(bt, deadline_ns, now(now_opaque));
 	enum interp_exit ret = INTERP_DEADLINE;
+	if (bt->ls.pending && now(now_opaque) >= bt->ls.start_ns &&
+	    (!bt->ls.after_paging || paging_enabled(cpu)))
+		start_lockstep(bt);
 	struct bt_mode mode = current_mode(bt);
 	unsigned turns = 0;
 	for (;;) {
@@ -424,8 +443,18 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 				break;
 			continue;
 		}
-		maybe_chain(bt, tb, global);
-		jc_set(bt, tb, global);
+		if (bt->ls.on) {
+			bool skip;
+			ret = lockstep_before(bt, &skip);
+			if (skip) {
+				if (ret != INTERP_DEADLINE)
+					break;
+				continue;
+			}
+		} else {
+			maybe_chain(bt, tb, global);
+			jc_set(bt, tb, global);
+		}
 		sync_in(bt);
 		bt->st.enters++;
 		bt->in_tc = 1;
@@ -470,6 +499,10 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			ret = INTERP_ERROR;
 			goto out;
 		}
+		if (bt->ls.on && why != BT_EXIT_POLL && !lockstep_after(bt, v->error, sizeof(v->error))) {
+			ret = INTERP_ERROR;
+			break;
+		}
 		if (ret != INTERP_DEADLINE)
 			break;
 	}
@@ -507,6 +540,10 @@ void bt_print_stats(struct bt *bt, double seconds, void *file)
 		   "%llu blocks invalidated\n",
 		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,
 		(unsigned long long)s->invalidated_blocks);
+	if (bt->ls.on)
+		fprintf(f, "softvt: stats: bt lockstep: %llu instructions checked against the "
+			   "interpreter, %llu differences\n", (unsigned long long)bt->ls.checked,
+			(unsigned long long)bt->ls.differences);
 	struct window_stats ws;
 	window_get_stats(bt->win, &ws);
 	fprintf(f, "softvt: stats: window: %llu fills, %llu pages mapped (%llu batched), "

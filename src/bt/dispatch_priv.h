@@ -12,6 +12,7 @@
 
 #include "bt/bt.h"
 #include "bt/ctx.h"
+#include "bt/lockstep.h"
 
 struct tc;
 struct window;
@@ -36,6 +37,7 @@ struct bt {
 	size_t nxchains, xchains_cap;
 	uint8_t *xchain_pages;      /* bitmap of linear pages such chains lead into */
 	bool polled;                /* the last exit was a poll: look at the clock */
+	struct lockstep ls;         /* --lockstep */
 
 	/* signal side */
 	volatile sig_atomic_t in_tc;

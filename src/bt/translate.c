@@ -172,7 +172,7 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	uint32_t off = 0;
 	unsigned n = 0;
 	for (;;) {
-		if (n == BT_MAX_INSNS || off >= avail) {
+		if (n == BT_MAX_INSNS || off >= avail || (mode->single && n == 1)) {
 			exit_direct(&b, eip + off);
 			break;
 		}

@@ -28,6 +28,7 @@ struct tc;
 struct bt_mode {
 	bool gs_flat;     /* guest GS base 0 and limit 4G: GS overrides are dropped;
 			     otherwise GS-relative instructions take BT_EXIT_INTERP */
+	bool single;      /* one guest instruction per block (the lockstep check) */
 };
 
 /* side table: guest instruction k starts at host offset host_off, guest offset guest_off */

@@ -127,7 +127,7 @@ static uint32_t translate(struct vcpu *v, uint32_t linear, bool write, bool user
 		e->host = host;
 		e->paddr = page;
 		e->global = w.global;
-		e->tag_write = (w.writable && w.dirty && ram_writable &&
+		e->tag_write = (w.writable && w.dirty && ram_writable && !v->bus.on_write &&
 				!decode_page_has_code(v->dcache, page))
 				       ? linear & ~0xfffu : TLB_INVALID;
 	}
@@ -181,6 +181,8 @@ static void write_phys(struct vcpu *v, uint32_t paddr, unsigned size, uint32_t v
 	if (((paddr + size - 1) & ~0xfffu) != (paddr & ~0xfffu) &&
 	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu))
 		code_written(v, (paddr + size - 1) & ~0xfffu);
+	if (v->bus.on_write)
+		v->bus.on_write(v->bus.hook_opaque, paddr, size, physmap_read(v->bus.phys, paddr, size));
 	physmap_write(v->bus.phys, paddr, value, size);
 }
 

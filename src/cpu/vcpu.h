@@ -47,6 +47,10 @@ struct cpu_bus {
 	void (*on_tlb_flush)(void *opaque, int kind, uint32_t linear);  /* enum cpu_flush */
 	void (*on_code_page)(void *opaque, uint32_t paddr_page);  /* decoded code cached from it */
 	void (*on_code_write)(void *opaque, uint32_t paddr_page); /* a write hit a code page */
+	/* every guest memory write of an instruction, with the value it replaces
+	 * (engine bt's lockstep check undoes them); set: the TLB never caches
+	 * write permission, so every write takes the slow path */
+	void (*on_write)(void *opaque, uint32_t paddr, unsigned size, uint32_t old);
 	void *hook_opaque;
 };
 

@@ -41,6 +41,10 @@ const char cli_run_usage[] =
 	"  --dry-run            build the machine, load the guest, print the memory map, stop\n"
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
+	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
+	"                       too and stop at the first difference (slow; for testing);\n"
+	"                       WHEN: SECONDS into the run, or `paging` (once the guest\n"
+	"                       turns paging on: skips a Linux kernel's decompressor)\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
@@ -107,7 +111,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		  char *err, size_t errlen)
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
-	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS };
+	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_LOCKSTEP };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -122,6 +126,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "dry-run", no_argument, NULL, O_DRY_RUN },
 		{ "trace-io", no_argument, NULL, O_TRACE_IO },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,6 +197,23 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_DRY_RUN: cfg->dry_run = true; break;
 		case O_TRACE_IO: cfg->trace_io = true; break;
 		case O_STATS: cfg->stats = true; break;
+		case O_LOCKSTEP: {
+			cfg->lockstep = true;
+			if (!optarg)
+				break;
+			if (strcmp(optarg, "paging") == 0) {
+				cfg->lockstep_after_paging = true;
+				break;
+			}
+			char *end;
+			errno = 0;
+			double d = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(d >= 0) || d > 1e6)
+				return errmsg(err, errlen, "--lockstep: '%s' is neither a number of seconds nor 'paging'",
+						 optarg);
+			cfg->lockstep_delay_s = d;
+			break;
+		}
 		case 'h': *help = true; return 0;
 		case ':':
 			return errmsg(err, errlen, "option %s needs a value", argv[optind - 1]);
@@ -205,5 +227,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				 argv[optind]);
 	if (!cfg->kernel)
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
+	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
+		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	return 0;
 }

@@ -62,6 +62,9 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 		free(e);
 		return NULL;
 	}
+	if (m->cfg.lockstep)
+		bt_set_lockstep(e->bt, vclock_now(&m->clock) + (uint64_t)(m->cfg.lockstep_delay_s * 1e9),
+				m->cfg.lockstep_after_paging);
 	return e;
 }
 

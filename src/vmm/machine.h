@@ -49,6 +49,9 @@ struct machine_config {
 	bool dry_run;
 	bool trace_io;               /* report unclaimed ports */
 	bool stats;
+	bool lockstep;               /* engine bt: check every translated instruction */
+	double lockstep_delay_s;     /* ... from this many seconds into the run */
+	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
 };
 
 /* Why the machine stopped (machine->stop). */

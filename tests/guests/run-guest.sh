@@ -4,7 +4,8 @@
 # Runs one test guest and checks it: the debug-console (port 0xE9) output must
 # equal EXPECTED_FILE byte for byte and the guest's exit code (port 0xF4) must
 # be 0. ENGINE "qemu" runs the reference under qemu-system-i386 (TCG); any
-# other ENGINE runs SOFTVT_BINARY with --accel ENGINE. Exit status: 0 pass,
+# other ENGINE runs SOFTVT_BINARY with --accel ENGINE ("bt-lockstep": --accel bt
+# --lockstep, every translated instruction checked against the interpreter). Exit status: 0 pass,
 # 1 fail, 77 skip (with the reason printed). See guests/README.md.
 set -u
 
@@ -96,7 +97,11 @@ qemu)
 		echo "SKIP: no softvt binary given for engine $engine"
 		exit 77
 	fi
-	timeout --kill-after=5 $((limit + 10)) "$softvt" run --accel "$engine" \
+	# "bt-lockstep": engine bt checking every translated instruction
+	# against the interpreter (--lockstep); any difference fails the run.
+	accel=(--accel "$engine")
+	[ "$engine" = bt-lockstep ] && accel=(--accel bt --lockstep)
+	timeout --kill-after=5 $((limit + 10)) "$softvt" run "${accel[@]}" \
 		--kernel "$elf" --memory 64M --serial none \
 		--debugcon file:"$out" --timeout $limit >"$log" 2>&1
 	rc=$?
