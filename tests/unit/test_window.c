@@ -74,8 +74,6 @@ static uint32_t get32(uint32_t a) { return physmap_read(&phys, a, 4); }
 static void put64(uint32_t a, uint64_t v) { put32(a, (uint32_t)v); put32(a + 4, (uint32_t)(v >> 32)); }
 static uint64_t get64(uint32_t a) { return get32(a) | (uint64_t)get32(a + 4) << 32; }
 
-/* ---- guest page tables ---- */
-
 static void enable_32(void)
 {
 	cpu.cr3 = PD;
@@ -122,8 +120,6 @@ static uint32_t pte_pae(uint32_t linear)
 	}
 	return (uint32_t)(pde & 0xfffff000u) + ((linear >> 12) & 0x1ff) * 8;
 }
-
-/* ---- host accesses that may fault ---- */
 
 static sigjmp_buf jump;
 static struct window *auto_fill;        /* the handler fills the window, as engine bt will */
@@ -186,8 +182,6 @@ static struct window_stats stats(void)
 	window_get_stats(win, &s);
 	return s;
 }
-
-/* ---- tests ---- */
 
 START_TEST(paging_off_is_identity)
 {
