@@ -44,11 +44,15 @@ enum window_result {
 };
 
 struct window_stats {
-	uint64_t fills, pages_mapped, batched, guest_pf, emulate, code_writes;
+	uint64_t fills;             /* window_fault() calls that returned WINDOW_MAPPED */
+	uint64_t pages_mapped;      /* pages those fills mapped or made writable */
+	uint64_t batched;           /* of which neighbours of the faulting page */
+	uint64_t guest_pf, emulate, code_writes;   /* the other results */
 	uint64_t flush_all, flush_nonglobal, flush_page;
-	uint64_t flush_vma_limit;   /* flush_all because the VMA estimate neared vm.max_map_count */
+	uint64_t flush_vma_limit;   /* flush_all because the VMA count neared vm.max_map_count */
 	uint64_t syscalls;          /* mmap + mprotect calls on the window */
-	uint64_t mapped_now, vmas_estimate;
+	uint64_t mapped_now;        /* pages mapped at this moment */
+	uint64_t vmas_estimate;     /* VMAs of the window at this moment (exact in practice) */
 };
 
 /* Returns NULL with a one-line reason in err (e.g. the range is taken: ASan, valgrind). */

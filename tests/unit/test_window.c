@@ -3,8 +3,10 @@
  * through the guest's 32-bit and PAE tables, host pointers that read and
  * write guest RAM, #PF error codes, A/D bits, write protection of clean
  * and code pages, MMIO/ROM/A20, flushes by TLB rule, batching and the
- * VMA budget. Host faults are caught with sigsetjmp/siglongjmp; the
- * batching test lets a SIGSEGV handler fill the window as engine bt will.
+ * VMA budget, and random operations checked for coherence (WINDOW_SEED=n
+ * picks another sequence). Host faults are caught with sigsetjmp/
+ * siglongjmp; the batching test lets a SIGSEGV handler fill the window as
+ * engine bt will (the write bit comes from the ucontext's REG_ERR).
  *
  * Exits 77 when the window cannot be reserved (ASan build, valgrind).
  */
@@ -600,7 +602,11 @@ static uint32_t rnd(uint32_t n)
 
 START_TEST(random_operations_keep_the_window_coherent)
 {
-	enable_32();
+	bool pae = _i;                                  /* loop test: 32-bit, then PAE */
+	if (pae)
+		enable_pae();
+	else
+		enable_32();
 	cpu.cr4 |= CR4_PGE;
 	const uint32_t base = 0x00400000, npages = 64, pool = 0x00800000, nphys = 24;
 	for (uint32_t i = 0; i < nphys; i++)
@@ -608,7 +614,7 @@ START_TEST(random_operations_keep_the_window_coherent)
 	bool code[24] = { false };
 	unsigned checked_rw = 0, checked_ro = 0, mapped = 0;
 	for (unsigned op = 0; op < 3000; op++) {
-		uint32_t i = rnd(npages), l = base + i * 4096, pte = pte32(l);
+		uint32_t i = rnd(npages), l = base + i * 4096, pte = pae ? pte_pae(l) : pte32(l);
 		switch (rnd(8)) {
 		case 0: case 1: {                               /* new PTE, then INVLPG */
 			uint32_t f = 0x1 | (rnd(2) ? 0x2 : 0) | (rnd(2) ? 0x4 : 0) |
@@ -659,8 +665,8 @@ START_TEST(random_operations_keep_the_window_coherent)
 	ck_assert_uint_gt(checked_rw, 10);
 	ck_assert_uint_gt(checked_ro, 10);
 	ck_assert_uint_eq(window_vmas_in_maps(), stats().vmas_estimate);
-	printf("random: %u fills, %u writable and %u read-only pages checked\n", mapped,
-	       checked_rw, checked_ro);
+	printf("random (%s): %u fills, %u writable and %u read-only pages checked\n",
+	       pae ? "PAE" : "32-bit", mapped, checked_rw, checked_ro);
 }
 END_TEST
 
@@ -719,7 +725,7 @@ int main(void)
 	tcase_add_test(tc, a20_closed_wraps_at_1m);
 	tcase_add_test(tc, vma_estimate_and_budget);
 	tcase_add_test(tc, batching_saves_faults);
-	tcase_add_test(tc, random_operations_keep_the_window_coherent);
+	tcase_add_loop_test(tc, random_operations_keep_the_window_coherent, 0, 2);
 	suite_add_tcase(s, tc);
 	TCase *tr = tcase_create("reservation");
 	tcase_add_test(tr, reservation_names_what_is_in_the_way);
