@@ -69,8 +69,8 @@ void window_destroy(struct window *w);   /* unmaps and releases the whole reserv
 enum window_result window_fault(struct window *w, const struct cpu_state *cpu, uint64_t addr,
 				bool write, unsigned cpl, uint32_t *pf_error, uint32_t *phys_page);
 
-/* CR0.PG/PE/WP, CR4.PGE/PSE/PAE changes, physmap changes, A20 (a physmap generation
-   change the dispatcher misses is caught at the next fill) */
+/* CR0.PG/PE/WP, CR4.PGE/PSE/PAE changes, physmap changes, A20 (the dispatcher must
+   call it; as a safety net the next fill also flushes when physmap->generation moved) */
 void window_flush_all(struct window *w);
 void window_flush_nonglobal(struct window *w);   /* MOV CR3 (global pages stay if CR4.PGE) */
 void window_flush_page(struct window *w, uint32_t linear);   /* INVLPG */
