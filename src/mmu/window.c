@@ -73,8 +73,6 @@ int window_sys_drop(struct window *w, uint32_t lpfn, uint32_t n)
 	return reserve(addr, (uint64_t)n << 12, MAP_FIXED) == (void *)(uintptr_t)addr ? 0 : -1;
 }
 
-/* ---- the reservation ---- */
-
 static uint64_t read_sysctl(const char *path, uint64_t dflt)
 {
 	FILE *f = fopen(path, "r");
@@ -175,8 +173,6 @@ void window_destroy(struct window *w)
 	wmap_fini(&w->map);
 	free(w);
 }
-
-/* ---- fills ---- */
 
 struct fill {
 	uint32_t lpfn;

@@ -44,11 +44,15 @@ enum window_result {
 };
 
 struct window_stats {
-	uint64_t fills, pages_mapped, batched, guest_pf, emulate, code_writes;
+	uint64_t fills;             /* window_fault() calls that returned WINDOW_MAPPED */
+	uint64_t pages_mapped;      /* pages those fills mapped or made writable */
+	uint64_t batched;           /* of which neighbours of the faulting page */
+	uint64_t guest_pf, emulate, code_writes;   /* the other results */
 	uint64_t flush_all, flush_nonglobal, flush_page;
-	uint64_t flush_vma_limit;   /* flush_all because the VMA estimate neared vm.max_map_count */
+	uint64_t flush_vma_limit;   /* flush_all because the VMA count neared vm.max_map_count */
 	uint64_t syscalls;          /* mmap + mprotect calls on the window */
-	uint64_t mapped_now, vmas_estimate;
+	uint64_t mapped_now;        /* pages mapped at this moment */
+	uint64_t vmas_estimate;     /* VMAs of the window at this moment (exact in practice) */
 };
 
 /* Returns NULL with a one-line reason in err (e.g. the range is taken: ASan, valgrind). */
@@ -65,8 +69,8 @@ void window_destroy(struct window *w);   /* unmaps and releases the whole reserv
 enum window_result window_fault(struct window *w, const struct cpu_state *cpu, uint64_t addr,
 				bool write, unsigned cpl, uint32_t *pf_error, uint32_t *phys_page);
 
-/* CR0.PG/PE/WP, CR4.PGE/PSE/PAE changes, physmap changes, A20 (a physmap generation
-   change the dispatcher misses is caught at the next fill) */
+/* CR0.PG/PE/WP, CR4.PGE/PSE/PAE changes, physmap changes, A20 (the dispatcher must
+   call it; as a safety net the next fill also flushes when physmap->generation moved) */
 void window_flush_all(struct window *w);
 void window_flush_nonglobal(struct window *w);   /* MOV CR3 (global pages stay if CR4.PGE) */
 void window_flush_page(struct window *w, uint32_t linear);   /* INVLPG */

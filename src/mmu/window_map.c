@@ -92,6 +92,17 @@ static int64_t run_share(const struct wmap *m, uint32_t p)
 	return 1 - (p > 0 && joined(m, p - 1)) - joined(m, p);
 }
 
+static bool is_mapped(const struct wmap *m, uint32_t p)
+{
+	return p < WMAP_PAGES && (m->entry[p] & WM_MAPPED);
+}
+
+/* How many segments (maximal stretches of mapped pages) page p adds when mapped. */
+static int64_t seg_share(const struct wmap *m, uint32_t p)
+{
+	return 1 - (p > 0 && is_mapped(m, p - 1)) - is_mapped(m, p + 1);
+}
+
 static void rmap_unlink(struct wmap *m, uint32_t p, uint32_t paddr)
 {
 	uint32_t next = m->rnext[p], prev = m->rprev[p];
@@ -119,6 +130,7 @@ void wmap_set(struct wmap *m, uint32_t p, uint32_t entry)
 	uint32_t old = m->entry[p];
 	int64_t runs = (int64_t)m->runs - run_share(m, p);
 	if (!(old & WM_MAPPED)) {
+		m->segs = (uint64_t)((int64_t)m->segs + seg_share(m, p));
 		pageset_add(&m->mapped, p);
 		rmap_link(m, p, entry);
 	} else if ((old ^ entry) & WM_PAGE_MASK) {
@@ -139,6 +151,7 @@ void wmap_clear(struct wmap *m, uint32_t p)
 	if (!(old & WM_MAPPED))
 		return;
 	m->runs = (uint64_t)((int64_t)m->runs - run_share(m, p));
+	m->segs = (uint64_t)((int64_t)m->segs - seg_share(m, p));
 	rmap_unlink(m, p, old);
 	pageset_del(&m->mapped, p);
 	pageset_del(&m->nonglobal, p);
@@ -164,4 +177,5 @@ void wmap_clear_all(struct wmap *m)
 	}
 	m->mapped.count = m->nonglobal.count = 0;
 	m->runs = 0;
+	m->segs = 0;
 }

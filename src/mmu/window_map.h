@@ -17,9 +17,11 @@
  *                 at most one chain, so the reverse map cannot overflow.
  *   code          bitmap of physical pages holding translations
  *   runs          maximal runs of mapped pages that the kernel keeps as one
- *                 VMA (adjacent, same protection, physically contiguous):
- *                 the window holds about 2 * runs + 1 VMAs (each run splits
- *                 the PROT_NONE reservation once more).
+ *                 VMA (adjacent, same protection, physically contiguous)
+ *   segs          maximal stretches of adjacent mapped pages, whatever
+ *                 their protection: the PROT_NONE reservation is cut into
+ *                 segs + 1 pieces (one fewer if the lowest page is mapped),
+ *                 so the window holds runs + segs + 1 VMAs or one fewer.
  */
 #ifndef SOFTVT_MMU_WINDOW_MAP_H
 #define SOFTVT_MMU_WINDOW_MAP_H
@@ -50,7 +52,7 @@ struct wmap {
 	uint32_t *rnext, *rprev, *rhead;
 	uint64_t *code;
 	struct pageset mapped, nonglobal;
-	uint64_t runs;
+	uint64_t runs, segs;
 	void *mem;                            /* the one allocation behind all arrays */
 	uint64_t memlen;
 };

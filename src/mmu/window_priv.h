@@ -29,10 +29,10 @@ int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, bool writabl
 /* Puts the PROT_NONE reservation back over n pages (whatever was mapped there). */
 int window_sys_drop(struct window *w, uint32_t lpfn, uint32_t n);
 
-/* Estimated VMAs of the window (see window_map.h). */
+/* VMAs of the window, mappings plus pieces of the reservation (see window_map.h). */
 static inline uint64_t window_vmas(const struct window *w)
 {
-	return 2 * w->map.runs + 1;
+	return w->map.runs + w->map.segs + 1 - (w->map.entry[w->lo_pfn] & WM_MAPPED);
 }
 
 #endif

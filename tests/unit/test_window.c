@@ -3,8 +3,10 @@
  * through the guest's 32-bit and PAE tables, host pointers that read and
  * write guest RAM, #PF error codes, A/D bits, write protection of clean
  * and code pages, MMIO/ROM/A20, flushes by TLB rule, batching and the
- * VMA budget. Host faults are caught with sigsetjmp/siglongjmp; the
- * batching test lets a SIGSEGV handler fill the window as engine bt will.
+ * VMA budget, and random operations checked for coherence (WINDOW_SEED=n
+ * picks another sequence). Host faults are caught with sigsetjmp/
+ * siglongjmp; the batching test lets a SIGSEGV handler fill the window as
+ * engine bt will (the write bit comes from the ucontext's REG_ERR).
  *
  * Exits 77 when the window cannot be reserved (ASan build, valgrind).
  */
@@ -13,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -74,8 +77,6 @@ static uint32_t get32(uint32_t a) { return physmap_read(&phys, a, 4); }
 static void put64(uint32_t a, uint64_t v) { put32(a, (uint32_t)v); put32(a + 4, (uint32_t)(v >> 32)); }
 static uint64_t get64(uint32_t a) { return get32(a) | (uint64_t)get32(a + 4) << 32; }
 
-/* ---- guest page tables ---- */
-
 static void enable_32(void)
 {
 	cpu.cr3 = PD;
@@ -122,8 +123,6 @@ static uint32_t pte_pae(uint32_t linear)
 	}
 	return (uint32_t)(pde & 0xfffff000u) + ((linear >> 12) & 0x1ff) * 8;
 }
-
-/* ---- host accesses that may fault ---- */
 
 static sigjmp_buf jump;
 static struct window *auto_fill;        /* the handler fills the window, as engine bt will */
@@ -186,8 +185,6 @@ static struct window_stats stats(void)
 	window_get_stats(win, &s);
 	return s;
 }
-
-/* ---- tests ---- */
 
 START_TEST(paging_off_is_identity)
 {
@@ -590,6 +587,89 @@ START_TEST(batching_saves_faults)
 }
 END_TEST
 
+/*
+ * Random guest behaviour that follows the TLB rules (every PTE change is
+ * followed by INVLPG): whatever the window lets the host read must be the
+ * page the guest's PTE maps now, and whatever it lets the host write must
+ * be present, writable, dirty and not a code page.
+ */
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+START_TEST(random_operations_keep_the_window_coherent)
+{
+	bool pae = _i;                                  /* loop test: 32-bit, then PAE */
+	if (pae)
+		enable_pae();
+	else
+		enable_32();
+	cpu.cr4 |= CR4_PGE;
+	const uint32_t base = 0x00400000, npages = 64, pool = 0x00800000, nphys = 24;
+	for (uint32_t i = 0; i < nphys; i++)
+		put32(pool + i * 4096, 0x7a900000 + i);        /* a tag per physical page */
+	bool code[24] = { false };
+	unsigned checked_rw = 0, checked_ro = 0, mapped = 0;
+	for (unsigned op = 0; op < 3000; op++) {
+		uint32_t i = rnd(npages), l = base + i * 4096, pte = pae ? pte_pae(l) : pte32(l);
+		switch (rnd(8)) {
+		case 0: case 1: {                               /* new PTE, then INVLPG */
+			uint32_t f = 0x1 | (rnd(2) ? 0x2 : 0) | (rnd(2) ? 0x4 : 0) |
+				     (rnd(2) ? 0x20 : 0) | (rnd(3) ? 0 : 0x40) | (rnd(5) ? 0 : 0x100);
+			if (!rnd(10))
+				f &= ~1u;
+			put32(pte, (pool + rnd(nphys) * 4096) | f);
+			window_flush_page(win, l);
+			break;
+		}
+		case 2: case 3: case 4: {
+			enum window_result r = fault(l, rnd(2), rnd(4) == 0 ? 3 : 0, NULL);
+			mapped += r == WINDOW_MAPPED;
+			break;
+		}
+		case 5: {
+			uint32_t p = rnd(nphys);
+			if (code[p])
+				window_code_unprotect(win, pool + p * 4096);
+			else
+				window_code_protect(win, pool + p * 4096);
+			code[p] = !code[p];
+			break;
+		}
+		case 6:
+			if (!rnd(4))
+				window_flush_nonglobal(win);
+			break;
+		case 7: {                                       /* check one page */
+			uint32_t v, e = get32(pte);
+			if (!try_read(l, &v))
+				break;
+			ck_assert_msg(e & 1, "page %#x readable but not present", l);
+			uint32_t p = (e & 0xfffff000u) - pool;
+			ck_assert_uint_eq(v, 0x7a900000 + p / 4096);
+			if (try_write(l, v)) {
+				ck_assert_msg((e & 0x42) == 0x42, "page %#x writable, PTE %#x", l, e);
+				ck_assert_msg(!code[p / 4096], "code page %#x writable at %#x",
+					      pool + p, l);
+				checked_rw++;
+			} else {
+				checked_ro++;
+			}
+			break;
+		}
+		}
+	}
+	ck_assert_uint_gt(checked_rw, 10);
+	ck_assert_uint_gt(checked_ro, 10);
+	ck_assert_uint_eq(window_vmas_in_maps(), stats().vmas_estimate);
+	printf("random (%s): %u fills, %u writable and %u read-only pages checked\n",
+	       pae ? "PAE" : "32-bit", mapped, checked_rw, checked_ro);
+}
+END_TEST
+
 /* Something of the process in the range: the error says what and where. */
 START_TEST(reservation_names_what_is_in_the_way)
 {
@@ -614,6 +694,8 @@ END_TEST
 int main(void)
 {
 	char err[256];
+	if (getenv("WINDOW_SEED"))                      /* another random sequence */
+		rnd_state = (uint32_t)strtoul(getenv("WINDOW_SEED"), NULL, 0);
 	if (build_memory(err, sizeof(err)) < 0) {
 		printf("%s\n", err);
 		return 1;
@@ -643,6 +725,7 @@ int main(void)
 	tcase_add_test(tc, a20_closed_wraps_at_1m);
 	tcase_add_test(tc, vma_estimate_and_budget);
 	tcase_add_test(tc, batching_saves_faults);
+	tcase_add_loop_test(tc, random_operations_keep_the_window_coherent, 0, 2);
 	suite_add_tcase(s, tc);
 	TCase *tr = tcase_create("reservation");
 	tcase_add_test(tr, reservation_names_what_is_in_the_way);
