@@ -49,7 +49,8 @@ static bool store_imm(struct emitter *e, int32_t disp, unsigned size, uint32_t i
 	req.operands[0].mem.displacement = disp;
 	req.operands[0].mem.size = (ZyanU16)size;
 	req.operands[1].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-	req.operands[1].imm.u = size == 2 ? (uint16_t)imm : imm;
+	/* the encoder wants the value as the CPU sign-extends it (0xFFFFFFFF is -1) */
+	req.operands[1].imm.s = size == 2 ? (int16_t)imm : (int32_t)imm;
 	return bt_encode(e, &req, true);
 }
 

@@ -57,7 +57,7 @@
 #include "mmu/guest_ram.h"
 #include "mmu/physmap.h"
 
-#define GBASE    0x40000000u
+#define GBASE    0xc0000000u      /* where a Linux kernel runs: bit 31 set */
 #define GSIZE    0x100000u
 #define GPHYS    0x100000u
 #define RAM_SIZE (4u << 20)
@@ -690,6 +690,7 @@ START_TEST(chained_loop_stays_in_the_tc)
 					0x75, 0xfa, 0xf4 };
 	memcpy(lin(CODE), code, sizeof(code));
 	r.gpr[R_EAX] = 0;
+	r.gpr[R_ECX] = 1000;   /* for the run from the loop body at the end */
 	env->chain = false;
 	reset_tc();
 	ck_assert_int_eq(run_bt(&r, CODE, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
@@ -703,6 +704,19 @@ START_TEST(chained_loop_stays_in_the_tc)
 	struct tc_stats st;
 	tc_get_stats(env->tc, &st);
 	ck_assert_uint_ge(st.chains, 1);
+	/* tc_unchain: the back edge exits again (the blocks stay, nothing is chained anew) */
+	struct tb *body = block_at(CODE + 5);
+	ck_assert_uint_eq(body->nexits, 2);
+	ck_assert_uint_eq(body->exits[0].target_eip, CODE + 5);
+	ck_assert_uint_eq(body->exits[1].target_eip, CODE + sizeof(code) - 1);
+	tc_unchain(env->tc, body, 0);
+	tc_unchain(env->tc, body, 1);
+	env->chain = false;
+	env->branch_exits = 0;
+	ck_assert_int_eq(run_bt(&r, CODE + 5, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
+	ck_assert_uint_eq(env->branch_exits, 1000);
+	ck_assert_uint_eq(out.gpr[R_EAX], 3000);
+	env->chain = true;
 }
 END_TEST
 
@@ -1147,6 +1161,10 @@ START_TEST(random_sequences_match_the_interpreter)
 		}
 		const char *bad = compare_run(code, len, &r, undef, msg, sizeof(msg));
 		ck_assert_msg(bad == NULL, "case %u (seed %#x): %s", c, rng, bad);
+		/* every instruction drawn is one the TC runs: only the HLT leaves to interp */
+		ck_assert_msg(env->interp_exits <= 1, "case %u (seed %#x): %u exits to the "
+			      "interpreter (an instruction the emitter refused)", c, rng,
+			      env->interp_exits);
 	}
 	struct tc_stats st;
 	tc_get_stats(env->tc, &st);
@@ -1280,6 +1298,9 @@ START_TEST(measure_translation_costs)
 	}
 	tc_get_stats(env->tc, &s1);
 	double per_insn = (double)(s1.host_bytes - s0.host_bytes) / (double)(s1.guest_insns - s0.guest_insns);
+	printf("classes: %" PRIu64 " IDENT, %" PRIu64 " rewritten, %" PRIu64 " exits to the "
+	       "interpreter\n", s1.ident_insns - s0.ident_insns,
+	       s1.rewritten_insns - s0.rewritten_insns, s1.interp_exits - s0.interp_exits);
 	printf("translate: %u blocks, %" PRIu64 " guest insns, %.1f host bytes/guest insn (with "
 	       "block overhead), %.2f us/block, %.0f ns/insn\n", blocks,
 	       s1.guest_insns - s0.guest_insns, per_insn, (double)t / blocks / 1000.0,
