@@ -37,9 +37,11 @@ static uint8_t *tc_reserve(size_t len)
 		void *p = mmap((void *)hint, len, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
 			       -1, 0);
-		if (p != MAP_FAILED)
+		if (p == (void *)hint)
 			return p;
-		if (errno != EEXIST)
+		if (p != MAP_FAILED)
+			munmap(p, len);   /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		else if (errno != EEXIST)
 			return NULL;
 	}
 	return NULL;

@@ -460,7 +460,8 @@ START_TEST(absolute_disp32_is_not_rip_relative)
 {
 	struct regs r = base_regs();
 	uint32_t a = DATA + 0x40;
-	/* mov eax, [a]; mov dword [a+4], 0x55aa; add [a+8], ecx; mov ebx? no: mov edx, [a] (A1 form) */
+	/* mov eax, [a]; mov dword [a+4], 0x55aa; add [a+8], ecx; mov eax, [a+12] (the A1 moffs form);
+	   the data area is at 0xC00xxxxx: without 0x67 these addresses would be sign-extended */
 	SAME(&r, 0x8b, 0x05, a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff, a >> 24,
 	     0xc7, 0x05, (a + 4) & 0xff, ((a + 4) >> 8) & 0xff, ((a + 4) >> 16) & 0xff, (a + 4) >> 24,
 	     0xaa, 0x55, 0x00, 0x00,
@@ -511,11 +512,11 @@ START_TEST(fs_override_uses_the_guest_fs_base)
 {
 	struct regs r = base_regs();
 	r.fs_base = DATA + 0x1000;
-	/* mov eax, fs:[0x10]; add fs:[ebx-DATA+...]; fs mov [0x20], ecx; fs movsd */
+	/* mov eax, fs:[0x10]; mov fs:[0x20], ecx; mov edx, fs:[0x24] */
 	SAME(&r, 0x64, 0xa1, 0x10, 0x00, 0x00, 0x00,
 	     0x64, 0x89, 0x0d, 0x20, 0x00, 0x00, 0x00,
 	     0x64, 0x8b, 0x15, 0x24, 0x00, 0x00, 0x00);
-	r.fs_base = 0x100;   /* fs:[esi] = esi + 0x100 */
+	r.fs_base = 0x100;   /* fs:[esi] = esi + 0x100: fs movsd; add fs:[esi], eax; mov ah, fs:[esi] */
 	SAME(&r, 0x64, 0xa5, 0x64, 0x01, 0x06, 0x64, 0x8a, 0x26);
 	/* a GS override with gs_flat is dropped */
 	SAME(&r, 0x65, 0x8b, 0x06);
@@ -546,16 +547,16 @@ END_TEST
 START_TEST(jecxz_and_loop)
 {
 	struct regs r = base_regs();
-	/* mov ecx, 10; L: add eax, ecx; loop L; jecxz +2 (taken); inc ebx; inc ebx;
-	   the flags of the add stay */
+	/* mov ecx, 10; L: add eax, ecx; loop L; jecxz +2 (taken, over inc ebx; inc ebx):
+	   LOOP and JECXZ keep the flags of the ADD */
 	SAME(&r, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x01, 0xc8, 0xe2, 0xfc, 0xe3, 0x02, 0x43, 0x43);
 	r.gpr[R_ECX] = 3;
-	/* jecxz +1 not taken; L: cmp eax, eax; loope L (3 iterations, ZF=1); dec ebx;
-	   xor eax, eax ; inc eax ; L2: loopne L2 (ZF = 0 from the inc... runs ECX down) */
+	/* jecxz +1 (not taken); inc ebx; L: cmp eax, eax; loope L (3 iterations, ZF = 1); dec ebx */
 	SAME(&r, 0xe3, 0x01, 0x43, 0x39, 0xc0, 0xe1, 0xfc, 0x4b);
+	/* xor eax, eax; inc eax (ZF = 0); L: loopne L (runs ECX down to 0) */
 	r.gpr[R_ECX] = 5;
 	SAME(&r, 0x31, 0xc0, 0x40, 0xe0, 0xfe);
-	/* loop with ECX = 0 runs 2^32 times in a real CPU: skip; ECX = 1 falls through */
+	/* L: loop L with ECX = 1 falls through at once; inc ecx */
 	r.gpr[R_ECX] = 1;
 	SAME(&r, 0xe2, 0xfe, 0x41);
 }
@@ -590,8 +591,8 @@ END_TEST
 START_TEST(sensitive_instructions_exit_to_the_interpreter)
 {
 	struct regs r = base_regs();
-	/* inc eax; pushfd; pop ecx; cpuid is left out (host-dependent); cli; sti? no:
-	   pushf, popf, mov eax, cr0, in al,0x40, int3? no: the dispatcher interprets each */
+	/* inc eax; pushfd; pop ecx; mov edx, cr0; inc edx; daa; pushad; popad; popfd; inc eax:
+	   PUSHFD, MOV CR, DAA, PUSHAD, POPAD, POPFD leave the TC, the dispatcher interprets them */
 	SAME(&r, 0x40, 0x9c, 0x59, 0x0f, 0x20, 0xc2, 0x42, 0x27, 0x60, 0x61, 0x9d, 0x40);
 	ck_assert_uint_ge(env->interp_exits, 6);
 }
