@@ -776,6 +776,58 @@ START_TEST(block_ends_at_the_page_end)
 }
 END_TEST
 
+START_TEST(long_code_is_cut_into_chained_blocks)
+{
+	/* 200 x inc eax / add ecx, eax: more than BT_MAX_INSNS, so blocks end with a fall-through */
+	uint8_t code[601];
+	size_t n = 0;
+	for (unsigned k = 0; k < 200; k++) {
+		if (k & 1) {
+			code[n++] = 0x01;
+			code[n++] = 0xc1;
+		} else {
+			code[n++] = 0x40;
+		}
+	}
+	code[n++] = 0xf4;
+	struct regs r = base_regs();
+	expect_same(code, n, &r);
+	ck_assert_uint_ge(env->nblocks, 200 / BT_MAX_INSNS);
+	struct tb *first = block_at(CODE);
+	ck_assert_uint_eq(first->ninsn, BT_MAX_INSNS);
+	ck_assert_uint_eq(first->nexits, 1);
+	ck_assert_uint_eq(first->exits[0].target_eip, CODE + first->guest_len);
+}
+END_TEST
+
+START_TEST(full_cache_is_flushed_and_refilled)
+{
+	char why[256];
+	struct tc *small = tc_create(64u << 10, why, sizeof(why));
+	ck_assert_msg(small != NULL, "%s", why);
+	static const uint8_t code[] = { 0x40, 0x01, 0xc8, 0x50, 0x59, 0xeb, 0x00 };
+	struct bt_mode mode = { .gs_flat = true };
+	unsigned blocks = 0;
+	struct tb *tb, *last = NULL;
+	while ((tb = bt_translate(small, &mode, CODE, code, sizeof(code))) != NULL) {
+		last = tb;
+		blocks++;
+		ck_assert_uint_lt(blocks, 100000);
+	}
+	ck_assert_uint_gt(blocks, 100);   /* ~90 host bytes each in 64 KiB */
+	ck_assert(tc_find(small, (uint64_t)(uintptr_t)last->host, NULL, NULL));
+	tc_flush(small);
+	ck_assert(!tc_find(small, (uint64_t)(uintptr_t)last->host, NULL, NULL));
+	tb = bt_translate(small, &mode, CODE, code, sizeof(code));
+	ck_assert_ptr_nonnull(tb);
+	struct tc_stats st;
+	tc_get_stats(small, &st);
+	ck_assert_uint_eq(st.flushes, 1);
+	ck_assert_uint_eq(st.blocks, blocks + 1);
+	tc_destroy(small);
+}
+END_TEST
+
 /* --- random cases ------------------------------------------------------- */
 
 static uint32_t rng;
@@ -1371,6 +1423,8 @@ int main(void)
 	tcase_add_test(tc, chained_loop_stays_in_the_tc);
 	tcase_add_test(tc, side_table_and_tc_find);
 	tcase_add_test(tc, block_ends_at_the_page_end);
+	tcase_add_test(tc, long_code_is_cut_into_chained_blocks);
+	tcase_add_test(tc, full_cache_is_flushed_and_refilled);
 	tcase_add_test(tc, random_sequences_match_the_interpreter);
 	tcase_add_test(tc, host_code_only_uses_32bit_addresses);
 	tcase_add_test(tc, measure_translation_costs);
