@@ -7,9 +7,11 @@
  * The guest: flat 32-bit ring 0 with paging on; its page tables map the
  * linear range [GBASE, GBASE + 1 MiB) to guest RAM at GPHYS, and the test
  * maps the same guest RAM pages at host address GBASE (a one-range guest
- * window: linear = host address). The MiB after it is reserved PROT_NONE,
+ * window: linear = host address). GBASE is 0xC0000000, where a Linux
+ * kernel runs (addresses with bit 31 set catch sign-extension mistakes),
+ * or 0x40000000 if that is taken. The MiB after it is reserved PROT_NONE,
  * so a guest access there faults on the host and is unmapped for the
- * interpreter. If the host range is taken (ASan, an odd layout) the test
+ * interpreter. If both ranges are taken (ASan, an odd layout) the test
  * exits 77.
  *
  *   GBASE + 0x10000   code
@@ -57,7 +59,7 @@
 #include "mmu/guest_ram.h"
 #include "mmu/physmap.h"
 
-#define GBASE    0xc0000000u      /* where a Linux kernel runs: bit 31 set */
+#define GBASE    gbase            /* 0xC0000000 (where Linux runs: bit 31 set), else 0x40000000 */
 #define GSIZE    0x100000u
 #define GPHYS    0x100000u
 #define RAM_SIZE (4u << 20)
@@ -95,6 +97,8 @@ struct env {
 };
 
 static struct env *env;
+static uint32_t gbase;   /* the first of bases[] free in this process */
+static const uint32_t bases[] = { 0xc0000000u, 0x40000000u };
 
 static bool no_intr(void *o) { return false; }
 static uint8_t no_ack(void *o) { return 0; }
@@ -143,16 +147,23 @@ static int setup(char *why, size_t whylen)
 	env->after_interp = malloc(GSIZE);
 	if (guest_ram_create(&env->ram, RAM_SIZE, why, whylen) < 0)
 		return -1;
-	void *w = mmap((void *)(uintptr_t)GBASE, GSIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED_NOREPLACE, env->ram.fd, GPHYS);
-	if (w != (void *)(uintptr_t)GBASE) {
-		snprintf(why, whylen, "host range %#x+1MiB is taken (%s)", GBASE, strerror(errno));
+	for (unsigned k = 0; k < sizeof(bases) / sizeof(bases[0]) && !gbase; k++) {
+		/* the guest MiB and, right after it, a MiB that faults */
+		void *w = mmap((void *)(uintptr_t)bases[k], 2 * GSIZE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (w == (void *)(uintptr_t)bases[k])
+			gbase = bases[k];
+		else if (w != MAP_FAILED)
+			munmap(w, 2 * GSIZE);
+	}
+	if (!gbase) {
+		snprintf(why, whylen, "host ranges %#x and %#x (+2 MiB) are taken (ASan?)", bases[0],
+			 bases[1]);
 		return -1;
 	}
-	void *g = mmap((void *)(uintptr_t)UNMAPPED, GSIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (g != (void *)(uintptr_t)UNMAPPED) {
-		snprintf(why, whylen, "host range %#x+1MiB is taken (%s)", UNMAPPED, strerror(errno));
+	if (mmap((void *)(uintptr_t)GBASE, GSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 env->ram.fd, GPHYS) == MAP_FAILED) {
+		snprintf(why, whylen, "mmap of guest RAM: %s", strerror(errno));
 		return -1;
 	}
 	physmap_init(&env->phys, &env->ram);
@@ -926,8 +937,7 @@ static bool is_pointer(ZydisRegister r)
 	return id == 3 || id == 5 || id == 6 || id == 7;
 }
 
-static const uint32_t ptr_value[8] = { 0, 0, 0, DATA + 0x8000, STACK_TOP - 0x800, DATA + 0x10000,
-				       DATA + 0x18000, DATA + 0x20000 };
+static uint32_t ptr_value[8];   /* set in main(): they depend on gbase */
 
 static bool is_shift(ZydisMnemonic m)
 {
@@ -1404,6 +1414,10 @@ int main(void)
 		printf("skip: %s\n", why);
 		return 77;
 	}
+	printf("guest at %#x\n", gbase);
+	const uint32_t ptrs[8] = { 0, 0, 0, DATA + 0x8000, STACK_TOP - 0x800, DATA + 0x10000,
+				   DATA + 0x18000, DATA + 0x20000 };
+	memcpy(ptr_value, ptrs, sizeof(ptrs));
 	Suite *s = suite_create("bt_translate");
 	TCase *tc = tcase_create("translate");
 	tcase_set_timeout(tc, 240);
