@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -691,6 +692,41 @@ START_TEST(poll_page_stops_at_a_block_entry)
 	/* after re-enabling, the same block runs to the end */
 	ck_assert_int_eq(run_bt(&r, CODE, CODE + 4, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(out.gpr[R_EAX], 0x11111113);
+}
+END_TEST
+
+static void on_alarm(int signo)
+{
+	/* what the monitor's timer does: stop translated code at the next block entry */
+	mprotect(tc_poll_page(env->tc), 4096, PROT_NONE);
+}
+
+START_TEST(a_timer_stops_an_endless_loop)
+{
+	/* inc eax; L: jmp L - chained to itself, it only ends through the poll page */
+	static const uint8_t code[] = { 0x40, 0xeb, 0xfe, 0xf4 };
+	memcpy(lin(CODE), code, sizeof(code));
+	reset_tc();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_ONSTACK;   /* rsp is the guest's ESP inside the TC */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	struct regs r = base_regs(), out;
+	uint8_t *below = lin(STACK_TOP - 0x100 - 0x2000);   /* where a signal frame would go */
+	memset(below, 0xa5, 0x2000);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int x = run_bt(&r, CODE, CODE + 3, &out);
+	for (unsigned k = 0; k < 0x2000; k++)
+		ck_assert_uint_eq(below[k], 0xa5);
+	ck_assert_int_eq(mprotect(tc_poll_page(env->tc), 4096, PROT_READ), 0);
+	ck_assert_int_eq(x, BT_EXIT_POLL);
+	ck_assert_uint_eq(env->ctx->next_eip, CODE + 1);
+	ck_assert_uint_eq(out.gpr[R_EAX], 0x11111112);
+	ck_assert_uint_eq(out.gpr[R_ESP], STACK_TOP - 0x100);   /* the guest stack untouched */
+	ck_assert_uint_ge(env->chains, 1);
 }
 END_TEST
 
@@ -1435,6 +1471,7 @@ int main(void)
 	tcase_add_test(tc, page_fault_maps_back_with_the_registers_of_its_start);
 	tcase_add_test(tc, poll_page_stops_at_a_block_entry);
 	tcase_add_test(tc, chained_loop_stays_in_the_tc);
+	tcase_add_test(tc, a_timer_stops_an_endless_loop);
 	tcase_add_test(tc, side_table_and_tc_find);
 	tcase_add_test(tc, block_ends_at_the_page_end);
 	tcase_add_test(tc, long_code_is_cut_into_chained_blocks);
