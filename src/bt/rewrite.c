@@ -49,7 +49,7 @@ static bool store_imm(struct emitter *e, int32_t disp, unsigned size, uint32_t i
 	req.operands[0].mem.displacement = disp;
 	req.operands[0].mem.size = (ZyanU16)size;
 	req.operands[1].type = ZYDIS_OPERAND_TYPE_IMMEDIATE;
-	/* as signed: Zydis 4.0 rejects an unsigned imm32 above INT32_MAX in 64-bit mode */
+	/* the encoder wants the value as the CPU sign-extends it (0xFFFFFFFF is -1) */
 	req.operands[1].imm.s = size == 2 ? (int16_t)imm : (int32_t)imm;
 	return bt_encode(e, &req, true);
 }

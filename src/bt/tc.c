@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -22,6 +23,10 @@
 extern const uint8_t bt_tc_stubs_begin[], bt_tc_stubs_end[];
 extern const uint8_t bt_stub_exit[], bt_stub_exit_branch[], bt_stub_lookup[],
 	bt_stub_fault_exit[];
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 #define TC_BASE_HINT (16ull << 30)
 #define TC_MAX_SIZE (1ull << 30)   /* rel32 reach from any block to the poll page and stubs */
@@ -32,9 +37,11 @@ static uint8_t *tc_reserve(size_t len)
 		void *p = mmap((void *)hint, len, PROT_NONE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
 			       -1, 0);
-		if (p != MAP_FAILED)
+		if (p == (void *)hint)
 			return p;
-		if (errno != EEXIST)
+		if (p != MAP_FAILED)
+			munmap(p, len);   /* a kernel without MAP_FIXED_NOREPLACE took it as a hint */
+		else if (errno != EEXIST)
 			return NULL;
 	}
 	return NULL;
@@ -46,6 +53,11 @@ struct tc *tc_create(size_t size, char *err, size_t errlen)
 	size = (size + TC_PAGE - 1) & ~(size_t)(TC_PAGE - 1);
 	if (size < stubs + 4 * TC_MAX_BLOCK_BYTES || size > TC_MAX_SIZE) {
 		snprintf(err, errlen, "translation cache size %zu out of range", size);
+		return NULL;
+	}
+	if (!(getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)) {
+		/* bt_enter() and the exits switch the GS base with WRGSBASE (Linux 5.9+) */
+		snprintf(err, errlen, "the kernel does not enable FSGSBASE for user space");
 		return NULL;
 	}
 	struct tc *tc = calloc(1, sizeof(*tc));
@@ -129,6 +141,14 @@ void tc_chain(struct tc *tc, uint64_t site, const void *target)
 	/* One aligned-or-not 4-byte store; the vcpu thread is the only runner of this TC. */
 	memcpy(tc_rw_of(tc, site), &rel, 4);
 	tc->stats.chains++;
+}
+
+void tc_unchain(struct tc *tc, const struct tb *tb, unsigned k)
+{
+	uint64_t host = (uint64_t)(uintptr_t)tb->host;
+	uint64_t tail = host + tb->host_len - TC_TAIL_BYTES * (tb->nexits - k);
+	tc_chain(tc, host + tb->exits[k].rel32_off, (const void *)(uintptr_t)tail);
+	tc->stats.chains--;
 }
 
 bool tc_find(const struct tc *tc, uint64_t rip, struct tb **tbp, uint32_t *eip)

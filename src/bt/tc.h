@@ -32,6 +32,10 @@ int bt_enter(struct bt_ctx *ctx, const void *host);
 /* Patches the chainable exit at rel32 site (RX address) to jump to target (RX). */
 void tc_chain(struct tc *tc, uint64_t site, const void *target);
 
+/* Points direct exit k of tb back at its exit tail (undoes tc_chain, e.g. when the
+ * block it was chained to is invalidated). */
+void tc_unchain(struct tc *tc, const struct tb *tb, unsigned k);
+
 /* The block containing host RIP rip and the guest EIP of the instruction there. */
 bool tc_find(const struct tc *tc, uint64_t rip, struct tb **tb, uint32_t *eip);
 
@@ -52,6 +56,9 @@ bool tc_signal_exit(struct tc *tc, struct bt_ctx *ctx, int signo, const siginfo_
 
 struct tc_stats {
 	uint64_t blocks, guest_insns, host_bytes, flushes, chains;
+	uint64_t ident_insns;       /* guest instructions re-encoded as they are */
+	uint64_t rewritten_insns;   /* stack operations and control transfers */
+	uint64_t interp_exits;      /* blocks that end before an instruction the TC does not run */
 };
 void tc_get_stats(const struct tc *tc, struct tc_stats *out);
 

@@ -17,6 +17,7 @@
 
 #define TC_PAGE 4096u
 #define TC_MAX_BLOCK_BYTES 8192u   /* worst case of one block (BT_MAX_INSNS instructions) */
+#define TC_TAIL_BYTES 20u          /* one exit tail (translate.c): the last nexits * 20 bytes */
 
 struct tc {
 	int fd;

@@ -79,6 +79,7 @@ static void emit_tails(struct block *b, struct tb *tb)
 		emit_u8(&b->e, 0xe9);
 		emit_rel32(&b->e, b->tc->stub_exit_branch);
 		tb->exits[k] = (struct tb_exit){ f->target, f->site };
+		_Static_assert(8 + 7 + 5 == TC_TAIL_BYTES, "tc_unchain finds the tails");
 	}
 	tb->nexits = (uint8_t)b->nfix;
 }
@@ -180,6 +181,7 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 		in.eip = eip + off;
 		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + off, avail - off, &in.d, in.ops))) {
 			exit_interp(&b, in.eip);   /* #UD, or crosses the page end */
+			tc->stats.interp_exits++;
 			break;
 		}
 		enum bt_class c = bt_classify(&in, mode);
@@ -189,8 +191,13 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 			b.e.p = start;
 			b.e.overflow = false;
 			exit_interp(&b, in.eip);
+			tc->stats.interp_exits++;
 			break;
 		}
+		if (c == BT_IDENT)
+			tc->stats.ident_insns++;
+		else
+			tc->stats.rewritten_insns++;
 		n++;
 		off += in.d.length;
 		if (bt_class_ends_block(c))

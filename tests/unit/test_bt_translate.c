@@ -7,9 +7,11 @@
  * The guest: flat 32-bit ring 0 with paging on; its page tables map the
  * linear range [GBASE, GBASE + 1 MiB) to guest RAM at GPHYS, and the test
  * maps the same guest RAM pages at host address GBASE (a one-range guest
- * window: linear = host address). The MiB after it is reserved PROT_NONE,
+ * window: linear = host address). GBASE is 0xC0000000, where a Linux
+ * kernel runs (addresses with bit 31 set catch sign-extension mistakes),
+ * or 0x40000000 if that is taken. The MiB after it is reserved PROT_NONE,
  * so a guest access there faults on the host and is unmapped for the
- * interpreter. If the host range is taken (ASan, an odd layout) the test
+ * interpreter. If both ranges are taken (ASan, an odd layout) the test
  * exits 77.
  *
  *   GBASE + 0x10000   code
@@ -40,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +60,7 @@
 #include "mmu/guest_ram.h"
 #include "mmu/physmap.h"
 
-#define GBASE    0x40000000u
+#define GBASE    gbase            /* 0xC0000000 (where Linux runs: bit 31 set), else 0x40000000 */
 #define GSIZE    0x100000u
 #define GPHYS    0x100000u
 #define RAM_SIZE (4u << 20)
@@ -95,6 +98,8 @@ struct env {
 };
 
 static struct env *env;
+static uint32_t gbase;   /* the first of bases[] free in this process */
+static const uint32_t bases[] = { 0xc0000000u, 0x40000000u };
 
 static bool no_intr(void *o) { return false; }
 static uint8_t no_ack(void *o) { return 0; }
@@ -143,16 +148,23 @@ static int setup(char *why, size_t whylen)
 	env->after_interp = malloc(GSIZE);
 	if (guest_ram_create(&env->ram, RAM_SIZE, why, whylen) < 0)
 		return -1;
-	void *w = mmap((void *)(uintptr_t)GBASE, GSIZE, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_FIXED_NOREPLACE, env->ram.fd, GPHYS);
-	if (w != (void *)(uintptr_t)GBASE) {
-		snprintf(why, whylen, "host range %#x+1MiB is taken (%s)", GBASE, strerror(errno));
+	for (unsigned k = 0; k < sizeof(bases) / sizeof(bases[0]) && !gbase; k++) {
+		/* the guest MiB and, right after it, a MiB that faults */
+		void *w = mmap((void *)(uintptr_t)bases[k], 2 * GSIZE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		if (w == (void *)(uintptr_t)bases[k])
+			gbase = bases[k];
+		else if (w != MAP_FAILED)
+			munmap(w, 2 * GSIZE);
+	}
+	if (!gbase) {
+		snprintf(why, whylen, "host ranges %#x and %#x (+2 MiB) are taken (ASan?)", bases[0],
+			 bases[1]);
 		return -1;
 	}
-	void *g = mmap((void *)(uintptr_t)UNMAPPED, GSIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (g != (void *)(uintptr_t)UNMAPPED) {
-		snprintf(why, whylen, "host range %#x+1MiB is taken (%s)", UNMAPPED, strerror(errno));
+	if (mmap((void *)(uintptr_t)GBASE, GSIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 env->ram.fd, GPHYS) == MAP_FAILED) {
+		snprintf(why, whylen, "mmap of guest RAM: %s", strerror(errno));
 		return -1;
 	}
 	physmap_init(&env->phys, &env->ram);
@@ -460,7 +472,8 @@ START_TEST(absolute_disp32_is_not_rip_relative)
 {
 	struct regs r = base_regs();
 	uint32_t a = DATA + 0x40;
-	/* mov eax, [a]; mov dword [a+4], 0x55aa; add [a+8], ecx; mov ebx? no: mov edx, [a] (A1 form) */
+	/* mov eax, [a]; mov dword [a+4], 0x55aa; add [a+8], ecx; mov eax, [a+12] (the A1 moffs form);
+	   the data area is at 0xC00xxxxx: without 0x67 these addresses would be sign-extended */
 	SAME(&r, 0x8b, 0x05, a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff, a >> 24,
 	     0xc7, 0x05, (a + 4) & 0xff, ((a + 4) >> 8) & 0xff, ((a + 4) >> 16) & 0xff, (a + 4) >> 24,
 	     0xaa, 0x55, 0x00, 0x00,
@@ -511,11 +524,11 @@ START_TEST(fs_override_uses_the_guest_fs_base)
 {
 	struct regs r = base_regs();
 	r.fs_base = DATA + 0x1000;
-	/* mov eax, fs:[0x10]; add fs:[ebx-DATA+...]; fs mov [0x20], ecx; fs movsd */
+	/* mov eax, fs:[0x10]; mov fs:[0x20], ecx; mov edx, fs:[0x24] */
 	SAME(&r, 0x64, 0xa1, 0x10, 0x00, 0x00, 0x00,
 	     0x64, 0x89, 0x0d, 0x20, 0x00, 0x00, 0x00,
 	     0x64, 0x8b, 0x15, 0x24, 0x00, 0x00, 0x00);
-	r.fs_base = 0x100;   /* fs:[esi] = esi + 0x100 */
+	r.fs_base = 0x100;   /* fs:[esi] = esi + 0x100: fs movsd; add fs:[esi], eax; mov ah, fs:[esi] */
 	SAME(&r, 0x64, 0xa5, 0x64, 0x01, 0x06, 0x64, 0x8a, 0x26);
 	/* a GS override with gs_flat is dropped */
 	SAME(&r, 0x65, 0x8b, 0x06);
@@ -546,16 +559,16 @@ END_TEST
 START_TEST(jecxz_and_loop)
 {
 	struct regs r = base_regs();
-	/* mov ecx, 10; L: add eax, ecx; loop L; jecxz +2 (taken); inc ebx; inc ebx;
-	   the flags of the add stay */
+	/* mov ecx, 10; L: add eax, ecx; loop L; jecxz +2 (taken, over inc ebx; inc ebx):
+	   LOOP and JECXZ keep the flags of the ADD */
 	SAME(&r, 0xb9, 0x0a, 0x00, 0x00, 0x00, 0x01, 0xc8, 0xe2, 0xfc, 0xe3, 0x02, 0x43, 0x43);
 	r.gpr[R_ECX] = 3;
-	/* jecxz +1 not taken; L: cmp eax, eax; loope L (3 iterations, ZF=1); dec ebx;
-	   xor eax, eax ; inc eax ; L2: loopne L2 (ZF = 0 from the inc... runs ECX down) */
+	/* jecxz +1 (not taken); inc ebx; L: cmp eax, eax; loope L (3 iterations, ZF = 1); dec ebx */
 	SAME(&r, 0xe3, 0x01, 0x43, 0x39, 0xc0, 0xe1, 0xfc, 0x4b);
+	/* xor eax, eax; inc eax (ZF = 0); L: loopne L (runs ECX down to 0) */
 	r.gpr[R_ECX] = 5;
 	SAME(&r, 0x31, 0xc0, 0x40, 0xe0, 0xfe);
-	/* loop with ECX = 0 runs 2^32 times in a real CPU: skip; ECX = 1 falls through */
+	/* L: loop L with ECX = 1 falls through at once; inc ecx */
 	r.gpr[R_ECX] = 1;
 	SAME(&r, 0xe2, 0xfe, 0x41);
 }
@@ -590,8 +603,8 @@ END_TEST
 START_TEST(sensitive_instructions_exit_to_the_interpreter)
 {
 	struct regs r = base_regs();
-	/* inc eax; pushfd; pop ecx; cpuid is left out (host-dependent); cli; sti? no:
-	   pushf, popf, mov eax, cr0, in al,0x40, int3? no: the dispatcher interprets each */
+	/* inc eax; pushfd; pop ecx; mov edx, cr0; inc edx; daa; pushad; popad; popfd; inc eax:
+	   PUSHFD, MOV CR, DAA, PUSHAD, POPAD, POPFD leave the TC, the dispatcher interprets them */
 	SAME(&r, 0x40, 0x9c, 0x59, 0x0f, 0x20, 0xc2, 0x42, 0x27, 0x60, 0x61, 0x9d, 0x40);
 	ck_assert_uint_ge(env->interp_exits, 6);
 }
@@ -682,6 +695,41 @@ START_TEST(poll_page_stops_at_a_block_entry)
 }
 END_TEST
 
+static void on_alarm(int signo)
+{
+	/* what the monitor's timer does: stop translated code at the next block entry */
+	mprotect(tc_poll_page(env->tc), 4096, PROT_NONE);
+}
+
+START_TEST(a_timer_stops_an_endless_loop)
+{
+	/* inc eax; L: jmp L - chained to itself, it only ends through the poll page */
+	static const uint8_t code[] = { 0x40, 0xeb, 0xfe, 0xf4 };
+	memcpy(lin(CODE), code, sizeof(code));
+	reset_tc();
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_ONSTACK;   /* rsp is the guest's ESP inside the TC */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = { .it_value = { .tv_usec = 20000 } };
+	struct regs r = base_regs(), out;
+	uint8_t *below = lin(STACK_TOP - 0x100 - 0x2000);   /* where a signal frame would go */
+	memset(below, 0xa5, 0x2000);
+	setitimer(ITIMER_REAL, &it, NULL);
+	int x = run_bt(&r, CODE, CODE + 3, &out);
+	for (unsigned k = 0; k < 0x2000; k++)
+		ck_assert_uint_eq(below[k], 0xa5);
+	ck_assert_int_eq(mprotect(tc_poll_page(env->tc), 4096, PROT_READ), 0);
+	ck_assert_int_eq(x, BT_EXIT_POLL);
+	ck_assert_uint_eq(env->ctx->next_eip, CODE + 1);
+	ck_assert_uint_eq(out.gpr[R_EAX], 0x11111112);
+	ck_assert_uint_eq(out.gpr[R_ESP], STACK_TOP - 0x100);   /* the guest stack untouched */
+	ck_assert_uint_ge(env->chains, 1);
+}
+END_TEST
+
 START_TEST(chained_loop_stays_in_the_tc)
 {
 	struct regs r = base_regs(), out;
@@ -690,6 +738,7 @@ START_TEST(chained_loop_stays_in_the_tc)
 					0x75, 0xfa, 0xf4 };
 	memcpy(lin(CODE), code, sizeof(code));
 	r.gpr[R_EAX] = 0;
+	r.gpr[R_ECX] = 1000;   /* for the run from the loop body at the end */
 	env->chain = false;
 	reset_tc();
 	ck_assert_int_eq(run_bt(&r, CODE, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
@@ -703,6 +752,19 @@ START_TEST(chained_loop_stays_in_the_tc)
 	struct tc_stats st;
 	tc_get_stats(env->tc, &st);
 	ck_assert_uint_ge(st.chains, 1);
+	/* tc_unchain: the back edge exits again (the blocks stay, nothing is chained anew) */
+	struct tb *body = block_at(CODE + 5);
+	ck_assert_uint_eq(body->nexits, 2);
+	ck_assert_uint_eq(body->exits[0].target_eip, CODE + 5);
+	ck_assert_uint_eq(body->exits[1].target_eip, CODE + sizeof(code) - 1);
+	tc_unchain(env->tc, body, 0);
+	tc_unchain(env->tc, body, 1);
+	env->chain = false;
+	env->branch_exits = 0;
+	ck_assert_int_eq(run_bt(&r, CODE + 5, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
+	ck_assert_uint_eq(env->branch_exits, 1000);
+	ck_assert_uint_eq(out.gpr[R_EAX], 3000);
+	env->chain = true;
 }
 END_TEST
 
@@ -758,6 +820,58 @@ START_TEST(block_ends_at_the_page_end)
 	ck_assert_uint_eq(tb->ninsn, 1);
 	ck_assert_int_eq(run_bt(&r, start, start + 6, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(out.gpr[R_EAX], 0x04030201);
+}
+END_TEST
+
+START_TEST(long_code_is_cut_into_chained_blocks)
+{
+	/* 200 x inc eax / add ecx, eax: more than BT_MAX_INSNS, so blocks end with a fall-through */
+	uint8_t code[601];
+	size_t n = 0;
+	for (unsigned k = 0; k < 200; k++) {
+		if (k & 1) {
+			code[n++] = 0x01;
+			code[n++] = 0xc1;
+		} else {
+			code[n++] = 0x40;
+		}
+	}
+	code[n++] = 0xf4;
+	struct regs r = base_regs();
+	expect_same(code, n, &r);
+	ck_assert_uint_ge(env->nblocks, 200 / BT_MAX_INSNS);
+	struct tb *first = block_at(CODE);
+	ck_assert_uint_eq(first->ninsn, BT_MAX_INSNS);
+	ck_assert_uint_eq(first->nexits, 1);
+	ck_assert_uint_eq(first->exits[0].target_eip, CODE + first->guest_len);
+}
+END_TEST
+
+START_TEST(full_cache_is_flushed_and_refilled)
+{
+	char why[256];
+	struct tc *small = tc_create(64u << 10, why, sizeof(why));
+	ck_assert_msg(small != NULL, "%s", why);
+	static const uint8_t code[] = { 0x40, 0x01, 0xc8, 0x50, 0x59, 0xeb, 0x00 };
+	struct bt_mode mode = { .gs_flat = true };
+	unsigned blocks = 0;
+	struct tb *tb, *last = NULL;
+	while ((tb = bt_translate(small, &mode, CODE, code, sizeof(code))) != NULL) {
+		last = tb;
+		blocks++;
+		ck_assert_uint_lt(blocks, 100000);
+	}
+	ck_assert_uint_gt(blocks, 100);   /* ~90 host bytes each in 64 KiB */
+	ck_assert(tc_find(small, (uint64_t)(uintptr_t)last->host, NULL, NULL));
+	tc_flush(small);
+	ck_assert(!tc_find(small, (uint64_t)(uintptr_t)last->host, NULL, NULL));
+	tb = bt_translate(small, &mode, CODE, code, sizeof(code));
+	ck_assert_ptr_nonnull(tb);
+	struct tc_stats st;
+	tc_get_stats(small, &st);
+	ck_assert_uint_eq(st.flushes, 1);
+	ck_assert_uint_eq(st.blocks, blocks + 1);
+	tc_destroy(small);
 }
 END_TEST
 
@@ -859,8 +973,7 @@ static bool is_pointer(ZydisRegister r)
 	return id == 3 || id == 5 || id == 6 || id == 7;
 }
 
-static const uint32_t ptr_value[8] = { 0, 0, 0, DATA + 0x8000, STACK_TOP - 0x800, DATA + 0x10000,
-				       DATA + 0x18000, DATA + 0x20000 };
+static uint32_t ptr_value[8];   /* set in main(): they depend on gbase */
 
 static bool is_shift(ZydisMnemonic m)
 {
@@ -1147,6 +1260,10 @@ START_TEST(random_sequences_match_the_interpreter)
 		}
 		const char *bad = compare_run(code, len, &r, undef, msg, sizeof(msg));
 		ck_assert_msg(bad == NULL, "case %u (seed %#x): %s", c, rng, bad);
+		/* every instruction drawn is one the TC runs: only the HLT leaves to interp */
+		ck_assert_msg(env->interp_exits <= 1, "case %u (seed %#x): %u exits to the "
+			      "interpreter (an instruction the emitter refused)", c, rng,
+			      env->interp_exits);
 	}
 	struct tc_stats st;
 	tc_get_stats(env->tc, &st);
@@ -1280,6 +1397,9 @@ START_TEST(measure_translation_costs)
 	}
 	tc_get_stats(env->tc, &s1);
 	double per_insn = (double)(s1.host_bytes - s0.host_bytes) / (double)(s1.guest_insns - s0.guest_insns);
+	printf("classes: %" PRIu64 " IDENT, %" PRIu64 " rewritten, %" PRIu64 " exits to the "
+	       "interpreter\n", s1.ident_insns - s0.ident_insns,
+	       s1.rewritten_insns - s0.rewritten_insns, s1.interp_exits - s0.interp_exits);
 	printf("translate: %u blocks, %" PRIu64 " guest insns, %.1f host bytes/guest insn (with "
 	       "block overhead), %.2f us/block, %.0f ns/insn\n", blocks,
 	       s1.guest_insns - s0.guest_insns, per_insn, (double)t / blocks / 1000.0,
@@ -1330,6 +1450,10 @@ int main(void)
 		printf("skip: %s\n", why);
 		return 77;
 	}
+	printf("guest at %#x\n", gbase);
+	const uint32_t ptrs[8] = { 0, 0, 0, DATA + 0x8000, STACK_TOP - 0x800, DATA + 0x10000,
+				   DATA + 0x18000, DATA + 0x20000 };
+	memcpy(ptr_value, ptrs, sizeof(ptrs));
 	Suite *s = suite_create("bt_translate");
 	TCase *tc = tcase_create("translate");
 	tcase_set_timeout(tc, 240);
@@ -1347,8 +1471,11 @@ int main(void)
 	tcase_add_test(tc, page_fault_maps_back_with_the_registers_of_its_start);
 	tcase_add_test(tc, poll_page_stops_at_a_block_entry);
 	tcase_add_test(tc, chained_loop_stays_in_the_tc);
+	tcase_add_test(tc, a_timer_stops_an_endless_loop);
 	tcase_add_test(tc, side_table_and_tc_find);
 	tcase_add_test(tc, block_ends_at_the_page_end);
+	tcase_add_test(tc, long_code_is_cut_into_chained_blocks);
+	tcase_add_test(tc, full_cache_is_flushed_and_refilled);
 	tcase_add_test(tc, random_sequences_match_the_interpreter);
 	tcase_add_test(tc, host_code_only_uses_32bit_addresses);
 	tcase_add_test(tc, measure_translation_costs);
