@@ -14,7 +14,8 @@
 # to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log).
 #
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
-# MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180).
+# MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180),
+# SOFTVT_ARGS (more softvt options, e.g. "--tc-size 256K").
 # Exit status: 0 if every flavour passed, 1 otherwise.
 set -euo pipefail
 
@@ -78,9 +79,10 @@ boot_flavour() {
 			-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
 			-append "console=ttyS0" <"$dir/console" >"$log" 2>&1 &
 	else
-		echo "boot: $flavour: softvt --accel $engine --memory ${mem}M, console=ttyS0"
-		"$build_dir/softvt" run --accel "$engine" --memory "${mem}M" --kernel "$kernel" \
-			--initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
+		echo "boot: $flavour: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"
+		# shellcheck disable=SC2086 # SOFTVT_ARGS is a list of options
+		"$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
+			--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
 			--serial stdio --debugcon none <"$dir/console" >"$log" 2>&1 &
 	fi
 	qemu_pid=$!

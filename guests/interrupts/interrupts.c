@@ -323,8 +323,12 @@ static void check_rtc(void)
 	       "RTC periodic interrupts arrive at vector 0x28 (IRQ8 via the slave)");
 	report((irq.rtc_c & 0xc0) == 0xc0, "RTC register C reads IRQF|PF in the handler");
 
+	/* IF=0 while switching: an interrupt between the two stores would
+	 * leave IRQF set with start already counting it (no interrupt after) */
+	cli();
 	irq.rtc_read_c = false;
 	start = irq.rtc;
+	sti();
 	report(wait_count(&irq.rtc, start + 1),
 	       "without reading register C: one more RTC interrupt");
 	delay_ms(20);

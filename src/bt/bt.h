@@ -31,8 +31,12 @@ struct bt_stats {
 /* 0 if engine bt can run on this host, else -1 and why (FSGSBASE, the window...). */
 int bt_probe(char *why, size_t whylen);
 
-/* bus as for the interpreter (its on_* hooks are taken over). NULL + err on failure. */
-struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, size_t errlen);
+#define BT_TC_SIZE_DEFAULT (64u << 20)
+
+/* bus as for the interpreter (its on_* hooks are taken over); tc_size: bytes of
+ * translated code before the cache is flushed (0: the default). NULL + err on failure. */
+struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,
+		     char *err, size_t errlen);
 void bt_destroy(struct bt *bt);
 
 /* Runs until the deadline, a stop request, HLT, a shutdown or an error (as interp_run). */

@@ -49,8 +49,6 @@
 #include "cpu/paging.h"
 #include "mmu/window.h"
 
-#define TC_SIZE (64u << 20)
-
 static bool flat(const struct seg_cache *s)
 {
 	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P) &&
@@ -192,7 +190,8 @@ int bt_probe(char *why, size_t whylen)
 	return bt_host_probe(why, whylen);
 }
 
-struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, size_t errlen)
+struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,
+		     char *err, size_t errlen)
 {
 	struct bt *bt = calloc(1, sizeof(*bt));
 	if (!bt) {
@@ -229,7 +228,7 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, char *err, 
 		snprintf(err, errlen, "out of memory for the block index");
 		goto fail;
 	}
-	bt->tc = tc_create(TC_SIZE, err, errlen);
+	bt->tc = tc_create(tc_size ? tc_size : BT_TC_SIZE_DEFAULT, err, errlen);
 	if (!bt->tc)
 		goto fail;
 	bt->ctx->poll_page = tc_poll_page(bt->tc);

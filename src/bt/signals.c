@@ -63,7 +63,7 @@ int bt_host_probe(char *why, size_t whylen)
 				      "space (needed for the guest's FS base)");
 		return -1;
 	}
-	return 0;
+	return window_probe(why, whylen);
 #endif
 }
 

@@ -117,13 +117,29 @@ static bool find_taken(uint64_t lo, uint64_t hi, char *buf, size_t len, uint64_t
 	return found;
 }
 
+static const char hint[] = "; the bt engine needs host [mmap_min_addr, 8 GiB) free "
+			   "(ASan's shadow starts at 0x7fff8000, valgrind loads near 0x58000000)";
+
+static uint64_t window_low(void)
+{
+	uint64_t lo = (read_sysctl("/proc/sys/vm/mmap_min_addr", 65536) + 0xfff) & ~0xfffull;
+	return lo < 0x1000 ? 0x1000 : lo;   /* keep page 0 unmapped: NULL must still fault */
+}
+
+int window_probe(char *why, size_t whylen)
+{
+	char taken[256];
+	uint64_t vmas;
+	if (find_taken(window_low(), WINDOW_GUARD_END, taken, sizeof(taken), &vmas)) {
+		snprintf(why, whylen, "guest window: %s%s", taken, hint);
+		return -1;
+	}
+	return 0;
+}
+
 struct window *window_create(struct physmap *phys, char *err, size_t errlen)
 {
-	static const char hint[] = "; the bt engine needs host [mmap_min_addr, 8 GiB) free "
-				   "(ASan's shadow starts at 0x7fff8000, valgrind loads near 0x58000000)";
-	uint64_t lo = (read_sysctl("/proc/sys/vm/mmap_min_addr", 65536) + 0xfff) & ~0xfffull;
-	if (lo < 0x1000)
-		lo = 0x1000;            /* keep page 0 unmapped: a NULL pointer must still fault */
+	uint64_t lo = window_low();
 	char taken[256];
 	uint64_t vmas;
 	if (find_taken(lo, WINDOW_GUARD_END, taken, sizeof(taken), &vmas)) {

@@ -55,6 +55,9 @@ struct window_stats {
 	uint64_t vmas_estimate;     /* VMAs of the window at this moment (exact in practice) */
 };
 
+/* 0 if the window's range is free in this process, else -1 and what is in the way. */
+int window_probe(char *why, size_t whylen);
+
 /* Returns NULL with a one-line reason in err (e.g. the range is taken: ASan, valgrind). */
 struct window *window_create(struct physmap *phys, char *err, size_t errlen);
 void window_destroy(struct window *w);   /* unmaps and releases the whole reservation */

@@ -41,6 +41,8 @@ const char cli_run_usage[] =
 	"  --dry-run            build the machine, load the guest, print the memory map, stop\n"
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
+	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
+	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
 	"                       too and stop at the first difference (slow; for testing);\n"
 	"                       WHEN: SECONDS into the run, or `paging` (once the guest\n"
@@ -111,7 +113,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		  char *err, size_t errlen)
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
-	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_LOCKSTEP };
+	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_LOCKSTEP, O_TC_SIZE };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -127,6 +129,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "trace-io", no_argument, NULL, O_TRACE_IO },
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
+		{ "tc-size", required_argument, NULL, O_TC_SIZE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,6 +200,12 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_DRY_RUN: cfg->dry_run = true; break;
 		case O_TRACE_IO: cfg->trace_io = true; break;
 		case O_STATS: cfg->stats = true; break;
+		case O_TC_SIZE:
+			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
+			    cfg->tc_size > (1ull << 30))
+				return errmsg(err, errlen, "--tc-size: '%s' is not a size between 256K and 1G",
+						 optarg);
+			break;
 		case O_LOCKSTEP: {
 			cfg->lockstep = true;
 			if (!optarg)

@@ -57,7 +57,7 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 		.intr_line = &m->intr_line, .intr_pending = bus_intr_pending, .intr_ack = bus_intr_ack,
 		.tsc = bus_tsc, .opaque = m,
 	};
-	e->bt = bt_create(&m->cpu, &bus, err, errlen);
+	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, err, errlen);
 	if (!e->bt) {
 		free(e);
 		return NULL;

@@ -8,8 +8,8 @@
 extern const struct engine_ops engine_interp;
 extern const struct engine_ops engine_bt;
 
-/* --accel auto takes the first whose probe succeeds (interp until bt boots Linux). */
-const struct engine_ops *const softvt_engines[] = { &engine_interp, &engine_bt };
+/* --accel auto takes the first whose probe succeeds: the translator, else the interpreter. */
+const struct engine_ops *const softvt_engines[] = { &engine_bt, &engine_interp };
 const size_t softvt_engine_count = sizeof(softvt_engines) / sizeof(softvt_engines[0]);
 
 const char *const softvt_engine_names[] = { "interp", "bt", "kvm", NULL };

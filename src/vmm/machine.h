@@ -52,6 +52,7 @@ struct machine_config {
 	bool lockstep;               /* engine bt: check every translated instruction */
 	double lockstep_delay_s;     /* ... from this many seconds into the run */
 	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
+	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
 };
 
 /* Why the machine stopped (machine->stop). */

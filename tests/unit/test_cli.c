@@ -91,6 +91,27 @@ START_TEST(errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err, "--bogus"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--kernel", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "needs a value"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--lockstep", "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--accel bt"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep=soon",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "paging"));
+}
+END_TEST
+
+START_TEST(lockstep_when)
+{
+	struct machine_config cfg;
+	char err[256];
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep", "--kernel", "k",
+			       NULL), 0);
+	ck_assert(cfg.lockstep && !cfg.lockstep_after_paging && cfg.lockstep_delay_s == 0);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep=2.5", "--kernel",
+			       "k", NULL), 0);
+	ck_assert(cfg.lockstep && cfg.lockstep_delay_s == 2.5);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep=paging",
+			       "--kernel", "k", NULL), 0);
+	ck_assert(cfg.lockstep && cfg.lockstep_after_paging);
 }
 END_TEST
 
@@ -98,7 +119,7 @@ START_TEST(help_mentions_every_option)
 {
 	static const char *const opts[] = { "--accel", "--kernel", "--initrd", "--append",
 		"--memory", "--serial", "--debugcon", "--display", "--timeout", "--dry-run",
-		"--trace-io", "--stats", "--vga-dump", "--help" };
+		"--trace-io", "--stats", "--vga-dump", "--lockstep", "--help" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ck_assert_msg(strstr(cli_run_usage, opts[i]), "--help misses %s", opts[i]);
 	struct machine_config cfg;
@@ -117,6 +138,7 @@ int main(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, errors_name_the_problem);
+	tcase_add_test(tc, lockstep_when);
 	tcase_add_test(tc, help_mentions_every_option);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
