@@ -9,34 +9,13 @@
 
 #include "bt/bt.h"
 #include "vmm/engine.h"
+#include "vmm/engine_bus.h"
 #include "vmm/machine.h"
 
 struct engine {
 	struct machine *m;
 	struct bt *bt;
 };
-
-static bool bus_intr_pending(void *opaque)
-{
-	return machine_intr_pending(opaque);
-}
-
-static uint8_t bus_intr_ack(void *opaque)
-{
-	return machine_intr_ack(opaque);
-}
-
-static uint64_t bus_tsc(void *opaque)
-{
-	struct machine *m = opaque;
-	return machine_tsc(m) - m->cpu.tsc_offset;
-}
-
-static uint64_t clock_now(void *opaque)
-{
-	struct machine *m = opaque;
-	return vclock_now(&m->clock);
-}
 
 static int bt_engine_probe(char *why, size_t whylen)
 {
@@ -51,12 +30,7 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 		return NULL;
 	}
 	e->m = m;
-	struct cpu_bus bus = {
-		.phys = &m->phys, .ports = &m->ports, .model = &m->model,
-		.requests = &m->requests, .stop_mask = REQ_STOP | REQ_DEVICE, .intr_bit = REQ_INTR,
-		.intr_line = &m->intr_line, .intr_pending = bus_intr_pending, .intr_ack = bus_intr_ack,
-		.tsc = bus_tsc, .opaque = m,
-	};
+	struct cpu_bus bus = engine_cpu_bus(m);
 	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, err, errlen);
 	if (!e->bt) {
 		free(e);
@@ -76,19 +50,8 @@ static void bt_engine_destroy(struct engine *e)
 
 static enum engine_exit bt_engine_run(struct engine *e, uint64_t deadline_ns)
 {
-	switch (bt_run(e->bt, deadline_ns, clock_now, e->m)) {
-	case INTERP_DEADLINE:
-		return ENGINE_DEADLINE;
-	case INTERP_HALT:
-		return ENGINE_HALT;
-	case INTERP_SHUTDOWN:
-		snprintf(e->m->error, sizeof(e->m->error), "fault while delivering #DF");
-		return ENGINE_SHUTDOWN;
-	case INTERP_ERROR:
-		machine_fail(e->m, "bt: %s", bt_vcpu(e->bt)->error);
-		return ENGINE_ERROR;
-	}
-	return ENGINE_ERROR;
+	return engine_exit_of(e->m, bt_run(e->bt, deadline_ns, engine_clock_now, e->m), "bt",
+			      bt_vcpu(e->bt)->error);
 }
 
 static void bt_engine_kick(struct engine *e)
