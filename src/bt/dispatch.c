@@ -86,6 +86,8 @@ static struct bt_mode current_mode(const struct bt *bt)
 static void jc_clear(struct bt *bt)
 {
 	for (unsigned i = 0; i < BT_JC_SIZE; i++) {
+		if (bt->jc_tb[i])
+			bt->jc_page_count[bt->ctx->jc[i].eip >> 12]--;
 		bt->ctx->jc[i].eip = BT_JC_EMPTY_EIP(i);
 		bt->ctx->jc[i].host = 0;
 		bt->jc_tb[i] = NULL;
@@ -95,10 +97,20 @@ static void jc_clear(struct bt *bt)
 static void jc_set(struct bt *bt, struct tb *tb, bool global)
 {
 	unsigned i = BT_JC_INDEX(tb->eip);
+	if (bt->jc_tb[i])
+		bt->jc_page_count[bt->ctx->jc[i].eip >> 12]--;
 	bt->ctx->jc[i].eip = tb->eip;
 	bt->ctx->jc[i].host = (uint64_t)(uintptr_t)tb->host;
 	bt->jc_tb[i] = tb;
 	bt->jc_global[i] = global;
+	bt->jc_page_count[tb->eip >> 12]++;
+}
+
+/* INVLPG: only a page the jump cache leads into needs it cleared. */
+static void jc_flush_page(struct bt *bt, uint32_t linear)
+{
+	if (bt->jc_page_count[linear >> 12])
+		jc_clear(bt);
 }
 
 /* --- cross-page chains ---------------------------------------------------- */
@@ -155,7 +167,8 @@ static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
 		window_flush_page(bt->win, linear);
 		if (xchain_page(bt, linear))
 			unchain_all(bt);
-		break;
+		jc_flush_page(bt, linear);
+		return;
 	}
 	jc_clear(bt);
 }
@@ -218,7 +231,8 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 	}
 	bt->ctx->cpu = s;
 	bt->xchain_pages = calloc(1, (1u << 20) / 8);
-	if (!bt->xchain_pages) {
+	bt->jc_page_count = calloc(1u << 20, sizeof(uint16_t));
+	if (!bt->xchain_pages || !bt->jc_page_count) {
 		snprintf(err, errlen, "out of memory for the chain index");
 		goto fail;
 	}
@@ -255,6 +269,7 @@ void bt_destroy(struct bt *bt)
 	blocks_destroy(bt->blocks);
 	free(bt->xchains);
 	free(bt->xchain_pages);
+	free(bt->jc_page_count);
 	if (bt->ctx)
 		munmap(bt->ctx, sizeof(struct bt_ctx));
 	interp_fini(&bt->v);
