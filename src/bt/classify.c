@@ -8,10 +8,12 @@
  * the low halves of rax..rdi/rsp (ALU, moves, bit operations, shifts,
  * multiply/divide, string operations, flag operations). Their operands may
  * only be general-purpose registers and memory. Rewritten: PUSH/POP/LEAVE
- * (the 32-bit stack) and near control transfers. Everything else - system
- * and sensitive instructions, far transfers, segment registers, x87/MMX/
- * SSE, BCD, PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets -
- * leaves the TC (BT_EXIT).
+ * (the 32-bit stack) and near control transfers. CLI STI PUSHF POPF run
+ * inline on the virtual flags, IN OUT RDTSC CPUID as callouts
+ * (sensitive.c). Everything else - the other system and sensitive
+ * instructions, far transfers, segment registers, x87/MMX/SSE, BCD,
+ * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
+ * TC (BT_EXIT).
  *
  * Segments (guest code is flat at CPL 0): CS/DS/ES/SS overrides are
  * dropped (except a write through CS, which is #GP(0) on the guest), an FS-relative operand gets the host GS prefix (the host GS
