@@ -27,8 +27,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <Zydis/Zydis.h>
+
 #include "bt/bt.h"
 #include "bt/ctx.h"
+#include "bt/tc.h"
+#include "bt/translate.h"
 #include "cpu/cpu_model.h"
 #include "cpu/flags.h"
 #include "cpu/interp.h"
@@ -466,6 +470,100 @@ START_TEST(hlt)
 }
 END_TEST
 
+/*
+ * The host code of the inline sequences, disassembled: 64-bit addresses
+ * only through r15 (the ctx), rip (LEA of the callout's return address),
+ * rsp while it points into ctx->scratch_stack (from `lea rsp, [r15+top]` to
+ * `mov esp, [r15+save_esp]`) and r10 right after `mov r10, [r15+intr_line]`;
+ * every other memory operand has the 32-bit address size (the guest
+ * window). 64-bit registers written: only those (and r13/r14: callout
+ * operation and return address); never r15.
+ */
+START_TEST(inline_sequences_only_reach_the_ctx_and_the_window)
+{
+	static const uint8_t code[] = {
+		0xfa, 0xfb, 0x9c, 0x66, 0x9c, 0x9d, 0x66, 0x9d,   /* cli sti pushfd pushf popfd popf */
+		0xe4, 0x60, 0xe6, 0x61, 0x66, 0xe5, 0x70, 0xed,   /* in al,60; out 61,al; in ax,70; in eax,dx */
+		0x66, 0xef, 0xee, 0x0f, 0x31, 0x0f, 0xa2, 0xf4,   /* out dx,ax; out dx,al; rdtsc; cpuid; hlt */
+	};
+	char why[256];
+	struct tc *tc = tc_create(1u << 20, why, sizeof(why));
+	ck_assert_msg(tc != NULL, "%s", why);
+	struct bt_mode mode = { .gs_flat = true };
+	struct tb *tb = bt_translate(tc, &mode, 0x10000, code, sizeof(code));
+	ck_assert_ptr_nonnull(tb);
+	ck_assert_uint_eq(tb->ninsn, 14);   /* all but the HLT run in the TC */
+	ZydisDecoder d;
+	ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	bool rsp_scratch = false, r10_line = false;
+	unsigned checked = 0;
+	/* forward branches inside the block carry the rsp state to their targets */
+	struct br_target { uint32_t off; bool scratch; } targets[64];
+	unsigned ntargets = 0;
+	for (uint32_t off = 0; off < tb->host_len;) {
+		ZydisDecodedInstruction in;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		ck_assert(ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d, tb->host + off, tb->host_len - off,
+							     &in, ops)));
+		for (unsigned t = 0; t < ntargets; t++)
+			if (targets[t].off == off)
+				rsp_scratch = targets[t].scratch;
+		if (in.meta.category == ZYDIS_CATEGORY_COND_BR && ops[0].imm.is_relative) {
+			ZyanU64 a = 0;
+			ZydisCalcAbsoluteAddress(&in, &ops[0], (uint64_t)(uintptr_t)tb->host + off, &a);
+			uint64_t t = a - (uint64_t)(uintptr_t)tb->host;
+			if (t < tb->host_len && ntargets < 64)
+				targets[ntargets++] = (struct br_target){ (uint32_t)t, rsp_scratch };
+		}
+		bool sets_r10 = false;
+		for (unsigned k = 0; k < in.operand_count; k++) {
+			const ZydisDecodedOperand *op = &ops[k];
+			if (op->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+				ZydisRegister base = op->mem.base;
+				bool ok = in.address_width == 32 || base == ZYDIS_REGISTER_R15 ||
+					  (base == ZYDIS_REGISTER_RIP && in.mnemonic == ZYDIS_MNEMONIC_LEA) ||
+					  (base == ZYDIS_REGISTER_RIP && off == 0) ||   /* the poll load */
+					  (base == ZYDIS_REGISTER_RSP && rsp_scratch) ||
+					  (base == ZYDIS_REGISTER_R10 && r10_line);
+				ck_assert_msg(ok, "host offset %u: a 64-bit address through %s", off,
+					      ZydisRegisterGetString(base));
+				ck_assert(op->mem.index == ZYDIS_REGISTER_NONE || in.address_width == 32);
+			}
+			if (op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    (op->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
+				ZydisRegister r = op->reg.value;
+				ck_assert(r != ZYDIS_REGISTER_R15 && r != ZYDIS_REGISTER_R15D);
+				if (r == ZYDIS_REGISTER_RSP && op->visibility != ZYDIS_OPERAND_VISIBILITY_HIDDEN) {
+					ck_assert(in.mnemonic == ZYDIS_MNEMONIC_LEA &&
+						  ops[1].mem.base == ZYDIS_REGISTER_R15 &&
+						  ops[1].mem.disp.value == BT_CTX_SCRATCH_TOP);
+					rsp_scratch = true;
+				} else if (r == ZYDIS_REGISTER_ESP && rsp_scratch) {
+					ck_assert(ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+						  ops[1].mem.base == ZYDIS_REGISTER_R15 &&
+						  ops[1].mem.disp.value == BT_CTX_SAVE_ESP);
+					rsp_scratch = false;
+				} else if (r == ZYDIS_REGISTER_R10) {
+					ck_assert(ops[1].mem.base == ZYDIS_REGISTER_R15 &&
+						  ops[1].mem.disp.value == BT_CTX_INTR_LINE);
+					sets_r10 = true;
+				} else if (ZydisRegisterGetClass(r) == ZYDIS_REGCLASS_GPR64) {
+					ck_assert_msg(r == ZYDIS_REGISTER_R13 || r == ZYDIS_REGISTER_R14 ||
+						      r == ZYDIS_REGISTER_RIP || r == ZYDIS_REGISTER_RSP,
+						      "host offset %u writes %s", off, ZydisRegisterGetString(r));
+				}
+			}
+		}
+		r10_line = sets_r10 || (r10_line && in.mnemonic != ZYDIS_MNEMONIC_SETNZ);
+		off += in.length;
+		checked++;
+	}
+	ck_assert(!rsp_scratch);
+	ck_assert_uint_gt(checked, 100);
+	tc_destroy(tc);
+}
+END_TEST
+
 int main(void)
 {
 	char why[256];
@@ -508,6 +606,7 @@ int main(void)
 	tcase_add_test(tc, ins_outs_through_the_interpreter);
 	tcase_add_test(tc, out_raising_intr_leaves_the_tc_for_the_interrupt);
 	tcase_add_test(tc, hlt);
+	tcase_add_test(tc, inline_sequences_only_reach_the_ctx_and_the_window);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
