@@ -51,6 +51,7 @@
 #define LDT       0x4000u
 #define RES       0x5000u
 #define STACK_TOP 0x80000u
+#define PROG      0x20000u
 
 struct result {
 	struct cpu_state cpu;
@@ -69,6 +70,8 @@ struct env {
 	uint64_t dev_seq, dev_hash, dev_writes;
 	uint8_t *snap;
 	struct bt_stats st;     /* of the last bt run */
+	const uint8_t *prog;    /* extra code at PROG (random cases), or NULL */
+	size_t prog_len;
 };
 static struct env *env;
 
@@ -135,6 +138,8 @@ static void build_memory(void)
 	put32(TSS + 8, 0x10);                                  /* ss0 */
 	put32(TSS + 0x66, 0x68u << 16);                        /* no I/O bitmap */
 	memcpy(m + GC_BASE, gc_code, sizeof(gc_code));
+	if (env->prog)
+		memcpy(m + PROG, env->prog, env->prog_len);
 }
 
 static void initial_state(struct cpu_state *s, uint32_t eip, uint32_t eflags)
@@ -470,6 +475,110 @@ START_TEST(hlt)
 }
 END_TEST
 
+static uint32_t rng = 0x13579bdfu;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+/* A random value for POPF: any arithmetic flags, DF, IF, IOPL, NT, AC, ID; TF rarely. */
+static uint32_t random_flags(void)
+{
+	uint32_t f = rnd() & (EFL_ARITH | EFL_DF | EFL_IF | EFL_IOPL | EFL_NT | EFL_AC | EFL_ID);
+	if ((rnd() & 15) == 0)
+		f |= EFL_TF;
+	return f | EFL_FIXED1;
+}
+
+/*
+ * Random mixes of CLI, STI, PUSHF(D), POPF(D) (random flag values, TF now
+ * and then: the #DB handler clears it), arithmetic that sets flags, STD/
+ * CLD and stores of what PUSHF saw, with IF and a pending interrupt at the
+ * start chosen at random: both engines must end in the same state with the
+ * interrupt delivered at the same instruction (the handler records EAX and
+ * counts).
+ */
+START_TEST(random_flag_sequences_match_the_interpreter)
+{
+	static uint8_t prog[1024];
+	unsigned exits_sti = 0, exits_sync = 0;
+	for (unsigned c = 0; c < 80; c++) {
+		size_t n = 0;
+		unsigned slot = 0;
+		for (unsigned k = 0; k < 24; k++) {
+			uint32_t f = random_flags();
+			switch (rnd() % 10) {
+			case 0:   /* push imm32; popfd */
+				prog[n++] = 0x68;
+				memcpy(prog + n, &f, 4);
+				n += 4;
+				prog[n++] = 0x9d;
+				break;
+			case 1:   /* push imm16; popf */
+				prog[n++] = 0x66;
+				prog[n++] = 0x68;
+				memcpy(prog + n, &f, 2);
+				n += 2;
+				prog[n++] = 0x66;
+				prog[n++] = 0x9d;
+				break;
+			case 2:   /* pushfd; pop eax; mov [RES+0x200+4*slot], eax */
+			case 3: {
+				prog[n++] = 0x9c;
+				prog[n++] = 0x58;
+				prog[n++] = 0xa3;
+				uint32_t a = RES + 0x200 + 4 * (slot++ & 63);
+				memcpy(prog + n, &a, 4);
+				n += 4;
+				break;
+			}
+			case 4:   /* pushf; pop bx */
+				prog[n++] = 0x66;
+				prog[n++] = 0x9c;
+				prog[n++] = 0x66;
+				prog[n++] = 0x5b;
+				break;
+			case 5:
+				prog[n++] = 0xfa;   /* cli */
+				break;
+			case 6:
+				prog[n++] = 0xfb;   /* sti */
+				break;
+			case 7:   /* add eax, imm32 */
+				prog[n++] = 0x05;
+				memcpy(prog + n, &f, 4);
+				n += 4;
+				break;
+			case 8:
+				prog[n++] = (rnd() & 1) ? 0xfd : 0xfc;   /* std / cld */
+				break;
+			case 9:
+				prog[n++] = 0x40;   /* inc eax */
+				break;
+			}
+		}
+		prog[n++] = 0xfa;   /* cli; hlt: the end */
+		prog[n++] = 0xf4;
+		env->prog = prog;
+		env->prog_len = n;
+		struct result b;
+		uint32_t eflags = (rnd() & 1) ? EFL_IF : 0;
+		same(PROG, eflags, rnd() & 1, &b);
+		exits_sti += (unsigned)env->st.exits[BT_EXIT_STI];
+		exits_sync += (unsigned)env->st.exits[BT_EXIT_SYNC];
+		done(&b);
+	}
+	env->prog = NULL;
+	/* the cases did reach the STI and POPF exits */
+	ck_assert_uint_gt(exits_sti, 0);
+	ck_assert_uint_gt(exits_sync, 0);
+}
+END_TEST
+
 /*
  * The host code of the inline sequences, disassembled: 64-bit addresses
  * only through r15 (the ctx), rip (LEA of the callout's return address),
@@ -618,6 +727,7 @@ int main(void)
 	tcase_add_test(tc, out_raising_intr_leaves_the_tc_for_the_interrupt);
 	tcase_add_test(tc, hlt);
 	tcase_add_test(tc, inline_sequences_only_reach_the_ctx_and_the_window);
+	tcase_add_test(tc, random_flag_sequences_match_the_interpreter);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_set_fork_status(sr, CK_NOFORK);
