@@ -26,6 +26,7 @@ struct bt_stats {
 	uint64_t interp_steps, translations, tc_flushes;
 	uint64_t fills_in_handler, code_writes, invalidated_blocks, chains;
 	uint64_t guest_insns_translated;
+	uint64_t callouts[4];               /* by enum bt_callout_kind (IN OUT RDTSC CPUID) */
 };
 
 /* 0 if engine bt can run on this host, else -1 and why (FSGSBASE, the window...). */

@@ -8,10 +8,12 @@
  * the low halves of rax..rdi/rsp (ALU, moves, bit operations, shifts,
  * multiply/divide, string operations, flag operations). Their operands may
  * only be general-purpose registers and memory. Rewritten: PUSH/POP/LEAVE
- * (the 32-bit stack) and near control transfers. Everything else - system
- * and sensitive instructions, far transfers, segment registers, x87/MMX/
- * SSE, BCD, PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets -
- * leaves the TC (BT_EXIT).
+ * (the 32-bit stack) and near control transfers. CLI STI PUSHF POPF run
+ * inline on the virtual flags, IN OUT RDTSC CPUID as callouts
+ * (sensitive.c). Everything else - the other system and sensitive
+ * instructions, far transfers, segment registers, x87/MMX/SSE, BCD,
+ * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
+ * TC (BT_EXIT).
  *
  * Segments (guest code is flat at CPL 0): CS/DS/ES/SS overrides are
  * dropped (except a write through CS, which is #GP(0) on the guest), an FS-relative operand gets the host GS prefix (the host GS
@@ -131,12 +133,62 @@ static bool segment_prefix(struct bt_insn *in, const struct bt_mode *mode)
 	return true;
 }
 
+/*
+ * Sensitive instructions the TC runs itself (at CPL 0, which the
+ * dispatcher guarantees): CLI/STI/PUSHF/POPF inline on the virtual flags,
+ * IN/OUT/RDTSC/CPUID through a callout. Under the lockstep check (one
+ * instruction per block, run by the interpreter first) the callouts with
+ * side effects or time-dependent results stay in the interpreter, or they
+ * would run twice. BT_EXIT when the instruction is not one of them.
+ */
+static enum bt_class sensitive_class(struct bt_insn *in, const struct bt_mode *mode)
+{
+	const ZydisDecodedInstruction *d = &in->d;
+	unsigned size;
+	switch (d->mnemonic) {
+	case ZYDIS_MNEMONIC_CLI:
+		return BT_CLI;
+	case ZYDIS_MNEMONIC_STI:
+		return BT_STI;
+	case ZYDIS_MNEMONIC_PUSHF: case ZYDIS_MNEMONIC_PUSHFD:
+		return BT_PUSHF;
+	case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+		return BT_POPF;
+	case ZYDIS_MNEMONIC_CPUID:
+		in->callout_op = BT_CO_CPUID;
+		return BT_CALLOUT;
+	case ZYDIS_MNEMONIC_RDTSC:
+		in->callout_op = BT_CO_RDTSC;
+		return mode->single ? BT_EXIT : BT_CALLOUT;
+	case ZYDIS_MNEMONIC_IN:
+	case ZYDIS_MNEMONIC_OUT: {
+		bool out = d->mnemonic == ZYDIS_MNEMONIC_OUT;
+		const ZydisDecodedOperand *data = &in->ops[out ? 1 : 0], *port = &in->ops[out ? 0 : 1];
+		size = data->size / 8;
+		if (mode->single || data->type != ZYDIS_OPERAND_TYPE_REGISTER ||
+		    (size != 1 && size != 2 && size != 4))
+			return BT_EXIT;
+		in->callout_op = (out ? BT_CO_OUT : BT_CO_IN) | size << 4;
+		if (port->type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			in->callout_op |= (uint32_t)(port->imm.value.u & 0xff) << 16;
+		else
+			in->callout_op |= BT_CO_DX;
+		return BT_CALLOUT;
+	}
+	default:
+		return BT_EXIT;
+	}
+}
+
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 {
 	const ZydisDecodedInstruction *d = &in->d;
 	ZydisMnemonic m = d->mnemonic;
 	if (d->address_width != 32 || d->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return BT_EXIT;
+	enum bt_class sc = sensitive_class(in, mode);
+	if (sc != BT_EXIT)
+		return sc;
 	if (!operands_plain(in) || !segment_prefix(in, mode))
 		return BT_EXIT;
 	if (is_ident(m))

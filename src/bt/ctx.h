@@ -14,7 +14,18 @@
  * is the guest's ESP, so signals run on a sigaltstack and stubs switch to
  * ctx->host_rsp or to the scratch stack in the ctx before pushing.
  * The guest's virtual IF, IOPL and the other system flags are not in host
- * RFLAGS: they live in the architectural cpu_state (ctx->cpu->eflags).
+ * RFLAGS: between bt_enter() and the exit they live in ctx->vif (IF, a
+ * byte 0/1: CLI/STI are byte stores that leave host RFLAGS alone) and
+ * ctx->veflags (the rest: IOPL NT AC ID VIF VIP and the fixed bit 1), copied
+ * from and back to cpu_state->eflags by the dispatcher, which stays the
+ * source of truth between TC runs.
+ *
+ * Callouts (bt_stub_callout): translated code stores next_eip, puts the
+ * callout's operation in r13d and its return address in r14 and jumps to
+ * the stub; the stub stores the guest registers and flags into ctx, calls
+ * ctx->callout_fn(ctx, op) on the monitor stack and either reloads them and
+ * returns into the TC (0) or leaves bt_enter() with the returned exit
+ * reason (next_eip is the instruction after the callout's).
  *
  * Block entry: every block starts with a load from the poll page
  * (ctx->poll_page, within rel32 reach of the TC). The monitor makes that
@@ -48,6 +59,8 @@
 #define BT_EXIT_INTERP   3
 #define BT_EXIT_POLL     4
 #define BT_EXIT_FAULT    5
+#define BT_EXIT_STI      6
+#define BT_EXIT_SYNC     7
 #else
 #include <stddef.h>
 #include <stdint.h>
@@ -60,7 +73,16 @@ enum bt_exit {
 	BT_EXIT_INTERP,       /* next_eip: an instruction the TC does not run; interpret it */
 	BT_EXIT_POLL,         /* the poll page faulted at the entry of the block at next_eip */
 	BT_EXIT_FAULT,        /* host fault in TC: ctx->fault_* describe it (set by the handler) */
+	BT_EXIT_STI,          /* an STI set the virtual IF from 0: next_eip (after it) runs in its shadow */
+	BT_EXIT_SYNC,         /* a POPF or callout made an interrupt deliverable, or a stop was
+				 requested: next_eip is the next instruction; never chained */
 };
+
+/* ctx->callout_fn's operation (r13d): kind | size << 4 | BT_CO_DX | port << 16 */
+enum bt_callout_kind {
+	BT_CO_IN, BT_CO_OUT, BT_CO_RDTSC, BT_CO_CPUID, BT_CO_NKINDS,
+};
+#define BT_CO_DX 0x100        /* IN/OUT: the port is DX, not bits 16-31 */
 
 /* Jump cache entry: guest linear EIP -> host code of the block (CPL 0 blocks only). */
 struct bt_jc_entry {
@@ -80,6 +102,17 @@ struct bt_ctx {
 	uint64_t host_rsp;        /* 0x38 monitor stack pointer inside bt_enter() */
 	uint64_t host_gs_base;    /* 0x40 reserved for the monitor (glibc does not use GS) */
 	uint64_t guest_fs_base;   /* 0x48 loaded into the host GS base by bt_enter() */
+
+	/* the guest's virtual system flags inside the TC (read and written by
+	 * translated code: PUSHF, POPF, CLI, STI; synced with cpu_state->eflags) */
+	uint32_t veflags;         /* 0x50 IOPL NT AC ID VIF VIP, bit 1; never IF TF RF VM, arithmetic, DF */
+	uint8_t vif;              /* 0x54 the guest's IF (0/1) */
+	uint8_t pad1[3];
+	const volatile int *intr_line;   /* 0x58 the PIC's INTR output (POPF looks at it) */
+	/* callouts (bt_stub_callout) */
+	uint64_t callout_ret;     /* 0x60 where in the TC the stub returns */
+	uint32_t (*callout_fn)(struct bt_ctx *ctx, uint32_t op);   /* 0x68 */
+	void *callout_opaque;     /* 0x70 the dispatcher (struct bt) */
 
 	/* host fault in TC, filled by the signal handler (BT_EXIT_FAULT) */
 	uint64_t fault_rip;       /* host RIP of the faulting instruction */
@@ -110,8 +143,13 @@ struct bt_ctx {
 #define BT_CTX_HOST_RSP   0x38
 #define BT_CTX_HOST_GS_BASE 0x40
 #define BT_CTX_GUEST_FS_BASE 0x48
-#define BT_CTX_SCRATCH_TOP 0x280   /* end of scratch_stack: stubs push downwards from here */
-#define BT_CTX_JC         0x280
+#define BT_CTX_VEFLAGS    0x50
+#define BT_CTX_VIF        0x54
+#define BT_CTX_INTR_LINE  0x58
+#define BT_CTX_CALLOUT_RET 0x60
+#define BT_CTX_CALLOUT_FN 0x68
+#define BT_CTX_SCRATCH_TOP 0x2b0   /* end of scratch_stack: stubs push downwards from here */
+#define BT_CTX_JC         0x2c0
 
 #ifndef __ASSEMBLER__
 _Static_assert(offsetof(struct bt_ctx, gpr) == BT_CTX_GPR, "stubs.S offsets");
@@ -123,11 +161,17 @@ _Static_assert(offsetof(struct bt_ctx, exit_site) == BT_CTX_EXIT_SITE, "stubs.S 
 _Static_assert(offsetof(struct bt_ctx, host_rsp) == BT_CTX_HOST_RSP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, host_gs_base) == BT_CTX_HOST_GS_BASE, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, guest_fs_base) == BT_CTX_GUEST_FS_BASE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, veflags) == BT_CTX_VEFLAGS, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, vif) == BT_CTX_VIF, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, intr_line) == BT_CTX_INTR_LINE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, callout_ret) == BT_CTX_CALLOUT_RET, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, callout_fn) == BT_CTX_CALLOUT_FN, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, scratch_stack) + 512 == BT_CTX_SCRATCH_TOP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, jc) == BT_CTX_JC, "stubs.S offsets");
 _Static_assert(sizeof(struct bt_jc_entry) == 16, "stubs.S scales the jc index by 16");
 _Static_assert(BT_EXIT_BRANCH == 1 && BT_EXIT_INDIRECT == 2 && BT_EXIT_INTERP == 3 &&
-	       BT_EXIT_POLL == 4 && BT_EXIT_FAULT == 5, "stubs.S exit codes");
+	       BT_EXIT_POLL == 4 && BT_EXIT_FAULT == 5 && BT_EXIT_STI == 6 &&
+	       BT_EXIT_SYNC == 7, "stubs.S exit codes");
 #endif
 
 #endif

@@ -46,6 +46,7 @@
 #include "cpu/decode.h"
 #include "cpu/flags.h"
 #include "cpu/mem.h"
+#include "cpu/ops_system.h"
 #include "cpu/paging.h"
 #include "mmu/window.h"
 
@@ -230,6 +231,9 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 		goto fail;
 	}
 	bt->ctx->cpu = s;
+	bt->ctx->intr_line = (const volatile int *)bus->intr_line;
+	bt->ctx->callout_fn = bt_callout;
+	bt->ctx->callout_opaque = bt;
 	bt->xchain_pages = calloc(1, (1u << 20) / 8);
 	bt->jc_page_count = calloc(1u << 20, sizeof(uint16_t));
 	if (!bt->xchain_pages || !bt->jc_page_count) {
@@ -356,11 +360,17 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	return tb;
 }
 
+/* cpu_state->eflags bits that translated code never changes (TF is 0 in the TC) */
+#define EFL_KEPT (EFL_TF | EFL_RF | EFL_VM)
+
 static void sync_in(struct bt *bt)
 {
 	struct bt_ctx *c = bt->ctx;
+	uint32_t f = bt->cpu->eflags;
 	memcpy(c->gpr, bt->cpu->gpr, sizeof(c->gpr));
-	c->eflags = (bt->cpu->eflags & (EFL_ARITH | EFL_DF)) | EFL_FIXED1;
+	c->eflags = (f & (EFL_ARITH | EFL_DF)) | EFL_FIXED1;
+	c->veflags = (f & ~(EFL_ARITH | EFL_DF | EFL_IF | EFL_KEPT)) | EFL_FIXED1;
+	c->vif = (f & EFL_IF) != 0;
 	c->guest_fs_base = bt->cpu->seg[S_FS].base;
 }
 
@@ -368,9 +378,59 @@ static void sync_out(struct bt *bt)
 {
 	struct bt_ctx *c = bt->ctx;
 	memcpy(bt->cpu->gpr, c->gpr, sizeof(c->gpr));
-	bt->cpu->eflags = (bt->cpu->eflags & ~(EFL_ARITH | EFL_DF)) |
-			  (c->eflags & (EFL_ARITH | EFL_DF));
+	bt->cpu->eflags = (bt->cpu->eflags & EFL_KEPT) | (c->veflags & ~(EFL_IF | EFL_KEPT)) |
+			  (c->vif ? EFL_IF : 0) | (c->eflags & (EFL_ARITH | EFL_DF)) | EFL_FIXED1;
 	bt->v.lf.op = LF_NONE;
+}
+
+/*
+ * A callout from translated code (bt_stub_callout): the guest registers
+ * and arithmetic flags are in ctx (cpu_state is stale until the exit), the
+ * virtual IF in ctx->vif. Port I/O goes through the interpreter's own
+ * io_in/io_out (the port dispatch; at CPL 0 there is no permission check),
+ * RDTSC and CPUID through the functions the interpreter uses. Returns 0 to
+ * go on in the TC, or BT_EXIT_SYNC to leave it after the instruction: an
+ * interrupt became deliverable (IF = 1 and INTR up, e.g. after an OUT to
+ * the PIC), the machine wants the engine to stop, or the physical memory
+ * map changed (port 0x92's A20 gate).
+ */
+uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
+{
+	struct bt *bt = ctx->callout_opaque;
+	struct vcpu *v = &bt->v;
+	uint32_t *g = ctx->gpr;
+	unsigned kind = op & 15, size = (op >> 4) & 15;
+	uint16_t port = (op & BT_CO_DX) ? (uint16_t)g[R_EDX] : (uint16_t)(op >> 16);
+	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
+	uint64_t gen = v->bus.phys->generation;
+	switch (kind) {
+	case BT_CO_IN:
+		g[R_EAX] = (g[R_EAX] & ~mask) | (io_in(v, port, size) & mask);
+		break;
+	case BT_CO_OUT:
+		io_out(v, port, size, g[R_EAX] & mask);
+		break;
+	case BT_CO_RDTSC: {
+		uint64_t t = vcpu_tsc(v);
+		g[R_EAX] = (uint32_t)t;
+		g[R_EDX] = (uint32_t)(t >> 32);
+		break;
+	}
+	case BT_CO_CPUID: {
+		uint32_t r[4];
+		cpu_model_cpuid(v->bus.model, g[R_EAX], g[R_ECX], r);
+		g[R_EAX] = r[0];
+		g[R_EBX] = r[1];
+		g[R_ECX] = r[2];
+		g[R_EDX] = r[3];
+		break;
+	}
+	}
+	bt->st.callouts[kind < BT_CO_NKINDS ? kind : 0]++;
+	if ((*v->bus.requests & v->bus.stop_mask) || (ctx->vif && *v->bus.intr_line) ||
+	    v->bus.phys->generation != gen)
+		return BT_EXIT_SYNC;
+	return 0;
 }
 
 /* One instruction (or one event delivery) in the interpreter. */
@@ -483,7 +543,14 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			bt->chain_eip = cpu->eip;
 			break;
 		case BT_EXIT_INDIRECT:
+		case BT_EXIT_SYNC:
 			cpu->eip = bt->ctx->next_eip;
+			break;
+		case BT_EXIT_STI:
+			/* the instruction after STI runs before any interrupt: the
+			 * interpreter steps it (the loop sees int_shadow) */
+			cpu->eip = bt->ctx->next_eip;
+			cpu->int_shadow = true;
 			break;
 		case BT_EXIT_INTERP:
 			cpu->eip = bt->ctx->next_eip;
@@ -550,6 +617,11 @@ void bt_print_stats(struct bt *bt, double seconds, void *file)
 		(unsigned long long)s->exits[BT_EXIT_BRANCH], (unsigned long long)s->exits[BT_EXIT_INDIRECT],
 		(unsigned long long)s->exits[BT_EXIT_INTERP], (unsigned long long)s->exits[BT_EXIT_POLL],
 		(unsigned long long)s->exits[BT_EXIT_FAULT]);
+	fprintf(f, "softvt: stats: bt exits: sti %llu, sync %llu; callouts (no exit): in %llu, "
+		   "out %llu, rdtsc %llu, cpuid %llu\n",
+		(unsigned long long)s->exits[BT_EXIT_STI], (unsigned long long)s->exits[BT_EXIT_SYNC],
+		(unsigned long long)s->callouts[BT_CO_IN], (unsigned long long)s->callouts[BT_CO_OUT],
+		(unsigned long long)s->callouts[BT_CO_RDTSC], (unsigned long long)s->callouts[BT_CO_CPUID]);
 	fprintf(f, "softvt: stats: bt faults: %llu shadow fills in the handler, %llu code writes, "
 		   "%llu blocks invalidated\n",
 		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,

@@ -49,6 +49,9 @@ struct bt {
 	void *altstack;
 };
 
+/* dispatch.c: ctx->callout_fn (bt_stub_callout calls it from translated code) */
+uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op);
+
 /* signals.c */
 int bt_host_probe(char *why, size_t whylen);
 int bt_signals_install(struct bt *bt, char *err, size_t errlen);

@@ -23,6 +23,7 @@
 #include "bt/translate.h"
 
 #define BT_MAX_INSNS 48   /* guest instructions per block */
+#define BT_MAX_INSN_BYTES 320   /* host code of one guest instruction, at most (POPF ~200) */
 
 struct emitter {
 	uint8_t *start, *p, *end;   /* RW view */
@@ -87,6 +88,8 @@ enum bt_class {
 	BT_IDENT,       /* re-encoded for 64-bit mode with 32-bit addressing */
 	BT_PUSH, BT_POP, BT_LEAVE,
 	BT_CALL_REL, BT_CALL_IND, BT_RET, BT_JMP_REL, BT_JMP_IND, BT_JCC, BT_JECXZ, BT_LOOP,
+	BT_CLI, BT_STI, BT_PUSHF, BT_POPF,   /* inline on the virtual flags (sensitive.c) */
+	BT_CALLOUT,     /* IN OUT RDTSC CPUID: a call of bt_callout() (in->callout_op) */
 	BT_EXIT,        /* leaves the TC: BT_EXIT_INTERP before it */
 };
 
@@ -100,6 +103,7 @@ struct bt_insn {
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	uint32_t eip;                     /* guest linear address */
 	ZydisInstructionAttributes seg;   /* host segment prefix for its memory operands */
+	uint32_t callout_op;              /* BT_CALLOUT: the operation (ctx.h) */
 };
 
 /* classify.c */
@@ -120,5 +124,12 @@ bool bt_emit_leave(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_push_imm32(struct emitter *e, uint32_t value);
 bool bt_emit_load_target(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_ret_pop(struct emitter *e, const struct bt_insn *in);
+
+/* sensitive.c: the virtual system flags and callouts */
+void bt_emit_cli(struct emitter *e);
+void bt_emit_sti(struct emitter *e, const struct tc *tc, uint32_t next);
+bool bt_emit_pushf(struct emitter *e, const struct bt_insn *in);
+bool bt_emit_popf(struct emitter *e, const struct tc *tc, const struct bt_insn *in);
+void bt_emit_callout(struct emitter *e, const struct tc *tc, uint32_t next, uint32_t op);
 
 #endif

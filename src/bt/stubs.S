@@ -22,6 +22,15 @@
  *                a miss leaves with BT_EXIT_INDIRECT. Guest flags are kept
  *                with pushfq/popfq on ctx->scratch_stack (ESP saved in
  *                ctx->save_esp meanwhile).
+ *   callout      r13d = operation, r14 = return address in the TC,
+ *                next_eip already stored: stores the guest registers and
+ *                flags into ctx, switches to the monitor stack, cld, calls
+ *                ctx->callout_fn(ctx, r13d) (16-byte aligned, SysV ABI).
+ *                0: reloads flags and registers from ctx (the C side may
+ *                have changed them) and jumps to r14; otherwise leaves
+ *                bt_enter() with that exit reason. No guest FPU/SSE state
+ *                is live in host registers (x87/SSE guest instructions run
+ *                in the interpreter), so the C side may use them freely.
  *   fault_exit   entered from a signal handler (tc_signal_exit) with
  *                rsp = ctx->host_rsp and r15 = ctx, the guest state and
  *                exit_reason already in ctx: restores GS, cld, returns.
@@ -73,6 +82,7 @@ bt_enter:
 
 	.globl bt_tc_stubs_begin, bt_tc_stubs_end
 	.globl bt_stub_exit, bt_stub_exit_branch, bt_stub_lookup, bt_stub_fault_exit
+	.globl bt_stub_callout
 	.p2align 4
 bt_tc_stubs_begin:
 bt_stub_exit:
@@ -92,6 +102,7 @@ bt_stub_exit:
 	mov [r15 + BT_CTX_EFLAGS], eax
 	/* the shared tail with the fault exit */
 bt_stub_fault_exit:
+.Lfault_exit:
 	mov rax, [r15 + BT_CTX_HOST_GS_BASE]
 	wrgsbase rax
 	cld
@@ -131,6 +142,50 @@ bt_stub_lookup:
 	mov [r15 + BT_CTX_NEXT_EIP], r14d
 	mov dword ptr [r15 + BT_CTX_EXIT_REASON], BT_EXIT_INDIRECT
 	jmp .Lexit
+
+	.p2align 4
+bt_stub_callout:
+	mov [r15 + BT_CTX_CALLOUT_RET], r14
+	mov [r15 + BT_CTX_GPR + 0], eax
+	mov [r15 + BT_CTX_GPR + 4], ecx
+	mov [r15 + BT_CTX_GPR + 8], edx
+	mov [r15 + BT_CTX_GPR + 12], ebx
+	mov [r15 + BT_CTX_GPR + 16], esp
+	mov [r15 + BT_CTX_GPR + 20], ebp
+	mov [r15 + BT_CTX_GPR + 24], esi
+	mov [r15 + BT_CTX_GPR + 28], edi
+	mov rsp, [r15 + BT_CTX_HOST_RSP]
+	pushfq
+	pop rax
+	and eax, BT_EFLAGS_MASK
+	mov [r15 + BT_CTX_EFLAGS], eax
+	cld
+	sub rsp, 8                      /* host_rsp is 8 mod 16 (six pushes after the call) */
+	mov rdi, r15
+	mov esi, r13d
+	call [r15 + BT_CTX_CALLOUT_FN]
+	add rsp, 8
+	test eax, eax
+	jnz 1f
+	pushfq
+	pop rax
+	and rax, ~(BT_EFLAGS_MASK | 0x100 | 0x40000)
+	mov ecx, [r15 + BT_CTX_EFLAGS]
+	and ecx, BT_EFLAGS_MASK
+	or rax, rcx
+	push rax
+	popfq
+	mov eax, [r15 + BT_CTX_GPR + 0]
+	mov ecx, [r15 + BT_CTX_GPR + 4]
+	mov edx, [r15 + BT_CTX_GPR + 8]
+	mov ebx, [r15 + BT_CTX_GPR + 12]
+	mov ebp, [r15 + BT_CTX_GPR + 20]
+	mov esi, [r15 + BT_CTX_GPR + 24]
+	mov edi, [r15 + BT_CTX_GPR + 28]
+	mov esp, [r15 + BT_CTX_GPR + 16]
+	jmp [r15 + BT_CTX_CALLOUT_RET]
+1:	mov [r15 + BT_CTX_EXIT_REASON], eax
+	jmp .Lfault_exit                /* rsp = host_rsp, the guest state is in ctx */
 bt_tc_stubs_end:
 
 	.section .note.GNU-stack, "", @progbits

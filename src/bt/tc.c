@@ -22,7 +22,7 @@
 
 extern const uint8_t bt_tc_stubs_begin[], bt_tc_stubs_end[];
 extern const uint8_t bt_stub_exit[], bt_stub_exit_branch[], bt_stub_lookup[],
-	bt_stub_fault_exit[];
+	bt_stub_fault_exit[], bt_stub_callout[];
 
 #ifndef HWCAP2_FSGSBASE
 #define HWCAP2_FSGSBASE (1 << 1)
@@ -96,6 +96,7 @@ struct tc *tc_create(size_t size, char *err, size_t errlen)
 	tc->stub_exit_branch = base + (uint64_t)(bt_stub_exit_branch - bt_tc_stubs_begin);
 	tc->stub_lookup = base + (uint64_t)(bt_stub_lookup - bt_tc_stubs_begin);
 	tc->stub_fault_exit = base + (uint64_t)(bt_stub_fault_exit - bt_tc_stubs_begin);
+	tc->stub_callout = base + (uint64_t)(bt_stub_callout - bt_tc_stubs_begin);
 	tc->code_start = (stubs + 63) & ~(size_t)63;
 	tc->used = tc->code_start;
 

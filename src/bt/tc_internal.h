@@ -30,7 +30,7 @@ struct tc {
 	size_t used;              /* bump pointer into the memfd */
 
 	/* RX addresses of the stubs */
-	uint64_t stub_exit, stub_exit_branch, stub_lookup, stub_fault_exit;
+	uint64_t stub_exit, stub_exit_branch, stub_lookup, stub_fault_exit, stub_callout;
 
 	/* metadata arena: blocks in allocation order and their side tables */
 	struct tb *tbs;

@@ -141,6 +141,19 @@ static bool emit_insn(struct block *b, struct bt_insn *in, enum bt_class c)
 		exit_direct(b, branch_target(in));
 		return true;
 	}
+	case BT_CLI:
+		bt_emit_cli(e);
+		return !e->overflow;
+	case BT_STI:
+		bt_emit_sti(e, b->tc, next);
+		return !e->overflow;
+	case BT_PUSHF:
+		return bt_emit_pushf(e, in);
+	case BT_POPF:
+		return bt_emit_popf(e, b->tc, in);
+	case BT_CALLOUT:
+		bt_emit_callout(e, b->tc, next, in->callout_op);
+		return !e->overflow;
 	case BT_EXIT:
 		break;
 	}
@@ -173,7 +186,9 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	uint32_t off = 0;
 	unsigned n = 0;
 	for (;;) {
-		if (n == BT_MAX_INSNS || off >= avail || (mode->single && n == 1)) {
+		/* room for the longest translation (POPF, ~200 bytes) and the tails */
+		if (n == BT_MAX_INSNS || off >= avail || (mode->single && n == 1) ||
+		    b.e.end - b.e.p < BT_MAX_INSN_BYTES + 2 * TC_TAIL_BYTES + 32) {
 			exit_direct(&b, eip + off);
 			break;
 		}

@@ -9,8 +9,10 @@
  * end, or at a length cap. Most instructions are copied with their memory
  * operands re-encoded with the 0x67 address-size prefix (Zydis decoder +
  * encoder); stack operations, control transfers and segment overrides are
- * rewritten; everything sensitive leaves the TC (first version: through
- * BT_EXIT_INTERP, the interpreter runs it on the architectural state).
+ * rewritten; CLI/STI/PUSHF/POPF run on the virtual flags in the ctx and
+ * IN/OUT/RDTSC/CPUID call C through a callout (sensitive.c); every other
+ * sensitive instruction leaves the TC through BT_EXIT_INTERP and the
+ * interpreter runs it on the architectural state.
  *
  * Every guest instruction's host code starts at a recorded offset and has
  * no side effect before its last faulting access, so a host fault maps back
