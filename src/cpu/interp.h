@@ -1,12 +1,14 @@
 /*
- * interp.h - the reference interpreter: executes guest instructions one by
- * one against a struct vcpu.
+ * interp.h - the reference interpreter: executes guest instructions
+ * against a struct vcpu, a decoded block (cpu/block.h) at a time.
  *
  * Handlers are registered per Zydis mnemonic by the ops_*.c files (one
  * instruction class per file, named like the SDM's operand notation
- * where it helps: op_add, op_mov_cr, ...). A mnemonic without a handler
- * raises #UD if it is not part of the P6 model, and stops the engine with
- * "unsupported instruction" if it is (a gap in softvt, not a guest error).
+ * where it helps: op_add, op_mov_cr, ...); cpu/dispatch.c picks one per
+ * decoded instruction, preferring the operand-specialized forms of
+ * ops_fast.c. A mnemonic without a handler raises #UD if it is not part
+ * of the P6 model, and stops the engine with "unsupported instruction" if
+ * it is (a gap in softvt, not a guest error).
  */
 #ifndef SOFTVT_CPU_INTERP_H
 #define SOFTVT_CPU_INTERP_H
@@ -17,8 +19,6 @@
 #include "cpu/vcpu.h"
 
 #define INTERP_MNEMONICS 2048   /* > ZYDIS_MNEMONIC_MAX_VALUE, checked in interp.c */
-
-typedef void (*insn_handler)(struct vcpu *v, const struct insn *i);
 
 struct handler_table {
 	insn_handler fn[INTERP_MNEMONICS];

@@ -50,6 +50,62 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
 	lin_write(v, vmem_linear(v, seg, offset, size, SEG_WRITE), size, value, vcpu_user(v));
 }
 
+/*
+ * Memory fast path for the hot handlers (ops_fast.c): mem_fast_setup()
+ * records which segments are flat (base 0, limit 4 GiB, present,
+ * writable, expand-up data: no segment check can fail unless the access
+ * wraps around 4 GiB) and the privilege of accesses. The interpreter
+ * calls it before each block; instructions that could change either end
+ * their block. mem_read/mem_write then go straight to the soft TLB for a
+ * flat segment, and the checked path otherwise.
+ */
+static inline void mem_fast_setup(struct vcpu *v)
+{
+	const struct cpu_state *s = v->s;
+	uint32_t m = 0;
+	for (int seg = 0; seg < S_NSEG; seg++) {
+		const struct seg_cache *c = &s->seg[seg];
+		if (c->base == 0 && c->limit == 0xffffffffu &&
+		    (c->attr & (SEG_P | SEG_S | 8 | 4 | 2)) == (SEG_P | SEG_S | 2))
+			m |= 1u << seg;
+	}
+	v->flat_segs = m;
+	v->user = cpu_cpl(s) == 3;
+}
+
+static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
+		const struct tlb_entry *e = &v->tlb[v->user][(offset >> 12) & (TLB_SIZE - 1)];
+		if (e->tag_read == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
+			const uint8_t *p = e->host + (offset & 0xfff);
+			switch (size) {
+			case 1: return *p;
+			case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); return x; }
+			default: { uint32_t x; __builtin_memcpy(&x, p, 4); return x; }
+			}
+		}
+	}
+	return vmem_read(v, seg, offset, size);
+}
+
+static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+			     uint32_t value)
+{
+	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
+		const struct tlb_entry *e = &v->tlb[v->user][(offset >> 12) & (TLB_SIZE - 1)];
+		if (e->tag_write == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
+			uint8_t *p = e->host + (offset & 0xfff);
+			switch (size) {
+			case 1: *p = (uint8_t)value; return;
+			case 2: { uint16_t x = (uint16_t)value; __builtin_memcpy(p, &x, 2); return; }
+			default: __builtin_memcpy(p, &value, 4); return;
+			}
+		}
+	}
+	vmem_write(v, seg, offset, size, value);
+}
+
 uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset);
 void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value);
 

@@ -67,6 +67,8 @@ struct tlb_entry {
 #define TLB_INVALID 0x1u   /* never a page address */
 
 struct decode_cache;
+struct block_cache;
+struct block;
 struct insn;
 
 /* Lazy flags: the operation that last set the arithmetic flags. */
@@ -86,12 +88,21 @@ struct vcpu {
 	uint64_t tlb_phys_gen;               /* physmap generation of the TLB contents */
 
 	struct decode_cache *dcache;
+	struct block_cache *bcache;
+	const uint32_t *page_gens;           /* decode_page_gens(dcache) */
 
-	/* instruction fetch: the linear code page last translated, and where
-	 * to remember the successor of the last instruction */
+	/* instruction fetch: the linear code page last translated, and the
+	 * block that ran last with how it was left (its successor memo slot) */
 	uint32_t fetch_lin_page, fetch_phys_page;
 	bool fetch_user, fetch_valid;
-	const struct insn **memo_slot;
+	struct block *prev_block;
+	unsigned prev_exit;
+
+	/* memory fast path, set before each block (mem_fast_setup): segments
+	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
+	 * bit mask, and the privilege of accesses */
+	uint32_t flat_segs;
+	bool user;
 
 	/* the instruction being executed */
 	const struct insn *insn;
