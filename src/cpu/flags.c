@@ -76,7 +76,7 @@ uint32_t flags_materialize(struct vcpu *v)
 	return v->s->eflags;
 }
 
-bool cond_eval(const struct vcpu *v, unsigned cc)
+bool cond_eval_slow(const struct vcpu *v, unsigned cc)
 {
 	uint32_t f = flags_arith(v);
 	bool r;

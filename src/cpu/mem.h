@@ -54,7 +54,8 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
  * Memory fast path for the hot handlers (ops_fast.c): mem_fast_setup()
  * records which segments are flat (base 0, limit 4 GiB, present,
  * writable, expand-up data: no segment check can fail unless the access
- * wraps around 4 GiB) and the privilege of accesses. The interpreter
+ * wraps around 4 GiB), whether the stack is such a segment with B=1, and
+ * the privilege of accesses. The interpreter
  * calls it before each block; instructions that could change either end
  * their block. mem_read/mem_write then go straight to the soft TLB for a
  * flat segment, and the checked path otherwise.
@@ -70,6 +71,7 @@ static inline void mem_fast_setup(struct vcpu *v)
 			m |= 1u << seg;
 	}
 	v->flat_segs = m;
+	v->flat_stack = (m & (1u << S_SS)) && (s->seg[S_SS].attr & SEG_DB);
 	v->user = cpu_cpl(s) == 3;
 }
 

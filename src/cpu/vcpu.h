@@ -100,8 +100,9 @@ struct vcpu {
 
 	/* memory fast path, set before each block (mem_fast_setup): segments
 	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
-	 * bit mask, and the privilege of accesses */
+	 * bit mask, a flat 32-bit stack, and the privilege of accesses */
 	uint32_t flat_segs;
+	bool flat_stack;
 	bool user;
 
 	/* the instruction being executed */
