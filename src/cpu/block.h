@@ -25,7 +25,7 @@
 #include "cpu/decode.h"
 #include "cpu/vcpu.h"
 
-#define BLOCK_MAX_INSNS 32
+#define BLOCK_MAX_INSNS 64
 
 struct block {
 	uint32_t paddr;           /* physical address of the first instruction */

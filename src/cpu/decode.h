@@ -66,6 +66,7 @@ struct insn {
 	uint8_t p6;          /* part of the P6 instruction set (else: #UD) */
 	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
 	uint8_t ends_block;  /* may branch or change modes, segments, IF...: last of its block */
+	uint8_t keeps_env;   /* changes no segment, mode, CPL, IF, TF, shadow (near branches do not) */
 	struct operand op[3];
 };
 

@@ -109,6 +109,26 @@ static bool plain(const struct insn *i)
 	}
 }
 
+/* Near JMP, Jcc, CALL, RET, LOOP, JCXZ: they change EIP and ESP only. */
+static bool near_branch(const struct insn *i)
+{
+	if (i->far || touches_system_regs(i))
+		return false;
+	switch (i->mnemonic) {
+	case ZYDIS_MNEMONIC_JO: case ZYDIS_MNEMONIC_JNO: case ZYDIS_MNEMONIC_JB:
+	case ZYDIS_MNEMONIC_JNB: case ZYDIS_MNEMONIC_JZ: case ZYDIS_MNEMONIC_JNZ:
+	case ZYDIS_MNEMONIC_JBE: case ZYDIS_MNEMONIC_JNBE: case ZYDIS_MNEMONIC_JS:
+	case ZYDIS_MNEMONIC_JNS: case ZYDIS_MNEMONIC_JP: case ZYDIS_MNEMONIC_JNP:
+	case ZYDIS_MNEMONIC_JL: case ZYDIS_MNEMONIC_JNL: case ZYDIS_MNEMONIC_JLE:
+	case ZYDIS_MNEMONIC_JNLE: case ZYDIS_MNEMONIC_JMP: case ZYDIS_MNEMONIC_CALL:
+	case ZYDIS_MNEMONIC_RET: case ZYDIS_MNEMONIC_LOOP: case ZYDIS_MNEMONIC_LOOPE:
+	case ZYDIS_MNEMONIC_LOOPNE: case ZYDIS_MNEMONIC_JCXZ: case ZYDIS_MNEMONIC_JECXZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
 void dispatch_bind(struct insn *i)
 {
 	pthread_once(&handlers_once, register_all);
@@ -117,4 +137,5 @@ void dispatch_bind(struct insn *i)
 		fn = handlers.fn[i->mnemonic];
 	i->fn = fn ? fn : op_missing;
 	i->ends_block = !fn || !plain(i);
+	i->keeps_env = fn && (plain(i) || near_branch(i));
 }

@@ -14,7 +14,7 @@
 
 #include "cpu/decode.h"
 
-/* Fills i->fn and i->ends_block. */
+/* Fills i->fn, i->ends_block and i->keeps_env. */
 void dispatch_bind(struct insn *i);
 
 /* The operand-specialized handler for i's form, or NULL (ops_fast.c). */

@@ -174,6 +174,19 @@ static void execute(struct vcpu *v)
 }
 
 /*
+ * What a block needs of the environment (code size, memory fast path,
+ * privilege), computed again only after something that may have changed
+ * it: an instruction that does not keep it (insn.keeps_env), an event, a
+ * fault, a single-stepped instruction or a new interp_run().
+ */
+static void env_refresh(struct vcpu *v)
+{
+	mem_fast_setup(v);
+	v->env_code32 = code32(v);
+	v->env_valid = true;
+}
+
+/*
  * The block at CS:EIP, its instructions back to back: the fetch is
  * validated once (CS limit over the whole block, translation, page
  * generation); between instructions only the branch (EIP not the
@@ -183,20 +196,22 @@ static void execute(struct vcpu *v)
 static void run_block(struct vcpu *v)
 {
 	struct cpu_state *s = v->s;
-	bool c32 = code32(v);
+	if (!v->env_valid)
+		env_refresh(v);
+	bool c32 = v->env_code32;
 	uint32_t eip = s->eip;
 	const struct seg_cache *cs = &s->seg[S_CS];
 	if (eip > cs->limit)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
-	uint32_t paddr = lin_code_paddr(v, linear);
+	uint32_t paddr = lin_code_paddr_as(v, linear, v->user);
 	struct block *b = find_block(v, linear, paddr, c32);
 	uint32_t end = eip + (b ? b->bytes : 0);
 	if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
+		v->env_valid = false;
 		execute(v);
 		return;
 	}
-	mem_fast_setup(v);
 	const uint32_t *genp = &v->page_gens[paddr >> 12];
 	const uint32_t gen = b->gen;
 	const struct insn *i = b->insn, *last = i + b->n - 1;
@@ -217,6 +232,8 @@ static void run_block(struct vcpu *v)
 		i++;
 	}
 	s->eip = eip;
+	if (!i->keeps_env)
+		v->env_valid = false;
 	v->prev_block = b;
 	v->prev_exit = i != last || eip != next;
 }
@@ -250,6 +267,7 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, bool blocks)
 		uint8_t vector = v->bus.intr_ack(v->bus.opaque);
 		exceptions_deliver(v, vector, EVENT_EXTERNAL, false, 0);
 		v->prev_block = NULL;
+		v->env_valid = false;
 		return true;
 	}
 	if (s->halted) {
@@ -260,6 +278,7 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, bool blocks)
 		run_block(v);
 	} else {
 		v->prev_block = NULL;
+		v->env_valid = false;
 		execute(v);
 	}
 	if (s->halted) {
@@ -293,6 +312,7 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 	if (jumped == 2)
 		return INTERP_ERROR;
 	v->prev_block = NULL;
+	v->env_valid = false;
 	if (jumped == 1) {
 		if (!handle_fault(v))
 			return INTERP_SHUTDOWN;

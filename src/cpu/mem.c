@@ -226,7 +226,11 @@ void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value)
 
 uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear)
 {
-	bool user = vcpu_user(v);
+	return lin_code_paddr_as(v, linear, vcpu_user(v));
+}
+
+uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user)
+{
 	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
 		return v->fetch_phys_page | (linear & 0xfff);
 	const struct tlb_entry *e = tlb_slot(v, linear, user);

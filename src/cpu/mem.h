@@ -131,6 +131,8 @@ unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, ui
 
 /* Physical address of an instruction byte at linear (TLB fast path, else a walk). */
 uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear);
+/* The same with the privilege given (user: CPL 3). */
+uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user);
 
 /* TLB maintenance: MOV CR3 (keep_global), CR0/CR4 paging changes, INVLPG. */
 void tlb_flush(struct vcpu *v, bool keep_global);

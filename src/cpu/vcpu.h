@@ -100,10 +100,13 @@ struct vcpu {
 
 	/* memory fast path, set before each block (mem_fast_setup): segments
 	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
-	 * bit mask, a flat 32-bit stack, and the privilege of accesses */
+	 * bit mask, a flat 32-bit stack, and the privilege of accesses; with
+	 * the code size, valid while env_valid (cpu/interp.c) */
 	uint32_t flat_segs;
 	bool flat_stack;
 	bool user;
+	bool env_code32;
+	bool env_valid;
 
 	/* the instruction being executed */
 	const struct insn *insn;
