@@ -24,6 +24,7 @@
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/mem.h"
+#include "cpu/ops_common.h"
 
 _Noreturn void vcpu_fault(struct vcpu *v, int vector, uint32_t error_code)
 {
@@ -150,8 +151,9 @@ static void execute(struct vcpu *v)
 	struct cpu_state *s = v->s;
 	const struct insn *i = fetch(v, &scratch);
 	v->insn = i;
-	uint32_t next = s->eip + i->len;
-	v->next_eip = code32(v) ? next : next & 0xffff;
+	v->blk_last = i;   /* no chaining: exactly one instruction */
+	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;
+	v->next_eip = (s->eip + i->len) & v->blk_mask;
 	bool shadow = s->int_shadow;
 	bool single_step = s->eflags & EFL_TF;
 	v->delivered = false;
@@ -216,16 +218,20 @@ static void run_block(struct vcpu *v)
 	const uint32_t gen = b->gen;
 	const struct insn *i = b->insn, *last = i + b->n - 1;
 	const uint32_t mask = c32 ? 0xffffffffu : 0xffffu;
+	v->blk_last = last;
+	v->blk_genp = genp;
+	v->blk_gen = gen;
+	v->blk_mask = mask;
 	uint32_t next;
 	for (;;) {
-		next = (eip + i->len) & mask;
-		s->eip = eip;
-		v->insn_eip = eip;
-		v->insn_esp = s->gpr[R_ESP];
-		v->insn = i;
-		v->next_eip = next;
+		/* The handler may run the instructions after i itself
+		 * (insn_chain); v->insn is the one that ran last. */
+		const struct insn *from = i;
+		insn_enter(v, i, eip);
 		i->fn(v, i);
-		v->icount++;
+		i = v->insn;
+		v->icount += (uint64_t)(i - from) + 1;
+		next = (v->insn_eip + i->len) & mask;
 		eip = v->next_eip;
 		if (eip != next || i == last || *genp != gen)
 			break;

@@ -88,6 +88,7 @@ static void name##_rr_##SZ(struct vcpu *v, const struct insn *i)                
 	if (alu_stores(OP))                                                               \
 		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_ri_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
@@ -96,6 +97,7 @@ static void name##_ri_##SZ(struct vcpu *v, const struct insn *i)                
 	if (alu_stores(OP))                                                               \
 		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
@@ -104,6 +106,7 @@ static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                
 	if (alu_stores(OP))                                                               \
 		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
@@ -113,6 +116,7 @@ static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                
 	if (alu_stores(OP))                                                               \
 		mem_write(v, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
@@ -122,6 +126,7 @@ static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                
 	if (alu_stores(OP))                                                               \
 		mem_write(v, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
+	insn_chain(v, i);                                                                 \
 }
 
 #define ALU_OP(name, OP) ALU_FORMS(name, OP, 1) ALU_FORMS(name, OP, 4)
@@ -153,6 +158,7 @@ static void inc_r4(struct vcpu *v, const struct insn *i)
 	GPR(0) = r;
 	flags_set(v, LF_INC, 4, r, d, 1);
 	v->lf.cf_in = cf;
+	insn_chain(v, i);
 }
 
 static void dec_r4(struct vcpu *v, const struct insn *i)
@@ -161,47 +167,86 @@ static void dec_r4(struct vcpu *v, const struct insn *i)
 	GPR(0) = r;
 	flags_set(v, LF_DEC, 4, r, d, 1);
 	v->lf.cf_in = cf;
+	insn_chain(v, i);
 }
 
 /* --- MOV MOVZX MOVSX LEA ------------------------------------------------------ */
 
-static void mov_rr4(struct vcpu *v, const struct insn *i) { GPR(0) = GPR(1); }
-static void mov_ri4(struct vcpu *v, const struct insn *i) { GPR(0) = i->op[1].val; }
-static void mov_lea(struct vcpu *v, const struct insn *i) { GPR(0) = EA(1); }
+static void mov_rr4(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = GPR(1);
+	insn_chain(v, i);
+}
+static void mov_ri4(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = i->op[1].val;
+	insn_chain(v, i);
+}
+static void mov_lea(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = EA(1);
+	insn_chain(v, i);
+}
 
 #define MOV_MEM(SZ)                                                                       \
 static void mov_rm_##SZ(struct vcpu *v, const struct insn *i)                             \
 {                                                                                         \
 	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EA(1), SZ));                \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void mov_mr_##SZ(struct vcpu *v, const struct insn *i)                             \
 {                                                                                         \
 	mem_write(v, SEG(0), EA(0), SZ, reg_read(v->s, i->op[1].reg, SZ));                \
+	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void mov_mi_##SZ(struct vcpu *v, const struct insn *i)                             \
 {                                                                                         \
 	mem_write(v, SEG(0), EA(0), SZ, i->op[1].val);                                    \
+	insn_chain(v, i);                                                                 \
 }
 MOV_MEM(1)
 MOV_MEM(2)
 MOV_MEM(4)
 
-static void movzx_r1(struct vcpu *v, const struct insn *i) { GPR(0) = reg_read(v->s, i->op[1].reg, 1); }
-static void movzx_r2(struct vcpu *v, const struct insn *i) { GPR(0) = GPR(1) & 0xffff; }
-static void movzx_m1(struct vcpu *v, const struct insn *i) { GPR(0) = mem_read(v, SEG(1), EA(1), 1); }
-static void movzx_m2(struct vcpu *v, const struct insn *i) { GPR(0) = mem_read(v, SEG(1), EA(1), 2); }
+static void movzx_r1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = reg_read(v->s, i->op[1].reg, 1);
+	insn_chain(v, i);
+}
+static void movzx_r2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = GPR(1) & 0xffff;
+	insn_chain(v, i);
+}
+static void movzx_m1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EA(1), 1);
+	insn_chain(v, i);
+}
+static void movzx_m2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EA(1), 2);
+	insn_chain(v, i);
+}
 static void movsx_r1(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = (uint32_t)(int32_t)(int8_t)reg_read(v->s, i->op[1].reg, 1);
+	insn_chain(v, i);
 }
-static void movsx_r2(struct vcpu *v, const struct insn *i) { GPR(0) = (uint32_t)(int32_t)(int16_t)GPR(1); }
+static void movsx_r2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = (uint32_t)(int32_t)(int16_t)GPR(1);
+	insn_chain(v, i);
+}
 static void movsx_m1(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = (uint32_t)(int32_t)(int8_t)mem_read(v, SEG(1), EA(1), 1);
+	insn_chain(v, i);
 }
 static void movsx_m2(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = (uint32_t)(int32_t)(int16_t)mem_read(v, SEG(1), EA(1), 2);
+	insn_chain(v, i);
 }
 
 /* --- CMOVcc SETcc --------------------------------------------------------------- */
@@ -210,6 +255,7 @@ static void cmov_rr4(struct vcpu *v, const struct insn *i)
 {
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = GPR(1);
+	insn_chain(v, i);
 }
 
 static void cmov_rm4(struct vcpu *v, const struct insn *i)
@@ -217,11 +263,13 @@ static void cmov_rm4(struct vcpu *v, const struct insn *i)
 	uint32_t x = mem_read(v, SEG(1), EA(1), 4);   /* read (and may fault) either way */
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = x;
+	insn_chain(v, i);
 }
 
 static void setcc_r(struct vcpu *v, const struct insn *i)
 {
 	reg_write(v->s, i->op[0].reg, 1, cond_eval(v, i->opcode & 0xf));
+	insn_chain(v, i);
 }
 
 /* --- shifts and multiply -------------------------------------------------------- */
@@ -249,9 +297,21 @@ static inline void shift_r4(struct vcpu *v, const struct insn *i, int kind)
 	flags_put(v, flags_szp(r, 4) | (cf ? EFL_CF : 0) | of);
 }
 
-static void shl_r4(struct vcpu *v, const struct insn *i) { shift_r4(v, i, 0); }
-static void shr_r4(struct vcpu *v, const struct insn *i) { shift_r4(v, i, 1); }
-static void sar_r4(struct vcpu *v, const struct insn *i) { shift_r4(v, i, 2); }
+static void shl_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 0);
+	insn_chain(v, i);
+}
+static void shr_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 1);
+	insn_chain(v, i);
+}
+static void sar_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 2);
+	insn_chain(v, i);
+}
 
 static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, int64_t b)
 {
@@ -264,21 +324,25 @@ static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, 
 static void imul_rr4(struct vcpu *v, const struct insn *i)
 {
 	imul_commit(v, i, (int32_t)GPR(0), (int32_t)GPR(1));
+	insn_chain(v, i);
 }
 
 static void imul_rm4(struct vcpu *v, const struct insn *i)
 {
 	imul_commit(v, i, (int32_t)GPR(0), (int32_t)mem_read(v, SEG(1), EA(1), 4));
+	insn_chain(v, i);
 }
 
 static void imul_rri4(struct vcpu *v, const struct insn *i)
 {
 	imul_commit(v, i, (int32_t)GPR(1), (int32_t)i->op[2].val);
+	insn_chain(v, i);
 }
 
 static void imul_rmi4(struct vcpu *v, const struct insn *i)
 {
 	imul_commit(v, i, (int32_t)mem_read(v, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
+	insn_chain(v, i);
 }
 
 /* --- stack and near branches (32-bit operand size) ------------------------------ */
@@ -294,8 +358,16 @@ static inline void push4(struct vcpu *v, uint32_t val)
 	}
 }
 
-static void push_r4(struct vcpu *v, const struct insn *i) { push4(v, GPR(0)); }
-static void push_i4(struct vcpu *v, const struct insn *i) { push4(v, i->op[0].val); }
+static void push_r4(struct vcpu *v, const struct insn *i)
+{
+	push4(v, GPR(0));
+	insn_chain(v, i);
+}
+static void push_i4(struct vcpu *v, const struct insn *i)
+{
+	push4(v, i->op[0].val);
+	insn_chain(v, i);
+}
 
 static inline uint32_t pop4(struct vcpu *v)
 {
@@ -311,6 +383,7 @@ static void pop_r4(struct vcpu *v, const struct insn *i)
 {
 	uint32_t val = pop4(v);
 	GPR(0) = val;   /* POP ESP: the popped value wins */
+	insn_chain(v, i);
 }
 
 static inline void branch(struct vcpu *v, uint32_t target)

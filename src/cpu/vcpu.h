@@ -108,6 +108,12 @@ struct vcpu {
 	bool env_code32;
 	bool env_valid;
 
+	/* the block being executed: its last instruction, the generation of
+	 * its page (self-modifying code), the EIP mask of its code size */
+	const struct insn *blk_last;
+	const uint32_t *blk_genp;
+	uint32_t blk_gen, blk_mask;
+
 	/* the instruction being executed */
 	const struct insn *insn;
 	uint32_t insn_eip, insn_esp;
