@@ -114,10 +114,15 @@ struct vcpu {
 	const uint32_t *blk_genp;
 	uint32_t blk_gen, blk_mask;
 
-	/* the instruction being executed */
+	/* the instruction being executed. insn_eip and insn_esp are kept
+	 * apart: stored side by side, gcc merges their loads into 8-byte ones
+	 * that cannot be forwarded from the 4-byte stores of EIP and ESP just
+	 * before (a stall on every instruction). */
+	uint32_t insn_eip;
 	const struct insn *insn;
-	uint32_t insn_eip, insn_esp;
 	uint32_t next_eip;
+	uint32_t pad0[3];
+	uint32_t insn_esp;
 
 	/* fault unwinding */
 	jmp_buf fault_jmp;
