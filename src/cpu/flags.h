@@ -17,6 +17,10 @@
 enum {
 	LF_NONE,    /* flags are in cpu->eflags */
 	LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG,
+	/* 32-bit only (ops_fast.c): dst = the operand, src = the count (1-31) */
+	LF_SHL32, LF_SHR32, LF_SAR32,
+	/* 32-bit only (ops_fast.c): dst = 1 when the product overflowed */
+	LF_IMUL32,
 };
 
 #define EFL_ARITH (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)

@@ -189,59 +189,68 @@ static void env_refresh(struct vcpu *v)
 }
 
 /*
- * The block at CS:EIP, its instructions back to back: the fetch is
- * validated once (CS limit over the whole block, translation, page
- * generation); between instructions only the branch (EIP not the
- * fall-through) and a write to the block's own page (self-modifying
- * code) stop it. Falls back to execute() for what a block cannot run.
+ * Blocks back to back, from CS:EIP: the fetch is validated once per block
+ * (CS limit over the whole block, translation, page generation); inside
+ * a block only a branch (EIP not the fall-through) and a write to the
+ * block's own page (self-modifying code) stop it. The next block follows
+ * directly while the last one kept the environment, no interrupt can be
+ * taken and no request is up, at most `budget` blocks. Falls back to
+ * execute() for what a block cannot run. Returns the number of turns.
  */
-static void run_block(struct vcpu *v)
+static unsigned run_blocks(struct vcpu *v, unsigned budget)
 {
 	struct cpu_state *s = v->s;
 	if (!v->env_valid)
 		env_refresh(v);
-	bool c32 = v->env_code32;
-	uint32_t eip = s->eip;
-	const struct seg_cache *cs = &s->seg[S_CS];
-	if (eip > cs->limit)
-		vcpu_fault(v, EXC_GP, 0);
-	uint32_t linear = cs->base + eip;
-	uint32_t paddr = lin_code_paddr_as(v, linear, v->user);
-	struct block *b = find_block(v, linear, paddr, c32);
-	uint32_t end = eip + (b ? b->bytes : 0);
-	if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
-		v->env_valid = false;
-		execute(v);
-		return;
-	}
-	const uint32_t *genp = &v->page_gens[paddr >> 12];
-	const uint32_t gen = b->gen;
-	const struct insn *i = b->insn, *last = i + b->n - 1;
+	const bool c32 = v->env_code32, user = v->user;
 	const uint32_t mask = c32 ? 0xffffffffu : 0xffffu;
-	v->blk_last = last;
-	v->blk_genp = genp;
-	v->blk_gen = gen;
-	v->blk_mask = mask;
-	uint32_t next;
-	for (;;) {
-		/* The handler may run the instructions after i itself
-		 * (insn_chain); v->insn is the one that ran last. */
-		const struct insn *from = i;
-		insn_enter(v, i, eip);
-		i->fn(v, i);
-		i = v->insn;
-		v->icount += (uint64_t)(i - from) + 1;
-		next = (v->insn_eip + i->len) & mask;
-		eip = v->next_eip;
-		if (eip != next || i == last || *genp != gen)
-			break;
-		i++;
+	const struct seg_cache *cs = &s->seg[S_CS];
+	for (unsigned turns = 1;; turns++) {
+		uint32_t eip = s->eip;
+		if (eip > cs->limit)
+			vcpu_fault(v, EXC_GP, 0);
+		uint32_t linear = cs->base + eip;
+		uint32_t paddr = code_paddr(v, linear, user);
+		struct block *b = find_block(v, linear, paddr, c32);
+		uint32_t end = eip + (b ? b->bytes : 0);
+		if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
+			v->env_valid = false;
+			execute(v);
+			return turns;
+		}
+		const uint32_t *genp = &v->page_gens[paddr >> 12];
+		const uint32_t gen = b->gen;
+		const struct insn *i = b->insn, *last = i + b->n - 1;
+		v->blk_last = last;
+		v->blk_genp = genp;
+		v->blk_gen = gen;
+		v->blk_mask = mask;
+		uint32_t next;
+		for (;;) {
+			/* The handler may run the instructions after i itself
+			 * (insn_chain); v->insn is the one that ran last. */
+			const struct insn *from = i;
+			insn_enter(v, i, eip);
+			i->fn(v, i);
+			i = v->insn;
+			v->icount += (uint64_t)(i - from) + 1;
+			next = (v->insn_eip + i->len) & mask;
+			eip = v->next_eip;
+			if (eip != next || i == last || *genp != gen)
+				break;
+			i++;
+		}
+		s->eip = eip;
+		v->prev_block = b;
+		v->prev_exit = i != last || eip != next;
+		if (!i->keeps_env) {
+			v->env_valid = false;
+			return turns;
+		}
+		if (turns >= budget || ((s->eflags & EFL_IF) && *v->bus.intr_line) ||
+		    (*v->bus.requests & v->bus.stop_mask))
+			return turns;
 	}
-	s->eip = eip;
-	if (!i->keeps_env)
-		v->env_valid = false;
-	v->prev_block = b;
-	v->prev_exit = i != last || eip != next;
 }
 
 static bool can_take_intr(const struct vcpu *v)
@@ -259,11 +268,12 @@ static bool handle_fault(struct vcpu *v)
 }
 
 /*
- * One event, or one instruction (blocks: one block), without fault
- * handling (the caller has armed v->fault_jmp). Returns false when the
- * loop must stop.
+ * One event, or one instruction, or (with a budget) up to `budget` blocks,
+ * without fault handling (the caller has armed v->fault_jmp). Adds the
+ * turns taken to *turns; returns false when the loop must stop.
  */
-static inline bool turn(struct vcpu *v, enum interp_exit *why, bool blocks)
+static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
+			unsigned *turns)
 {
 	struct cpu_state *s = v->s;
 	v->insn_eip = s->eip;
@@ -280,8 +290,8 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, bool blocks)
 		*why = INTERP_HALT;
 		return false;
 	}
-	if (blocks && !s->int_shadow && !(s->eflags & EFL_TF)) {
-		run_block(v);
+	if (budget && !s->int_shadow && !(s->eflags & EFL_TF)) {
+		*turns += run_blocks(v, budget) - 1;
 	} else {
 		v->prev_block = NULL;
 		v->env_valid = false;
@@ -302,7 +312,8 @@ enum interp_exit interp_step(struct vcpu *v)
 		return INTERP_ERROR;
 	if (jumped == 1)
 		return handle_fault(v) ? INTERP_DEADLINE : INTERP_SHUTDOWN;
-	turn(v, &why, false);
+	unsigned turns = 0;
+	turn(v, &why, 0, &turns);
 	return why;
 }
 
@@ -330,7 +341,7 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 	}
 	for (;;) {
 		for (unsigned n = 0; n < 1024; n++) {
-			if (!turn(v, &why, true))
+			if (!turn(v, &why, 1024 - n, &n))
 				return why;
 			if (*v->bus.requests & v->bus.stop_mask)
 				return INTERP_DEADLINE;

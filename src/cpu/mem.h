@@ -134,6 +134,14 @@ uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear);
 /* The same with the privilege given (user: CPL 3). */
 uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user);
 
+/* lin_code_paddr_as with the page of the last fetch inline. */
+static inline uint32_t code_paddr(struct vcpu *v, uint32_t linear, bool user)
+{
+	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
+		return v->fetch_phys_page | (linear & 0xfff);
+	return lin_code_paddr_as(v, linear, user);
+}
+
 /* TLB maintenance: MOV CR3 (keep_global), CR0/CR4 paging changes, INVLPG. */
 void tlb_flush(struct vcpu *v, bool keep_global);
 void tlb_flush_page(struct vcpu *v, uint32_t linear);

@@ -29,12 +29,11 @@
 /* Offset of a memory operand with a 32-bit address size. */
 static inline uint32_t ea32(const struct vcpu *v, const struct operand *o)
 {
-	uint32_t ea = o->val;
-	if (o->base != NOREG)
-		ea += v->s->gpr[o->base];
-	if (o->index != NOREG)
-		ea += v->s->gpr[o->index] * o->scale;
-	return ea;
+	/* Without branches: one handler serves every addressing form, which
+	 * would make them hard to predict. */
+	uint32_t base = v->s->gpr[o->base & 7] & -(uint32_t)(o->base != NOREG);
+	uint32_t index = v->s->gpr[o->index & 7] & -(uint32_t)(o->index != NOREG);
+	return o->val + base + index * o->scale;
 }
 
 #define EA(n) ea32(v, &i->op[n])
@@ -274,27 +273,25 @@ static void setcc_r(struct vcpu *v, const struct insn *i)
 
 /* --- shifts and multiply -------------------------------------------------------- */
 
-/* SHL/SHR/SAR r32 by an immediate or CL: the generic shift() for size 4. */
+/*
+ * SHL/SHR/SAR r32 by an immediate or CL: the generic shift() for size 4,
+ * with the flags recorded lazily (a multi-precision loop shifts and
+ * multiplies a lot and reads none of their flags).
+ */
 static inline void shift_r4(struct vcpu *v, const struct insn *i, int kind)
 {
 	uint32_t count = (i->op[1].kind == OPK_IMM ? i->op[1].val : v->s->gpr[R_ECX]) & 0x1f;
 	if (count == 0)
 		return;
-	uint32_t d = GPR(0), r, cf, of = 0;
-	if (kind == 0) {
+	uint32_t d = GPR(0), r;
+	if (kind == 0)
 		r = d << count;
-		cf = (d >> (32 - count)) & 1;
-		of = ((r >> 31) ^ cf) ? EFL_OF : 0;
-	} else if (kind == 1) {
+	else if (kind == 1)
 		r = d >> count;
-		cf = (d >> (count - 1)) & 1;
-		of = (d & 0x80000000u) ? EFL_OF : 0;
-	} else {
+	else
 		r = (uint32_t)((int32_t)d >> count);
-		cf = (uint32_t)((int32_t)d >> (count - 1)) & 1;
-	}
 	GPR(0) = r;
-	flags_put(v, flags_szp(r, 4) | (cf ? EFL_CF : 0) | of);
+	flags_set(v, kind == 0 ? LF_SHL32 : kind == 1 ? LF_SHR32 : LF_SAR32, 4, r, d, count);
 }
 
 static void shl_r4(struct vcpu *v, const struct insn *i)
@@ -302,11 +299,13 @@ static void shl_r4(struct vcpu *v, const struct insn *i)
 	shift_r4(v, i, 0);
 	insn_chain(v, i);
 }
+
 static void shr_r4(struct vcpu *v, const struct insn *i)
 {
 	shift_r4(v, i, 1);
 	insn_chain(v, i);
 }
+
 static void sar_r4(struct vcpu *v, const struct insn *i)
 {
 	shift_r4(v, i, 2);
@@ -318,7 +317,7 @@ static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, 
 	int64_t r = a * b;
 	bool overflow = r != (int64_t)(int32_t)r;
 	GPR(0) = (uint32_t)r;
-	flags_put(v, flags_szp((uint32_t)r, 4) | (overflow ? EFL_CF | EFL_OF : 0));
+	flags_set(v, LF_IMUL32, 4, (uint32_t)r, overflow, 0);
 }
 
 static void imul_rr4(struct vcpu *v, const struct insn *i)
