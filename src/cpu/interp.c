@@ -207,6 +207,8 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 	const struct seg_cache *cs = &s->seg[S_CS];
 	for (unsigned turns = 1;; turns++) {
 		uint32_t eip = s->eip;
+		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
+		v->insn_esp = s->gpr[R_ESP];
 		if (eip > cs->limit)
 			vcpu_fault(v, EXC_GP, 0);
 		uint32_t linear = cs->base + eip;
