@@ -191,8 +191,8 @@ static void env_refresh(struct vcpu *v)
 /*
  * Blocks back to back, from CS:EIP: the fetch is validated once per block
  * (CS limit over the whole block, translation, page generation); inside
- * a block only a branch (EIP not the fall-through) and a write to the
- * block's own page (self-modifying code) stop it. The next block follows
+ * a block only a branch (EIP not the fall-through) and a store to a page
+ * holding decoded code (self-modifying code: mem.c moves blk_last) stop it. The next block follows
  * directly while the last one kept the environment, no interrupt can be
  * taken and no request is up, at most `budget` blocks. Falls back to
  * execute() for what a block cannot run. Returns the number of turns.
@@ -220,12 +220,8 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 			execute(v);
 			return turns;
 		}
-		const uint32_t *genp = &v->page_gens[paddr >> 12];
-		const uint32_t gen = b->gen;
 		const struct insn *i = b->insn, *last = i + b->n - 1;
 		v->blk_last = last;
-		v->blk_genp = genp;
-		v->blk_gen = gen;
 		v->blk_mask = mask;
 		uint32_t next;
 		for (;;) {
@@ -238,7 +234,9 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 			v->icount += (uint64_t)(i - from) + 1;
 			next = (v->insn_eip + i->len) & mask;
 			eip = v->next_eip;
-			if (eip != next || i == last || *genp != gen)
+			/* blk_last moved: a store to some page with decoded code
+			 * (maybe this one: the rest of the block may be stale). */
+			if (eip != next || i == last || v->blk_last != last)
 				break;
 			i++;
 		}

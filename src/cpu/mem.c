@@ -162,14 +162,24 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 	return slow_read(v, linear, size, user);
 }
 
+/*
+ * Every store to a page holding decoded code comes here (the TLB never
+ * allows it directly). Besides making the page's blocks stale, it ends
+ * the running block after the current instruction (insn_chain stops at
+ * blk_last), which may be one of the stale ones.
+ */
 static void write_phys(struct vcpu *v, uint32_t paddr, unsigned size, uint32_t value)
 {
 	struct decode_cache *dc = v->dcache;
-	if (decode_page_has_code(dc, paddr & ~0xfffu))
+	if (decode_page_has_code(dc, paddr & ~0xfffu)) {
 		decode_invalidate_page(dc, paddr & ~0xfffu);
+		v->blk_last = v->insn;
+	}
 	if (((paddr + size - 1) & ~0xfffu) != (paddr & ~0xfffu) &&
-	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu))
+	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu)) {
 		decode_invalidate_page(dc, (paddr + size - 1) & ~0xfffu);
+		v->blk_last = v->insn;
+	}
 	physmap_write(v->bus.phys, paddr, value, size);
 }
 
@@ -204,6 +214,16 @@ void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 	translate(v, linear, true, user);
 	if ((linear & 0xfff) + size > 4096)
 		translate(v, (linear | 0xfff) + 1, true, user);
+}
+
+uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	return vmem_read(v, seg, offset, size);
+}
+
+void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value)
+{
+	vmem_write(v, seg, offset, size, value);
 }
 
 uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset)

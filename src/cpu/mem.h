@@ -60,6 +60,10 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
  * their block. mem_read/mem_write then go straight to the soft TLB for a
  * flat segment, and the checked path otherwise.
  */
+/* vmem_read/vmem_write out of line: the cold path of mem_read/mem_write. */
+uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
+void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value);
+
 static inline void mem_fast_setup(struct vcpu *v)
 {
 	const struct cpu_state *s = v->s;
@@ -73,12 +77,13 @@ static inline void mem_fast_setup(struct vcpu *v)
 	v->flat_segs = m;
 	v->flat_stack = (m & (1u << S_SS)) && (s->seg[S_SS].attr & SEG_DB);
 	v->user = cpu_cpl(s) == 3;
+	v->tlb_cur = v->tlb[v->user];
 }
 
 static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 {
 	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
-		const struct tlb_entry *e = &v->tlb[v->user][(offset >> 12) & (TLB_SIZE - 1)];
+		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
 		if (e->tag_read == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
 			const uint8_t *p = e->host + (offset & 0xfff);
 			switch (size) {
@@ -88,14 +93,14 @@ static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsign
 			}
 		}
 	}
-	return vmem_read(v, seg, offset, size);
+	return mem_read_slow(v, seg, offset, size);
 }
 
 static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 			     uint32_t value)
 {
 	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
-		const struct tlb_entry *e = &v->tlb[v->user][(offset >> 12) & (TLB_SIZE - 1)];
+		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
 		if (e->tag_write == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
 			uint8_t *p = e->host + (offset & 0xfff);
 			switch (size) {
@@ -105,7 +110,7 @@ static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned 
 			}
 		}
 	}
-	vmem_write(v, seg, offset, size, value);
+	mem_write_slow(v, seg, offset, size, value);
 }
 
 uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset);

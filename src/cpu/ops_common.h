@@ -154,14 +154,15 @@ static inline void insn_enter(struct vcpu *v, const struct insn *i, uint32_t eip
 /*
  * The end of a handler that never branches (ops_fast.c): runs the next
  * instruction of the block directly, as a tail call, unless i was the
- * block's last or wrote to the block's page. Each handler thereby has its
- * own indirect jump to the next, which the host predicts far better than
- * one shared call site. The block loop picks up from v->insn when the
- * chain returns.
+ * block's last (a store to a page with decoded code makes the current
+ * instruction the last: mem.c). Each handler thereby has its own
+ * indirect jump to the next, which the host predicts far better than one
+ * shared call site. The block loop picks up from v->insn when the chain
+ * returns.
  */
 static inline void insn_chain(struct vcpu *v, const struct insn *i)
 {
-	if (i != v->blk_last && *v->blk_genp == v->blk_gen) {
+	if (i != v->blk_last) {
 		const struct insn *n = i + 1;
 		insn_enter(v, n, v->next_eip);
 		n->fn(v, n);

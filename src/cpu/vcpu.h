@@ -103,16 +103,16 @@ struct vcpu {
 	 * bit mask, a flat 32-bit stack, and the privilege of accesses; with
 	 * the code size, valid while env_valid (cpu/interp.c) */
 	uint32_t flat_segs;
+	struct tlb_entry *tlb_cur;           /* tlb[user] */
 	bool flat_stack;
 	bool user;
 	bool env_code32;
 	bool env_valid;
 
-	/* the block being executed: its last instruction, the generation of
-	 * its page (self-modifying code), the EIP mask of its code size */
+	/* the block being executed: its last instruction (or the one that
+	 * wrote to decoded code: mem.c), the EIP mask of its code size */
 	const struct insn *blk_last;
-	const uint32_t *blk_genp;
-	uint32_t blk_gen, blk_mask;
+	uint32_t blk_mask;
 
 	/* the instruction being executed. insn_eip and insn_esp are kept
 	 * apart: stored side by side, gcc merges their loads into 8-byte ones
