@@ -92,14 +92,10 @@ static bool code32(const struct vcpu *v)
  * instruction there must be decoded on its own. Remembers the block as
  * the previous block's successor.
  */
-static struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr, bool c32)
+static struct block *find_block_slow(struct vcpu *v, struct block *prev, uint32_t linear,
+				     uint32_t paddr, bool c32)
 {
-	struct block *prev = v->prev_block;
-	v->prev_block = NULL;
-	struct block *b = prev ? prev->succ[v->prev_exit] : NULL;
-	if (b && block_current(b, v->page_gens, paddr, c32))
-		return b;
-	b = block_lookup(v->bcache, v->page_gens, paddr, c32);
+	struct block *b = block_lookup(v->bcache, v->page_gens, paddr, c32);
 	if (!b) {
 		uint64_t epoch = block_cache_epoch(v->bcache);
 		b = block_build(v, linear, paddr, c32);
@@ -109,6 +105,16 @@ static struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr,
 	if (prev)
 		prev->succ[v->prev_exit] = b;
 	return b;
+}
+
+static inline struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr, bool c32)
+{
+	struct block *prev = v->prev_block;
+	v->prev_block = NULL;
+	struct block *b = prev ? prev->succ[v->prev_exit] : NULL;
+	if (__builtin_expect(b && block_current(b, v->page_gens, paddr, c32), 1))
+		return b;
+	return find_block_slow(v, prev, linear, paddr, c32);
 }
 
 /* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
