@@ -58,7 +58,9 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
  * the privilege of accesses. The interpreter
  * calls it before each block; instructions that could change either end
  * their block. mem_read/mem_write then go straight to the soft TLB for a
- * flat segment, and the checked path otherwise.
+ * flat segment, and the checked path otherwise. One compare covers the
+ * page-crossing case too: the entry is chosen by the first byte's page and
+ * compared with the last byte's, and a slot never holds the next page.
  */
 /* vmem_read/vmem_write out of line: the cold path of mem_read/mem_write. */
 uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
@@ -84,7 +86,7 @@ static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsign
 {
 	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
 		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
-		if (e->tag_read == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
+		if (e->tag_read == ((offset + size - 1) & ~0xfffu)) {
 			const uint8_t *p = e->host + (offset & 0xfff);
 			switch (size) {
 			case 1: return *p;
@@ -101,7 +103,7 @@ static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned 
 {
 	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
 		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
-		if (e->tag_write == (offset & ~0xfffu) && (offset & 0xfff) <= 4096 - size) {
+		if (e->tag_write == ((offset + size - 1) & ~0xfffu)) {
 			uint8_t *p = e->host + (offset & 0xfff);
 			switch (size) {
 			case 1: *p = (uint8_t)value; return;
