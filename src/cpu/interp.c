@@ -158,6 +158,7 @@ static void execute(struct vcpu *v)
 	const struct insn *i = fetch(v, &scratch);
 	v->insn = i;
 	v->blk_last = i;   /* no chaining: exactly one instruction */
+	v->follow_left = 0;
 	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;
 	v->next_eip = (s->eip + i->len) & v->blk_mask;
 	bool shadow = s->int_shadow;
@@ -203,6 +204,8 @@ static void env_refresh(struct vcpu *v)
  * taken and no request is up, at most `budget` blocks. Falls back to
  * execute() for what a block cannot run. Returns the number of turns.
  */
+#define FOLLOW_MAX 8
+
 static unsigned run_blocks(struct vcpu *v, unsigned budget)
 {
 	struct cpu_state *s = v->s;
@@ -226,18 +229,23 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 			execute(v);
 			return turns;
 		}
-		const struct insn *i = b->insn, *last = i + b->n - 1;
-		v->blk_last = last;
+		const struct insn *i = b->insn, *last;
+		v->cur_block = b;
+		v->blk_first = i;
+		v->blk_last = i + b->n - 1;
 		v->blk_mask = mask;
+		v->follow_left = FOLLOW_MAX;
 		uint32_t next;
 		for (;;) {
 			/* The handler may run the instructions after i itself
-			 * (insn_chain); v->insn is the one that ran last. */
-			const struct insn *from = i;
+			 * (insn_chain), even those of the following blocks
+			 * (interp_follow); v->insn is the one that ran last, in
+			 * v->cur_block. */
 			insn_enter(v, i, eip);
 			i->fn(v, i);
+			b = v->cur_block;
+			last = b->insn + b->n - 1;
 			i = v->insn;
-			v->icount += (uint64_t)(i - from) + 1;
 			next = (v->insn_eip + i->len) & mask;
 			eip = v->next_eip;
 			/* blk_last moved: a store to some page with decoded code
@@ -246,6 +254,8 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 				break;
 			i++;
 		}
+		v->icount += (uint64_t)(i - v->blk_first) + 1;
+		turns += FOLLOW_MAX - v->follow_left;
 		s->eip = eip;
 		v->prev_block = b;
 		v->prev_exit = i != last || eip != next;
@@ -257,6 +267,46 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 		    (*v->bus.requests & v->bus.stop_mask))
 			return turns;
 	}
+}
+
+/*
+ * Called by the specialized near-branch handlers as their last act: when
+ * the branch ended its block and the successor memo names a block that is
+ * current at the new EIP (its code page is the one last fetched from, its
+ * page generation unchanged, it fits the CS limit), and no interrupt or
+ * request is up, runs that block's first instruction directly (a tail
+ * call), like run_blocks() would after its checks. At most FOLLOW_MAX
+ * blocks in a row, so the host stack stays bounded even without tail
+ * calls. Anything else returns to run_blocks().
+ */
+void interp_follow(struct vcpu *v)
+{
+	struct cpu_state *s = v->s;
+	const struct insn *i = v->insn;
+	struct block *b = v->cur_block;
+	if (!v->follow_left || i != b->insn + b->n - 1)
+		return;
+	if (((s->eflags & EFL_IF) && *v->bus.intr_line) || (*v->bus.requests & v->bus.stop_mask))
+		return;
+	uint32_t eip = v->next_eip;
+	struct block *n = b->succ[eip != ((v->insn_eip + i->len) & v->blk_mask)];
+	const struct seg_cache *cs = &s->seg[S_CS];
+	uint32_t linear = cs->base + eip;
+	if (!n || eip > cs->limit || !v->fetch_valid || v->fetch_lin_page != (linear & ~0xfffu) ||
+	    v->fetch_user != v->user)
+		return;
+	bool c32 = v->env_code32;
+	uint32_t end = eip + n->bytes;
+	if (!block_current(n, v->page_gens, v->fetch_phys_page | (linear & 0xfff), c32) ||
+	    end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000))
+		return;
+	v->follow_left--;
+	v->icount += (uint64_t)(i - v->blk_first) + 1;
+	v->cur_block = n;
+	v->blk_first = n->insn;
+	v->blk_last = n->insn + n->n - 1;
+	insn_enter(v, n->insn, eip);
+	n->insn[0].fn(v, n->insn);
 }
 
 static bool can_take_intr(const struct vcpu *v)

@@ -20,6 +20,7 @@
 #include <Zydis/Zydis.h>
 #include <stddef.h>
 
+#include "cpu/interp.h"
 #include "cpu/ops_common.h"
 
 /* --- operands -------------------------------------------------------------- */
@@ -397,6 +398,7 @@ static void jcc_##cc(struct vcpu *v, const struct insn *i)                      
 {                                                                                        \
 	if (cond_eval(v, cc))                                                            \
 		branch(v, v->next_eip + i->op[0].val);                                   \
+	interp_follow(v);                                                                \
 }
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
@@ -405,7 +407,11 @@ static const insn_handler jcc_table[16] = {
 	jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
 };
 
-static void jmp_rel4(struct vcpu *v, const struct insn *i) { branch(v, v->next_eip + i->op[0].val); }
+static void jmp_rel4(struct vcpu *v, const struct insn *i)
+{
+	branch(v, v->next_eip + i->op[0].val);
+	interp_follow(v);
+}
 
 static void call_rel4(struct vcpu *v, const struct insn *i)
 {
@@ -414,6 +420,7 @@ static void call_rel4(struct vcpu *v, const struct insn *i)
 		vcpu_fault(v, EXC_GP, 0);
 	push4(v, v->next_eip);
 	v->next_eip = target;
+	interp_follow(v);
 }
 
 static void ret_4(struct vcpu *v, const struct insn *i)
@@ -429,6 +436,7 @@ static void ret_4(struct vcpu *v, const struct insn *i)
 	uint32_t target = mem_read(v, S_SS, sp, 4);
 	branch(v, target);
 	v->s->gpr[R_ESP] = sp + 4;
+	interp_follow(v);
 }
 
 /* --- selection ------------------------------------------------------------------ */

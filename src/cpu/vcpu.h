@@ -113,6 +113,9 @@ struct vcpu {
 	 * wrote to decoded code: mem.c), the EIP mask of its code size */
 	const struct insn *blk_last;
 	uint32_t blk_mask;
+	struct block *cur_block;             /* the block being executed */
+	const struct insn *blk_first;        /* its first instruction */
+	unsigned follow_left;                /* blocks interp_follow may still enter */
 
 	/* the instruction being executed. insn_eip and insn_esp are kept
 	 * apart: stored side by side, gcc merges their loads into 8-byte ones
