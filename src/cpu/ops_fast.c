@@ -208,6 +208,23 @@ MOV_MEM(1)
 MOV_MEM(2)
 MOV_MEM(4)
 
+/* The commonest addressing form, [base + disp], without the general sum. */
+#define EAB(n) (v->s->gpr[i->op[n].base] + i->op[n].val)
+#define MOV_MEM_B(SZ)                                                                     \
+static void mov_rb_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EAB(1), SZ));               \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void mov_br_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	mem_write(v, SEG(0), EAB(0), SZ, reg_read(v->s, i->op[1].reg, SZ));               \
+	insn_chain(v, i);                                                                 \
+}
+MOV_MEM_B(1)
+MOV_MEM_B(2)
+MOV_MEM_B(4)
+
 static void movzx_r1(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = reg_read(v->s, i->op[1].reg, 1);
@@ -226,6 +243,18 @@ static void movzx_m1(struct vcpu *v, const struct insn *i)
 static void movzx_m2(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = mem_read(v, SEG(1), EA(1), 2);
+	insn_chain(v, i);
+}
+
+static void movzx_b1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EAB(1), 1);
+	insn_chain(v, i);
+}
+
+static void movzx_b2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EAB(1), 2);
 	insn_chain(v, i);
 }
 static void movsx_r1(struct vcpu *v, const struct insn *i)
@@ -451,6 +480,12 @@ static bool is_mem(const struct insn *i, const struct operand *o, unsigned size)
 	return o->kind == OPK_MEM && o->size == size && i->addrsize == 4;
 }
 
+/* A memory operand addressed [base + disp] (no index). */
+static bool is_base_only(const struct operand *o)
+{
+	return o->base != NOREG && o->index == NOREG;
+}
+
 static bool is_imm(const struct operand *o)
 {
 	return o->kind == OPK_IMM;
@@ -488,10 +523,12 @@ static insn_handler select_mov(const struct insn *i)
 		return mov_rr4;
 	if (is_reg(d, 4) && is_imm(s))
 		return mov_ri4;
+	static const insn_handler rb[5] = { [1] = mov_rb_1, [2] = mov_rb_2, [4] = mov_rb_4 };
+	static const insn_handler br[5] = { [1] = mov_br_1, [2] = mov_br_2, [4] = mov_br_4 };
 	if (is_reg(d, size) && is_mem(i, s, size))
-		return rm[size];
+		return is_base_only(s) ? rb[size] : rm[size];
 	if (is_mem(i, d, size) && is_reg(s, size))
-		return mr[size];
+		return is_base_only(d) ? br[size] : mr[size];
 	if (is_mem(i, d, size) && is_imm(s))
 		return mi[size];
 	return NULL;
@@ -507,9 +544,9 @@ static insn_handler select_ext(const struct insn *i, bool sx)
 	if (is_reg(s, 2))
 		return sx ? movsx_r2 : movzx_r2;
 	if (is_mem(i, s, 1))
-		return sx ? movsx_m1 : movzx_m1;
+		return sx ? movsx_m1 : is_base_only(s) ? movzx_b1 : movzx_m1;
 	if (is_mem(i, s, 2))
-		return sx ? movsx_m2 : movzx_m2;
+		return sx ? movsx_m2 : is_base_only(s) ? movzx_b2 : movzx_m2;
 	return NULL;
 }
 
