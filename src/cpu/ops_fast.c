@@ -14,141 +14,15 @@
  * Memory goes through mem_read/mem_write (the flat-segment TLB path of
  * mem.h); the stack forms take the direct path only for a flat 32-bit
  * stack (vcpu.flat_stack) and fall back to ops_common.h's stack helpers.
+ * The handlers that never branch end with insn_chain() (ops_common.h: the
+ * next instruction of the block runs from there), the near branches with
+ * interp_follow() (the next block). ADD..TEST are in ops_fast_alu.c.
  */
-#include "cpu/dispatch.h"
-
 #include <Zydis/Zydis.h>
 #include <stddef.h>
 
 #include "cpu/interp.h"
-#include "cpu/ops_common.h"
-
-/* --- operands -------------------------------------------------------------- */
-
-#define GPR(n) (v->s->gpr[i->op[n].reg])
-
-/* Offset of a memory operand with a 32-bit address size. */
-static inline uint32_t ea32(const struct vcpu *v, const struct operand *o)
-{
-	/* Without branches: one handler serves every addressing form, which
-	 * would make them hard to predict. */
-	uint32_t base = v->s->gpr[o->base & 7] & -(uint32_t)(o->base != NOREG);
-	uint32_t index = v->s->gpr[o->index & 7] & -(uint32_t)(o->index != NOREG);
-	return o->val + base + index * o->scale;
-}
-
-#define EA(n) ea32(v, &i->op[n])
-#define SEG(n) (i->op[n].seg)
-
-/* --- ALU: ADD ADC SUB SBB CMP AND OR XOR TEST ---------------------------- */
-
-enum alu { A_ADD, A_ADC, A_SUB, A_SBB, A_CMP, A_AND, A_OR, A_XOR, A_TEST };
-
-/* The result of d op s (s already masked to size), with the carry-in *cin. */
-static inline uint32_t alu_calc(struct vcpu *v, enum alu op, unsigned size, uint32_t d, uint32_t s,
-				uint32_t *cin)
-{
-	uint32_t r;
-	*cin = 0;
-	switch (op) {
-	case A_ADD: r = d + s; break;
-	case A_ADC: *cin = flag_cf(v); r = d + s + *cin; break;
-	case A_SUB: case A_CMP: r = d - s; break;
-	case A_SBB: *cin = flag_cf(v); r = d - s - *cin; break;
-	case A_AND: case A_TEST: r = d & s; break;
-	case A_OR: r = d | s; break;
-	default: r = d ^ s; break;
-	}
-	return r & size_mask(size);
-}
-
-static inline void alu_flags(struct vcpu *v, enum alu op, unsigned size, uint32_t r, uint32_t d,
-			     uint32_t s, uint32_t cin)
-{
-	switch (op) {
-	case A_ADD: flags_set(v, LF_ADD, size, r, d, s); break;
-	case A_ADC: flags_set(v, LF_ADC, size, r, d, s); break;
-	case A_SUB: case A_CMP: flags_set(v, LF_SUB, size, r, d, s); break;
-	case A_SBB: flags_set(v, LF_SBB, size, r, d, s); break;
-	default: flags_set(v, LF_LOGIC, size, r, 0, 0); return;
-	}
-	v->lf.cf_in = cin;
-}
-
-static inline bool alu_stores(enum alu op)
-{
-	return op != A_CMP && op != A_TEST;
-}
-
-#define ALU_FORMS(name, OP, SZ)                                                           \
-static void name##_rr_##SZ(struct vcpu *v, const struct insn *i)                          \
-{                                                                                         \
-	uint32_t d = reg_read(v->s, i->op[0].reg, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
-	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
-	if (alu_stores(OP))                                                               \
-		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
-	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void name##_ri_##SZ(struct vcpu *v, const struct insn *i)                          \
-{                                                                                         \
-	uint32_t d = reg_read(v->s, i->op[0].reg, SZ), s = i->op[1].val & size_mask(SZ), c; \
-	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
-	if (alu_stores(OP))                                                               \
-		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
-	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
-{                                                                                         \
-	uint32_t d = reg_read(v->s, i->op[0].reg, SZ), s = mem_read(v, SEG(1), EA(1), SZ), c; \
-	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
-	if (alu_stores(OP))                                                               \
-		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
-	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
-{                                                                                         \
-	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
-	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
-	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
-	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                          \
-{                                                                                         \
-	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
-	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
-	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
-	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
-	insn_chain(v, i);                                                                 \
-}
-
-#define ALU_OP(name, OP) ALU_FORMS(name, OP, 1) ALU_FORMS(name, OP, 4)
-ALU_OP(add, A_ADD)
-ALU_OP(adc, A_ADC)
-ALU_OP(sub, A_SUB)
-ALU_OP(sbb, A_SBB)
-ALU_OP(cmp, A_CMP)
-ALU_OP(and, A_AND)
-ALU_OP(or, A_OR)
-ALU_OP(xor, A_XOR)
-ALU_OP(test, A_TEST)
-
-/* Handlers of one ALU operation: [form][size 1 or 4], forms RR RI RM MR MI. */
-#define ALU_ROW(name) { { name##_rr_1, name##_rr_4 }, { name##_ri_1, name##_ri_4 },       \
-			{ name##_rm_1, name##_rm_4 }, { name##_mr_1, name##_mr_4 },       \
-			{ name##_mi_1, name##_mi_4 } }
-static const insn_handler alu_table[][5][2] = {
-	[A_ADD] = ALU_ROW(add), [A_ADC] = ALU_ROW(adc), [A_SUB] = ALU_ROW(sub),
-	[A_SBB] = ALU_ROW(sbb), [A_CMP] = ALU_ROW(cmp), [A_AND] = ALU_ROW(and),
-	[A_OR] = ALU_ROW(or), [A_XOR] = ALU_ROW(xor), [A_TEST] = ALU_ROW(test),
-};
+#include "cpu/ops_fast.h"
 
 /* --- INC DEC ------------------------------------------------------------------- */
 
@@ -470,46 +344,6 @@ static void ret_4(struct vcpu *v, const struct insn *i)
 
 /* --- selection ------------------------------------------------------------------ */
 
-static bool is_reg(const struct operand *o, unsigned size)
-{
-	return o->kind == OPK_REG && o->size == size;
-}
-
-static bool is_mem(const struct insn *i, const struct operand *o, unsigned size)
-{
-	return o->kind == OPK_MEM && o->size == size && i->addrsize == 4;
-}
-
-/* A memory operand addressed [base + disp] (no index). */
-static bool is_base_only(const struct operand *o)
-{
-	return o->base != NOREG && o->index == NOREG;
-}
-
-static bool is_imm(const struct operand *o)
-{
-	return o->kind == OPK_IMM;
-}
-
-static insn_handler select_alu(const struct insn *i, enum alu op)
-{
-	const struct operand *d = &i->op[0], *s = &i->op[1];
-	unsigned size = d->size, z = size == 4;
-	if (i->nops != 2 || (size != 1 && size != 4) || i->opsize != size)
-		return NULL;
-	if (is_reg(d, size) && is_reg(s, size))
-		return alu_table[op][0][z];
-	if (is_reg(d, size) && is_imm(s))
-		return alu_table[op][1][z];
-	if (is_reg(d, size) && is_mem(i, s, size))
-		return alu_table[op][2][z];
-	if (is_mem(i, d, size) && is_reg(s, size))
-		return alu_table[op][3][z];
-	if (is_mem(i, d, size) && is_imm(s))
-		return alu_table[op][4][z];
-	return NULL;
-}
-
 static insn_handler select_mov(const struct insn *i)
 {
 	static const insn_handler rm[5] = { [1] = mov_rm_1, [2] = mov_rm_2, [4] = mov_rm_4 };
@@ -617,15 +451,10 @@ insn_handler ops_fast_select(const struct insn *i)
 	if (i->far)
 		return NULL;
 	switch (m) {
-	case ZYDIS_MNEMONIC_ADD: return select_alu(i, A_ADD);
-	case ZYDIS_MNEMONIC_ADC: return select_alu(i, A_ADC);
-	case ZYDIS_MNEMONIC_SUB: return select_alu(i, A_SUB);
-	case ZYDIS_MNEMONIC_SBB: return select_alu(i, A_SBB);
-	case ZYDIS_MNEMONIC_CMP: return select_alu(i, A_CMP);
-	case ZYDIS_MNEMONIC_AND: return select_alu(i, A_AND);
-	case ZYDIS_MNEMONIC_OR: return select_alu(i, A_OR);
-	case ZYDIS_MNEMONIC_XOR: return select_alu(i, A_XOR);
-	case ZYDIS_MNEMONIC_TEST: return select_alu(i, A_TEST);
+	case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SUB:
+	case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_AND:
+	case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_TEST:
+		return ops_fast_alu_select(i);
 	case ZYDIS_MNEMONIC_INC: return i->nops == 1 && is_reg(o, 4) ? inc_r4 : NULL;
 	case ZYDIS_MNEMONIC_DEC: return i->nops == 1 && is_reg(o, 4) ? dec_r4 : NULL;
 	case ZYDIS_MNEMONIC_MOV: return select_mov(i);
