@@ -1,12 +1,9 @@
 /*
- * decode.c - Zydis to struct insn, and the decoded-instruction cache
+ * decode.c - Zydis to struct insn, and the code-page generations
  * (see decode.h).
  *
- * The cache is direct-mapped (DC_SIZE entries) on a hash of the physical
- * address; an entry is valid when its address, code size and the page's
- * generation all match. Page generations cover the whole 4 GiB physical
- * space (one 32-bit counter per 4 KiB page, 4 MiB), so ROM and RAM are
- * handled alike.
+ * Page generations cover the whole 4 GiB physical space (one 32-bit
+ * counter per 4 KiB page, 4 MiB), so ROM and RAM are handled alike.
  */
 #include "cpu/decode.h"
 
@@ -17,21 +14,10 @@
 
 #include "cpu/cpu_state.h"
 
-#define DC_BITS 16
-#define DC_SIZE (1u << DC_BITS)
 #define NPAGES (1u << 20)
-
-struct dc_entry {
-	uint32_t paddr;
-	uint32_t gen;
-	uint8_t code32;
-	uint8_t valid;
-	struct insn insn;
-};
 
 struct decode_cache {
 	ZydisDecoder dec16, dec32;
-	struct dc_entry *entries;
 	uint32_t *page_gen;
 	uint8_t *code_pages;   /* bitmap: page holds cached code */
 };
@@ -41,10 +27,9 @@ struct decode_cache *decode_cache_create(void)
 	struct decode_cache *dc = calloc(1, sizeof(*dc));
 	if (!dc)
 		return NULL;
-	dc->entries = calloc(DC_SIZE, sizeof(*dc->entries));
 	dc->page_gen = calloc(NPAGES, sizeof(*dc->page_gen));
 	dc->code_pages = calloc(NPAGES / 8, 1);
-	if (!dc->entries || !dc->page_gen || !dc->code_pages ||
+	if (!dc->page_gen || !dc->code_pages ||
 	    ZYAN_FAILED(ZydisDecoderInit(&dc->dec16, ZYDIS_MACHINE_MODE_LEGACY_16,
 					 ZYDIS_STACK_WIDTH_16)) ||
 	    ZYAN_FAILED(ZydisDecoderInit(&dc->dec32, ZYDIS_MACHINE_MODE_LEGACY_32,
@@ -59,7 +44,6 @@ void decode_cache_destroy(struct decode_cache *dc)
 {
 	if (!dc)
 		return;
-	free(dc->entries);
 	free(dc->page_gen);
 	free(dc->code_pages);
 	free(dc);
@@ -229,41 +213,9 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
 	return 0;
 }
 
-static inline uint32_t slot(uint32_t paddr, bool code32)
+const uint32_t *decode_page_gens(const struct decode_cache *dc)
 {
-	uint32_t h = paddr * 0x9e3779b1u ^ (code32 ? 0x5bd1e995u : 0);
-	return h >> (32 - DC_BITS);
-}
-
-bool decode_still_valid(const struct decode_cache *dc, const struct insn *insn, uint32_t paddr,
-			bool code32)
-{
-	const struct dc_entry *e =
-		(const struct dc_entry *)((const char *)insn - offsetof(struct dc_entry, insn));
-	return e->valid && e->paddr == paddr && e->code32 == code32 &&
-	       e->gen == dc->page_gen[paddr >> 12];
-}
-
-const struct insn *decode_lookup(struct decode_cache *dc, uint32_t paddr, bool code32)
-{
-	const struct dc_entry *e = &dc->entries[slot(paddr, code32)];
-	if (e->valid && e->paddr == paddr && e->code32 == code32 &&
-	    e->gen == dc->page_gen[paddr >> 12])
-		return &e->insn;
-	return NULL;
-}
-
-const struct insn *decode_store(struct decode_cache *dc, uint32_t paddr, bool code32,
-				const struct insn *in)
-{
-	struct dc_entry *e = &dc->entries[slot(paddr, code32)];
-	e->paddr = paddr;
-	e->code32 = code32;
-	e->gen = dc->page_gen[paddr >> 12];
-	e->valid = 1;
-	e->insn = *in;
-	e->insn.memo[0] = e->insn.memo[1] = NULL;
-	return &e->insn;
+	return dc->page_gen;
 }
 
 bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page)
@@ -286,12 +238,6 @@ void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page)
 	uint32_t p = paddr_page >> 12;
 	dc->page_gen[p]++;
 	dc->code_pages[p / 8] &= (uint8_t)~(1u << (p % 8));
-}
-
-void decode_invalidate_all(struct decode_cache *dc)
-{
-	memset(dc->entries, 0, DC_SIZE * sizeof(*dc->entries));
-	memset(dc->code_pages, 0, NPAGES / 8);
 }
 
 const char *decode_mnemonic_name(uint16_t mnemonic)

@@ -1,14 +1,15 @@
 /*
- * decode.h - decoded instructions and the cache that keeps them.
+ * decode.h - decoded instructions and the code-page bookkeeping.
  *
  * Zydis decodes; the result is boiled down to a compact struct insn (the
- * mnemonic, sizes, prefixes and up to three explicit operands) that the
- * handlers interpret. Decoding costs far more than executing, so decoded
- * instructions are cached by guest-physical address and code size (CS.D).
- * Each physical page has a generation number; a write to a page that
- * holds cached code bumps it (decode_invalidate_page), which makes every
- * cached instruction of that page stale at once. mem.c keeps such pages
- * out of the TLB's write path so no write is missed.
+ * mnemonic, sizes, prefixes and up to three explicit operands) plus the
+ * handler chosen for it at decode time (cpu/dispatch.c). Decoding costs
+ * far more than executing, so decoded instructions are kept in blocks
+ * (cpu/block.h) by guest-physical address and code size (CS.D). Each
+ * physical page has a generation number; a write to a page that holds
+ * decoded code bumps it (decode_invalidate_page), which makes every block
+ * of that page stale at once. mem.c keeps such pages out of the TLB's
+ * write path so no write is missed.
  */
 #ifndef SOFTVT_CPU_DECODE_H
 #define SOFTVT_CPU_DECODE_H
@@ -44,7 +45,12 @@ struct operand {
 
 enum rep_prefix { REP_NONE, REP_REPE, REP_REPNE };
 
+struct vcpu;
+struct insn;
+typedef void (*insn_handler)(struct vcpu *v, const struct insn *i);
+
 struct insn {
+	insn_handler fn;     /* chosen at decode time (dispatch_bind) */
 	uint16_t mnemonic;   /* ZydisMnemonic */
 	uint8_t len;
 	uint8_t opsize;      /* operand width in bytes: 1, 2 or 4 (8 for some x87/MMX forms) */
@@ -59,10 +65,9 @@ struct insn {
 	uint8_t seg;         /* segment of memory operands (override or default) */
 	uint8_t p6;          /* part of the P6 instruction set (else: #UD) */
 	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
+	uint8_t ends_block;  /* may branch or change modes, segments, IF...: last of its block */
+	uint8_t keeps_env;   /* changes no segment, mode, CPL, IF, TF, shadow (near branches do not) */
 	struct operand op[3];
-	/* Successor memo (cache only, not decoded state): the instruction that
-	 * ran after this one when it fell through [0] or branched [1]. */
-	const struct insn *memo[2];
 };
 
 struct decode_cache;
@@ -78,22 +83,15 @@ void decode_cache_destroy(struct decode_cache *dc);
 int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool code32,
 		struct insn *out);
 
-/* Whether a cached instruction (from decode_lookup/store) is still the
- * current decode of paddr for code32 (its page was not written since). */
-bool decode_still_valid(const struct decode_cache *dc, const struct insn *insn, uint32_t paddr,
-			bool code32);
-
-/* Cached decode for physical address paddr, or NULL. */
-const struct insn *decode_lookup(struct decode_cache *dc, uint32_t paddr, bool code32);
-/* Stores a decoded instruction (it must not cross its page). */
-const struct insn *decode_store(struct decode_cache *dc, uint32_t paddr, bool code32,
-				const struct insn *in);
+/* The per-page generation counters (indexed by physical page number); a
+ * block is current while the generation of its page is the one it was
+ * built with. */
+const uint32_t *decode_page_gens(const struct decode_cache *dc);
 
 bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page);
 /* Returns true when the page is newly marked (the caller protects it in its TLB). */
 bool decode_mark_code(struct decode_cache *dc, uint32_t paddr_page);
 void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page);
-void decode_invalidate_all(struct decode_cache *dc);
 
 /* Zydis's name of a mnemonic, for errors and traces. */
 const char *decode_mnemonic_name(uint16_t mnemonic);

@@ -56,6 +56,26 @@ uint32_t flags_arith(const struct vcpu *v)
 		if ((res & 0xf) == 0xf)
 			f |= EFL_AF;
 		break;
+	case LF_SHL32:
+		if ((dst >> (32 - src)) & 1)
+			f |= EFL_CF;
+		if (((res >> 31) ^ (dst >> (32 - src))) & 1)
+			f |= EFL_OF;
+		break;
+	case LF_SHR32:
+		if ((dst >> (src - 1)) & 1)
+			f |= EFL_CF;
+		if (dst & 0x80000000u)
+			f |= EFL_OF;
+		break;
+	case LF_SAR32:
+		if (((int32_t)dst >> (src - 1)) & 1)
+			f |= EFL_CF;
+		break;
+	case LF_IMUL32:
+		if (dst)
+			f |= EFL_CF | EFL_OF;
+		break;
 	case LF_NEG:
 		if (src != 0)
 			f |= EFL_CF;
@@ -76,7 +96,7 @@ uint32_t flags_materialize(struct vcpu *v)
 	return v->s->eflags;
 }
 
-bool cond_eval(const struct vcpu *v, unsigned cc)
+bool cond_eval_slow(const struct vcpu *v, unsigned cc)
 {
 	uint32_t f = flags_arith(v);
 	bool r;

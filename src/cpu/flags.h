@@ -17,6 +17,10 @@
 enum {
 	LF_NONE,    /* flags are in cpu->eflags */
 	LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC, LF_NEG,
+	/* 32-bit only (ops_fast.c): dst = the operand, src = the count (1-31) */
+	LF_SHL32, LF_SHR32, LF_SAR32,
+	/* 32-bit only (ops_fast.c): dst = 1 when the product overflowed */
+	LF_IMUL32,
 };
 
 #define EFL_ARITH (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
@@ -44,14 +48,6 @@ static inline void flags_put(struct vcpu *v, uint32_t bits)
 	v->lf.op = LF_NONE;
 }
 
-static inline bool flag_cf(const struct vcpu *v)
-{
-	return flags_arith(v) & EFL_CF;
-}
-
-/* Condition codes 0-15 in the order of Jcc/SETcc/CMOVcc (SDM vol. 1 B.1). */
-bool cond_eval(const struct vcpu *v, unsigned cc);
-
 /* Helpers for flag computations done by handlers. */
 static inline uint32_t size_mask(unsigned size)
 {
@@ -61,6 +57,77 @@ static inline uint32_t size_mask(unsigned size)
 static inline uint32_t sign_bit(unsigned size)
 {
 	return 1u << (8 * size - 1);
+}
+
+/*
+ * CF alone, without the other five flags: ADC, SBB, SETB, CMOVAE and the
+ * like read only the carry. The recorded operands and result are masked
+ * to the operand size by every flags_set() caller.
+ */
+static inline bool flag_cf(const struct vcpu *v)
+{
+	const struct lazy_flags *lf = &v->lf;
+	switch (lf->op) {
+	case LF_NONE: return v->s->eflags & EFL_CF;
+	case LF_ADD: return lf->res < lf->dst;
+	case LF_SUB: return lf->dst < lf->src;
+	case LF_LOGIC: return false;
+	case LF_INC: case LF_DEC: return lf->cf_in;
+	default: return flags_arith(v) & EFL_CF;
+	}
+}
+
+/* Condition codes 0-15 in the order of Jcc/SETcc/CMOVcc (SDM vol. 1 B.1). */
+bool cond_eval_slow(const struct vcpu *v, unsigned cc);
+
+/*
+ * The same, straight from the lazy operands for the common cases: ZF and
+ * SF of any recorded result, and every condition after SUB/CMP or a
+ * logical operation; the rest computes all flags.
+ */
+static inline bool cond_eval(const struct vcpu *v, unsigned cc)
+{
+	const struct lazy_flags *lf = &v->lf;
+	bool r;
+	if (lf->op == LF_NONE)
+		return cond_eval_slow(v, cc);
+	uint32_t sign = sign_bit(lf->size);
+	switch (cc >> 1) {
+	case 2: r = lf->res == 0; break;                             /* Z */
+	case 4: r = lf->res & sign; break;                           /* S */
+	case 1:                                                      /* B */
+		if (lf->op == LF_SUB)
+			r = lf->dst < lf->src;
+		else if (lf->op == LF_LOGIC)
+			r = false;
+		else
+			return cond_eval_slow(v, cc);
+		break;
+	case 3:                                                      /* BE */
+		if (lf->op == LF_SUB)
+			r = lf->dst <= lf->src;
+		else if (lf->op == LF_LOGIC)
+			r = lf->res == 0;
+		else
+			return cond_eval_slow(v, cc);
+		break;
+	case 6: case 7: {                                            /* L, LE */
+		if (lf->op == LF_SUB) {
+			/* operands sign-extended from the operand size */
+			uint32_t flip = sign;
+			uint32_t d = (lf->dst ^ flip) - flip, s = (lf->src ^ flip) - flip;
+			r = (cc >> 1) == 6 ? (int32_t)d < (int32_t)s : (int32_t)d <= (int32_t)s;
+		} else if (lf->op == LF_LOGIC) {
+			r = (lf->res & sign) || ((cc >> 1) == 7 && lf->res == 0);
+		} else {
+			return cond_eval_slow(v, cc);
+		}
+		break;
+	}
+	default:
+		return cond_eval_slow(v, cc);
+	}
+	return (cc & 1) ? !r : r;
 }
 
 /* PF, ZF and SF of a result. */

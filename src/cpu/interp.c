@@ -2,8 +2,10 @@
  * interp.c - the interpreter's execution loop (see interp.h).
  *
  * One turn: take a pending external interrupt if the guest can (IF=1, no
- * STI/MOV SS shadow), fetch the decoded instruction for CS:EIP (decode
- * cache, else fetch + Zydis), run its handler, commit EIP. A fault raised
+ * STI/MOV SS shadow), find the decoded block for CS:EIP (successor memo,
+ * block table, else fetch + Zydis), run its instructions' handlers back
+ * to back, commit EIP. Under TF or an interrupt shadow, and in
+ * interp_step(), a turn runs one instruction only. A fault raised
  * anywhere in the turn long-jumps back here: EIP and ESP return to the
  * start of the instruction and the exception is delivered through the
  * guest's IDT/IVT (cpu/exceptions.c), which may itself fault into #DF or
@@ -17,29 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/block.h"
+#include "cpu/dispatch.h"
 #include "cpu/exceptions.h"
 #include "cpu/flags.h"
 #include "cpu/mem.h"
-
-_Static_assert(ZYDIS_MNEMONIC_MAX_VALUE < INTERP_MNEMONICS, "handler table too small");
-
-static struct handler_table handlers;
-static bool handlers_ready;
-
-static void register_all(void)
-{
-	if (handlers_ready)
-		return;
-	ops_alu_register(&handlers);
-	ops_data_register(&handlers);
-	ops_stack_register(&handlers);
-	ops_control_register(&handlers);
-	ops_string_register(&handlers);
-	ops_system_register(&handlers);
-	ops_bits_register(&handlers);
-	ops_fpu_register(&handlers);
-	handlers_ready = true;
-}
+#include "cpu/ops_common.h"
 
 _Noreturn void vcpu_fault(struct vcpu *v, int vector, uint32_t error_code)
 {
@@ -72,13 +57,16 @@ _Noreturn void vcpu_unsupported(struct vcpu *v, const char *fmt, ...)
 
 int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
 {
-	register_all();
 	memset(v, 0, sizeof(*v));
 	v->s = s;
 	v->bus = *bus;
 	v->dcache = decode_cache_create();
-	if (!v->dcache)
+	v->bcache = block_cache_create();
+	if (!v->dcache || !v->bcache) {
+		interp_fini(v);
 		return -1;
+	}
+	v->page_gens = decode_page_gens(v->dcache);
 	v->delivering = -1;
 	tlb_flush(v, false);
 	return 0;
@@ -86,13 +74,47 @@ int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
 
 void interp_fini(struct vcpu *v)
 {
+	block_cache_destroy(v->bcache);
 	decode_cache_destroy(v->dcache);
+	v->bcache = NULL;
 	v->dcache = NULL;
+	v->prev_block = NULL;
 }
 
 static bool code32(const struct vcpu *v)
 {
 	return (v->s->seg[S_CS].attr & SEG_DB) && (v->s->cr0 & CR0_PE) && !(v->s->eflags & EFL_VM);
+}
+
+/*
+ * The current block at physical address paddr (the successor memo of the
+ * previous block, else the table, else a new decode), or NULL when the
+ * instruction there must be decoded on its own. Remembers the block as
+ * the previous block's successor.
+ */
+static struct block *find_block_slow(struct vcpu *v, struct block *prev, uint32_t linear,
+				     uint32_t paddr, bool c32)
+{
+	struct block *b = block_lookup(v->bcache, v->page_gens, paddr, c32);
+	if (!b) {
+		uint64_t epoch = block_cache_epoch(v->bcache);
+		b = block_build(v, linear, paddr, c32);
+		if (block_cache_epoch(v->bcache) != epoch)
+			prev = NULL;   /* dropped with every other block */
+	}
+	if (prev)
+		prev->succ[v->prev_exit] = b;
+	return b;
+}
+
+static inline struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr, bool c32)
+{
+	struct block *prev = v->prev_block;
+	v->prev_block = NULL;
+	struct block *b = prev ? prev->succ[v->prev_exit] : NULL;
+	if (__builtin_expect(b && block_current(b, v->page_gens, paddr, c32), 1))
+		return b;
+	return find_block_slow(v, prev, linear, paddr, c32);
 }
 
 /* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
@@ -106,68 +128,45 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
 	uint32_t paddr = lin_code_paddr(v, linear);
-	const struct insn **memo = v->memo_slot;
-	v->memo_slot = NULL;
-	const struct insn *hit = memo ? *memo : NULL;
-	if (!hit || !decode_still_valid(v->dcache, hit, paddr, c32)) {
-		hit = decode_lookup(v->dcache, paddr, c32);
-		if (hit && memo)
-			*memo = hit;
-	}
-	if (hit && (eip + hit->len - 1 <= cs->limit))
-		return hit;
+	const struct block *b = find_block(v, linear, paddr, c32);
+	if (b && (eip + b->insn[0].len - 1 <= cs->limit))
+		return &b->insn[0];
+	/* Not in a block: crosses the page end, not an instruction, or beyond
+	 * the CS limit. */
 	uint8_t bytes[16];
 	unsigned n = lin_fetch(v, linear, bytes, 15, &paddr);
 	int rc = decode_insn(v->dcache, bytes, n, c32, scratch);
-	bool crosses = false;
 	if (rc == -2) {
 		/* The instruction continues on the next page. */
 		uint32_t p2;
 		n += lin_fetch(v, linear + n, bytes + n, 15 - n, &p2);
 		rc = decode_insn(v->dcache, bytes, n, c32, scratch);
-		crosses = true;
 	}
 	if (rc < 0)
 		vcpu_fault_noerr(v, EXC_UD);
 	if (eip + scratch->len - 1 > cs->limit || eip + scratch->len - 1 < eip)
 		vcpu_fault(v, EXC_GP, 0);
-	if (crosses)
-		return scratch;
-	if (decode_mark_code(v->dcache, paddr & ~0xfffu)) {
-		tlb_protect_code(v, paddr & ~0xfffu);
-		if (v->bus.on_code_page)
-			v->bus.on_code_page(v->bus.hook_opaque, paddr & ~0xfffu);
-	}
-	const struct insn *stored = decode_store(v->dcache, paddr, c32, scratch);
-	if (memo)
-		*memo = stored;
-	return stored;
+	dispatch_bind(scratch);
+	return scratch;
 }
 
+/* One instruction with every per-instruction rule (shadow, single-step). */
 static void execute(struct vcpu *v)
 {
 	struct insn scratch;
 	struct cpu_state *s = v->s;
 	const struct insn *i = fetch(v, &scratch);
 	v->insn = i;
-	uint32_t next = s->eip + i->len;
-	v->next_eip = code32(v) ? next : next & 0xffff;
-	insn_handler fn = handlers.fn[i->mnemonic];
-	if (!fn) {
-		if (!i->p6)
-			vcpu_fault_noerr(v, EXC_UD);
-		vcpu_unsupported(v, "unsupported instruction %s", decode_mnemonic_name(i->mnemonic));
-	}
+	v->blk_last = i;   /* no chaining: exactly one instruction */
+	v->follow_left = 0;
+	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;
+	v->next_eip = (s->eip + i->len) & v->blk_mask;
 	bool shadow = s->int_shadow;
 	bool single_step = s->eflags & EFL_TF;
 	v->delivered = false;
-	uint32_t fallthrough = v->next_eip;
-	fn(v, i);
+	mem_fast_setup(v);
+	i->fn(v, i);
 	s->eip = v->next_eip;
-	/* Remember where execution went, unless the instruction is a one-off
-	 * decode (page-crossing) that is not in the cache. */
-	if (i != &scratch && !v->delivered)
-		v->memo_slot = (const struct insn **)&i->memo[s->eip != fallthrough];
 	if (shadow)
 		s->int_shadow = false;   /* the shadow covers exactly one instruction */
 	v->icount++;
@@ -181,6 +180,133 @@ static void execute(struct vcpu *v)
 		s->dr[6] |= 0x4000;
 		exceptions_deliver(v, EXC_DB, EVENT_EXCEPTION, false, 0);
 	}
+}
+
+/*
+ * What a block needs of the environment (code size, memory fast path,
+ * privilege), computed again only after something that may have changed
+ * it: an instruction that does not keep it (insn.keeps_env), an event, a
+ * fault, a single-stepped instruction or a new interp_run().
+ */
+static void env_refresh(struct vcpu *v)
+{
+	mem_fast_setup(v);
+	v->env_code32 = code32(v);
+	v->env_valid = true;
+}
+
+/*
+ * Blocks back to back, from CS:EIP: the fetch is validated once per block
+ * (CS limit over the whole block, translation, page generation); inside
+ * a block only a branch (EIP not the fall-through) and a store to a page
+ * holding decoded code (self-modifying code: mem.c moves blk_last) stop it. The next block follows
+ * directly while the last one kept the environment, no interrupt can be
+ * taken and no request is up, at most `budget` blocks. Falls back to
+ * execute() for what a block cannot run. Returns the number of turns.
+ */
+#define FOLLOW_MAX 8
+
+static unsigned run_blocks(struct vcpu *v, unsigned budget)
+{
+	struct cpu_state *s = v->s;
+	if (!v->env_valid)
+		env_refresh(v);
+	const bool c32 = v->env_code32, user = v->user;
+	const uint32_t mask = c32 ? 0xffffffffu : 0xffffu;
+	const struct seg_cache *cs = &s->seg[S_CS];
+	for (unsigned turns = 1;; turns++) {
+		uint32_t eip = s->eip;
+		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
+		v->insn_esp = s->gpr[R_ESP];
+		if (eip > cs->limit)
+			vcpu_fault(v, EXC_GP, 0);
+		uint32_t linear = cs->base + eip;
+		uint32_t paddr = code_paddr(v, linear, user);
+		struct block *b = find_block(v, linear, paddr, c32);
+		uint32_t end = eip + (b ? b->bytes : 0);
+		if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
+			v->env_valid = false;
+			execute(v);
+			return turns;
+		}
+		const struct insn *i = b->insn, *last;
+		v->cur_block = b;
+		v->blk_first = i;
+		v->blk_last = i + b->n - 1;
+		v->blk_mask = mask;
+		v->follow_left = FOLLOW_MAX;
+		uint32_t next;
+		for (;;) {
+			/* The handler may run the instructions after i itself
+			 * (insn_chain), even those of the following blocks
+			 * (interp_follow); v->insn is the one that ran last, in
+			 * v->cur_block. */
+			insn_enter(v, i, eip);
+			i->fn(v, i);
+			b = v->cur_block;
+			last = b->insn + b->n - 1;
+			i = v->insn;
+			next = (v->insn_eip + i->len) & mask;
+			eip = v->next_eip;
+			/* blk_last moved: a store to some page with decoded code
+			 * (maybe this one: the rest of the block may be stale). */
+			if (eip != next || i == last || v->blk_last != last)
+				break;
+			i++;
+		}
+		v->icount += (uint64_t)(i - v->blk_first) + 1;
+		turns += FOLLOW_MAX - v->follow_left;
+		s->eip = eip;
+		v->prev_block = b;
+		v->prev_exit = i != last || eip != next;
+		if (!i->keeps_env) {
+			v->env_valid = false;
+			return turns;
+		}
+		if (turns >= budget || ((s->eflags & EFL_IF) && *v->bus.intr_line) ||
+		    (*v->bus.requests & v->bus.stop_mask))
+			return turns;
+	}
+}
+
+/*
+ * Called by the specialized near-branch handlers as their last act: when
+ * the branch ended its block and the successor memo names a block that is
+ * current at the new EIP (its code page is the one last fetched from, its
+ * page generation unchanged, it fits the CS limit), and no interrupt or
+ * request is up, runs that block's first instruction directly (a tail
+ * call), like run_blocks() would after its checks. At most FOLLOW_MAX
+ * blocks in a row, so the host stack stays bounded even without tail
+ * calls. Anything else returns to run_blocks().
+ */
+void interp_follow(struct vcpu *v)
+{
+	struct cpu_state *s = v->s;
+	const struct insn *i = v->insn;
+	struct block *b = v->cur_block;
+	if (!v->follow_left || i != b->insn + b->n - 1)
+		return;
+	if (((s->eflags & EFL_IF) && *v->bus.intr_line) || (*v->bus.requests & v->bus.stop_mask))
+		return;
+	uint32_t eip = v->next_eip;
+	struct block *n = b->succ[eip != ((v->insn_eip + i->len) & v->blk_mask)];
+	const struct seg_cache *cs = &s->seg[S_CS];
+	uint32_t linear = cs->base + eip;
+	if (!n || eip > cs->limit || !v->fetch_valid || v->fetch_lin_page != (linear & ~0xfffu) ||
+	    v->fetch_user != v->user)
+		return;
+	bool c32 = v->env_code32;
+	uint32_t end = eip + n->bytes;
+	if (!block_current(n, v->page_gens, v->fetch_phys_page | (linear & 0xfff), c32) ||
+	    end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000))
+		return;
+	v->follow_left--;
+	v->icount += (uint64_t)(i - v->blk_first) + 1;
+	v->cur_block = n;
+	v->blk_first = n->insn;
+	v->blk_last = n->insn + n->n - 1;
+	insn_enter(v, n->insn, eip);
+	n->insn[0].fn(v, n->insn);
 }
 
 static bool can_take_intr(const struct vcpu *v)
@@ -198,10 +324,12 @@ static bool handle_fault(struct vcpu *v)
 }
 
 /*
- * One instruction or one event, without fault handling (the caller has
- * armed v->fault_jmp). Returns false when the loop must stop.
+ * One event, or one instruction, or (with a budget) up to `budget` blocks,
+ * without fault handling (the caller has armed v->fault_jmp). Adds the
+ * turns taken to *turns; returns false when the loop must stop.
  */
-static inline bool turn(struct vcpu *v, enum interp_exit *why)
+static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
+			unsigned *turns)
 {
 	struct cpu_state *s = v->s;
 	v->insn_eip = s->eip;
@@ -210,13 +338,21 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why)
 		s->halted = false;
 		uint8_t vector = v->bus.intr_ack(v->bus.opaque);
 		exceptions_deliver(v, vector, EVENT_EXTERNAL, false, 0);
+		v->prev_block = NULL;
+		v->env_valid = false;
 		return true;
 	}
 	if (s->halted) {
 		*why = INTERP_HALT;
 		return false;
 	}
-	execute(v);
+	if (budget && !s->int_shadow && !(s->eflags & EFL_TF)) {
+		*turns += run_blocks(v, budget) - 1;
+	} else {
+		v->prev_block = NULL;
+		v->env_valid = false;
+		execute(v);
+	}
 	if (s->halted) {
 		*why = INTERP_HALT;
 		return false;
@@ -232,7 +368,8 @@ enum interp_exit interp_step(struct vcpu *v)
 		return INTERP_ERROR;
 	if (jumped == 1)
 		return handle_fault(v) ? INTERP_DEADLINE : INTERP_SHUTDOWN;
-	turn(v, &why);
+	unsigned turns = 0;
+	turn(v, &why, 0, &turns);
 	return why;
 }
 
@@ -247,6 +384,8 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 	int jumped = setjmp(v->fault_jmp);
 	if (jumped == 2)
 		return INTERP_ERROR;
+	v->prev_block = NULL;
+	v->env_valid = false;
 	if (jumped == 1) {
 		if (!handle_fault(v))
 			return INTERP_SHUTDOWN;
@@ -257,8 +396,8 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 			return INTERP_DEADLINE;
 	}
 	for (;;) {
-		for (unsigned n = 0; n < 4096; n++) {
-			if (!turn(v, &why))
+		for (unsigned n = 0; n < 1024; n++) {
+			if (!turn(v, &why, 1024 - n, &n))
 				return why;
 			if (*v->bus.requests & v->bus.stop_mask)
 				return INTERP_DEADLINE;

@@ -1,12 +1,14 @@
 /*
- * interp.h - the reference interpreter: executes guest instructions one by
- * one against a struct vcpu.
+ * interp.h - the reference interpreter: executes guest instructions
+ * against a struct vcpu, a decoded block (cpu/block.h) at a time.
  *
  * Handlers are registered per Zydis mnemonic by the ops_*.c files (one
  * instruction class per file, named like the SDM's operand notation
- * where it helps: op_add, op_mov_cr, ...). A mnemonic without a handler
- * raises #UD if it is not part of the P6 model, and stops the engine with
- * "unsupported instruction" if it is (a gap in softvt, not a guest error).
+ * where it helps: op_add, op_mov_cr, ...); cpu/dispatch.c picks one per
+ * decoded instruction, preferring the operand-specialized forms of
+ * ops_fast.c. A mnemonic without a handler raises #UD if it is not part
+ * of the P6 model, and stops the engine with "unsupported instruction" if
+ * it is (a gap in softvt, not a guest error).
  */
 #ifndef SOFTVT_CPU_INTERP_H
 #define SOFTVT_CPU_INTERP_H
@@ -17,8 +19,6 @@
 #include "cpu/vcpu.h"
 
 #define INTERP_MNEMONICS 2048   /* > ZYDIS_MNEMONIC_MAX_VALUE, checked in interp.c */
-
-typedef void (*insn_handler)(struct vcpu *v, const struct insn *i);
 
 struct handler_table {
 	insn_handler fn[INTERP_MNEMONICS];
@@ -48,6 +48,10 @@ void interp_fini(struct vcpu *v);
 /* Runs until the deadline (on the bus's clock via now()), a request, HLT or an error. */
 enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now)(void *),
 			    void *now_opaque);
+
+/* The end of a near branch of a block: runs on into the next block when
+ * nothing stands in the way (for ops_fast.c; see interp.c). */
+void interp_follow(struct vcpu *v);
 
 /* Executes exactly one instruction (or delivers one pending event); for tests. */
 enum interp_exit interp_step(struct vcpu *v);

@@ -166,9 +166,17 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 	return slow_read(v, linear, size, user);
 }
 
+/*
+ * Every store to a page holding decoded code comes here (the TLB never
+ * allows it directly). Besides making the page's blocks stale, it ends
+ * the running block after the current instruction (insn_chain stops at
+ * blk_last), which may be one of the stale ones, and tells an engine with
+ * translations of its own (bt) through on_code_write.
+ */
 static void code_written(struct vcpu *v, uint32_t paddr_page)
 {
 	decode_invalidate_page(v->dcache, paddr_page);
+	v->blk_last = v->insn;
 	if (v->bus.on_code_write)
 		v->bus.on_code_write(v->bus.hook_opaque, paddr_page);
 }
@@ -225,6 +233,16 @@ void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 		translate(v, (linear | 0xfff) + 1, true, user);
 }
 
+uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	return vmem_read(v, seg, offset, size);
+}
+
+void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value)
+{
+	vmem_write(v, seg, offset, size, value);
+}
+
 uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset)
 {
 	uint32_t lin = vmem_linear(v, seg, offset, 8, SEG_READ);
@@ -245,7 +263,11 @@ void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value)
 
 uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear)
 {
-	bool user = vcpu_user(v);
+	return lin_code_paddr_as(v, linear, vcpu_user(v));
+}
+
+uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user)
+{
 	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
 		return v->fetch_phys_page | (linear & 0xfff);
 	const struct tlb_entry *e = tlb_slot(v, linear, user);

@@ -50,6 +50,71 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
 	lin_write(v, vmem_linear(v, seg, offset, size, SEG_WRITE), size, value, vcpu_user(v));
 }
 
+/*
+ * Memory fast path for the hot handlers (ops_fast.c): mem_fast_setup()
+ * records which segments are flat (base 0, limit 4 GiB, present,
+ * writable, expand-up data: no segment check can fail unless the access
+ * wraps around 4 GiB), whether the stack is such a segment with B=1, and
+ * the privilege of accesses. The interpreter
+ * calls it before each block; instructions that could change either end
+ * their block. mem_read/mem_write then go straight to the soft TLB for a
+ * flat segment, and the checked path otherwise. One compare covers the
+ * page-crossing case too: the entry is chosen by the first byte's page and
+ * compared with the last byte's, and a slot never holds the next page.
+ */
+/* vmem_read/vmem_write out of line: the cold path of mem_read/mem_write. */
+uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
+void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value);
+
+static inline void mem_fast_setup(struct vcpu *v)
+{
+	const struct cpu_state *s = v->s;
+	uint32_t m = 0;
+	for (int seg = 0; seg < S_NSEG; seg++) {
+		const struct seg_cache *c = &s->seg[seg];
+		if (c->base == 0 && c->limit == 0xffffffffu &&
+		    (c->attr & (SEG_P | SEG_S | 8 | 4 | 2)) == (SEG_P | SEG_S | 2))
+			m |= 1u << seg;
+	}
+	v->flat_segs = m;
+	v->flat_stack = (m & (1u << S_SS)) && (s->seg[S_SS].attr & SEG_DB);
+	v->user = cpu_cpl(s) == 3;
+	v->tlb_cur = v->tlb[v->user];
+}
+
+static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
+		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+		if (e->tag_read == ((offset + size - 1) & ~0xfffu)) {
+			const uint8_t *p = e->host + (offset & 0xfff);
+			switch (size) {
+			case 1: return *p;
+			case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); return x; }
+			default: { uint32_t x; __builtin_memcpy(&x, p, 4); return x; }
+			}
+		}
+	}
+	return mem_read_slow(v, seg, offset, size);
+}
+
+static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+			     uint32_t value)
+{
+	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
+		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+		if (e->tag_write == ((offset + size - 1) & ~0xfffu)) {
+			uint8_t *p = e->host + (offset & 0xfff);
+			switch (size) {
+			case 1: *p = (uint8_t)value; return;
+			case 2: { uint16_t x = (uint16_t)value; __builtin_memcpy(p, &x, 2); return; }
+			default: __builtin_memcpy(p, &value, 4); return;
+			}
+		}
+	}
+	mem_write_slow(v, seg, offset, size, value);
+}
+
 uint64_t vmem_read64(struct vcpu *v, int seg, uint32_t offset);
 void vmem_write64(struct vcpu *v, int seg, uint32_t offset, uint64_t value);
 
@@ -73,6 +138,16 @@ unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, ui
 
 /* Physical address of an instruction byte at linear (TLB fast path, else a walk). */
 uint32_t lin_code_paddr(struct vcpu *v, uint32_t linear);
+/* The same with the privilege given (user: CPL 3). */
+uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user);
+
+/* lin_code_paddr_as with the page of the last fetch inline. */
+static inline uint32_t code_paddr(struct vcpu *v, uint32_t linear, bool user)
+{
+	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
+		return v->fetch_phys_page | (linear & 0xfff);
+	return lin_code_paddr_as(v, linear, user);
+}
 
 /* TLB maintenance: MOV CR3 (keep_global), CR0/CR4 paging changes, INVLPG. */
 void tlb_flush(struct vcpu *v, bool keep_global);

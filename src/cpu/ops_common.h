@@ -139,6 +139,36 @@ static inline uint32_t stack_pop(struct vcpu *v, unsigned size)
 	return val;
 }
 
+/* --- block execution ------------------------------------------------------ */
+
+/* Makes i the instruction being executed, at eip (cpu/interp.c). */
+static inline void insn_enter(struct vcpu *v, const struct insn *i, uint32_t eip)
+{
+	v->s->eip = eip;
+	v->insn_eip = eip;
+	v->insn_esp = v->s->gpr[R_ESP];
+	v->insn = i;
+	v->next_eip = (eip + i->len) & v->blk_mask;
+}
+
+/*
+ * The end of a handler that never branches (ops_fast.c): runs the next
+ * instruction of the block directly, as a tail call, unless i was the
+ * block's last (a store to a page with decoded code makes the current
+ * instruction the last: mem.c). Each handler thereby has its own
+ * indirect jump to the next, which the host predicts far better than one
+ * shared call site. The block loop picks up from v->insn when the chain
+ * returns.
+ */
+static inline void insn_chain(struct vcpu *v, const struct insn *i)
+{
+	if (i != v->blk_last) {
+		const struct insn *n = i + 1;
+		insn_enter(v, n, v->next_eip);
+		n->fn(v, n);
+	}
+}
+
 /* Near branch target: truncated to 16 bits with a 16-bit operand size. */
 static inline void jump_near(struct vcpu *v, const struct insn *i, uint32_t target)
 {

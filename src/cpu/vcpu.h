@@ -85,6 +85,8 @@ struct tlb_entry {
 #define TLB_INVALID 0x1u   /* never a page address */
 
 struct decode_cache;
+struct block_cache;
+struct block;
 struct insn;
 
 /* Lazy flags: the operation that last set the arithmetic flags. */
@@ -104,17 +106,44 @@ struct vcpu {
 	uint64_t tlb_phys_gen;               /* physmap generation of the TLB contents */
 
 	struct decode_cache *dcache;
+	struct block_cache *bcache;
+	const uint32_t *page_gens;           /* decode_page_gens(dcache) */
 
-	/* instruction fetch: the linear code page last translated, and where
-	 * to remember the successor of the last instruction */
+	/* instruction fetch: the linear code page last translated, and the
+	 * block that ran last with how it was left (its successor memo slot) */
 	uint32_t fetch_lin_page, fetch_phys_page;
 	bool fetch_user, fetch_valid;
-	const struct insn **memo_slot;
+	struct block *prev_block;
+	unsigned prev_exit;
 
-	/* the instruction being executed */
+	/* memory fast path, set before each block (mem_fast_setup): segments
+	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
+	 * bit mask, a flat 32-bit stack, and the privilege of accesses; with
+	 * the code size, valid while env_valid (cpu/interp.c) */
+	uint32_t flat_segs;
+	struct tlb_entry *tlb_cur;           /* tlb[user] */
+	bool flat_stack;
+	bool user;
+	bool env_code32;
+	bool env_valid;
+
+	/* the block being executed: its last instruction (or the one that
+	 * wrote to decoded code: mem.c), the EIP mask of its code size */
+	const struct insn *blk_last;
+	uint32_t blk_mask;
+	struct block *cur_block;             /* the block being executed */
+	const struct insn *blk_first;        /* its first instruction */
+	unsigned follow_left;                /* blocks interp_follow may still enter */
+
+	/* the instruction being executed. insn_eip and insn_esp are kept
+	 * apart: stored side by side, gcc merges their loads into 8-byte ones
+	 * that cannot be forwarded from the 4-byte stores of EIP and ESP just
+	 * before (a stall on every instruction). */
+	uint32_t insn_eip;
 	const struct insn *insn;
-	uint32_t insn_eip, insn_esp;
 	uint32_t next_eip;
+	uint32_t pad0[3];
+	uint32_t insn_esp;
 
 	/* fault unwinding */
 	jmp_buf fault_jmp;

@@ -641,7 +641,7 @@ static inline void rg_load(struct rg_env *e, const uint8_t *data, size_t size)
 
 	/* The interpreter: caches of the previous run, lazy flags, fault state. */
 	tlb_flush(v, false);
-	v->memo_slot = NULL;
+	v->prev_block = NULL;
 	v->lf.op = LF_NONE;
 	v->delivering = -1;
 	v->delivered = false;
@@ -786,8 +786,10 @@ static inline void rg_execute(struct rg_env *e, const uint8_t *data, size_t size
 		 * Events and task switches (their EIP check comes after the
 		 * commit point, SDM vol. 3A 7.3) are not branches here.
 		 */
+		/* interp_run() runs a whole block per turn: the instruction that
+		 * ran last (v->insn_eip) is the one that may have fallen through. */
 		bool fell_through = s->seg[S_CS].sel == cs0.sel && s->seg[S_CS].base == cs0.base &&
-				    s->eip - eip0 - 1 < 15;
+				    s->eip - v->insn_eip - 1 < 15;
 		if (s->eip > s->seg[S_CS].limit && !v->delivered && !fell_through &&
 		    s->tr.sel == tr0) {
 			snprintf(r->violation, sizeof(r->violation),

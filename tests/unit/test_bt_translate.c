@@ -251,7 +251,7 @@ static void load_cpu(const struct regs *r, uint32_t eip)
 	tlb_flush(v, false);
 	for (uint32_t p = 0; p < GSIZE; p += 4096)
 		decode_invalidate_page(v->dcache, GPHYS + p);
-	v->memo_slot = NULL;
+	v->prev_block = NULL;
 	v->lf.op = LF_NONE;
 	v->delivering = -1;
 	v->delivered = false;

@@ -1,0 +1,67 @@
+/*
+ * block.h - decoded blocks: the unit the interpreter fetches.
+ *
+ * A block is the run of instructions that starts at one guest-physical
+ * address and ends after the first instruction that may branch or change
+ * the execution environment (insn.ends_block), before an instruction that
+ * would cross into the next page, or after BLOCK_MAX_INSNS instructions.
+ * The interpreter validates a fetch (CS limit, linear-to-physical
+ * translation, page generation) once per block and then runs the block's
+ * handlers back to back.
+ *
+ * Blocks live in an arena and are found through a direct-mapped table on
+ * (physical address, code size). A block is current while its page's
+ * generation (decode_page_gens) is the one it was built with; a stale
+ * block is simply rebuilt. When the arena is full everything is dropped at
+ * once; block_cache_epoch() changes then, so callers holding block
+ * pointers (the successor memo) know to forget them.
+ */
+#ifndef SOFTVT_CPU_BLOCK_H
+#define SOFTVT_CPU_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/decode.h"
+#include "cpu/vcpu.h"
+
+#define BLOCK_MAX_INSNS 64
+
+struct block {
+	uint32_t paddr;           /* physical address of the first instruction */
+	uint32_t gen;             /* generation of the page when decoded */
+	uint16_t bytes;           /* length of all instructions */
+	uint8_t code32;
+	uint8_t n;                /* instructions, >= 1 */
+	/* Successor memo: the block that ran after this one when it fell
+	 * through its end [0] or left it elsewhere [1]; a guess, validated on use. */
+	struct block *succ[2];
+	struct insn insn[];
+};
+
+struct block_cache;
+
+struct block_cache *block_cache_create(void);
+void block_cache_destroy(struct block_cache *bc);
+/* Changes whenever every block is dropped (arena full). */
+uint64_t block_cache_epoch(const struct block_cache *bc);
+
+static inline bool block_current(const struct block *b, const uint32_t *gens, uint32_t paddr,
+				 bool code32)
+{
+	return b->paddr == paddr && b->code32 == code32 && b->gen == gens[paddr >> 12];
+}
+
+/* The current block at paddr for code32, or NULL. */
+struct block *block_lookup(struct block_cache *bc, const uint32_t *gens, uint32_t paddr,
+			   bool code32);
+
+/*
+ * Decodes and caches the block at linear (physical paddr) for code32.
+ * Faults like an instruction fetch (#PF) only for the first instruction's
+ * bytes; returns NULL when the first instruction crosses the page end or
+ * is not a valid instruction (the caller decodes it on its own).
+ */
+struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool code32);
+
+#endif

@@ -1,0 +1,491 @@
+/*
+ * ops_fast.c - operand-specialized handlers for the hottest instruction
+ * forms (see dispatch.h).
+ *
+ * The generic handlers (ops_alu.c, ops_data.c...) look at each operand's
+ * kind and size at run time. The forms below are chosen once, at decode
+ * time, by ops_fast_select(): register, immediate and memory operands of a
+ * fixed size with a 32-bit address size, and near branches with a 32-bit
+ * operand size. Each does exactly what its generic handler does for that
+ * form (same order of reads, writes and flag updates, so faults leave the
+ * same state); the differential tests run through them, since every
+ * decoded instruction gets its handler here first.
+ *
+ * Memory goes through mem_read/mem_write (the flat-segment TLB path of
+ * mem.h); the stack forms take the direct path only for a flat 32-bit
+ * stack (vcpu.flat_stack) and fall back to ops_common.h's stack helpers.
+ * The handlers that never branch end with insn_chain() (ops_common.h: the
+ * next instruction of the block runs from there), the near branches with
+ * interp_follow() (the next block). ADD..TEST are in ops_fast_alu.c.
+ */
+#include <Zydis/Zydis.h>
+#include <stddef.h>
+
+#include "cpu/interp.h"
+#include "cpu/ops_fast.h"
+
+/* --- INC DEC ------------------------------------------------------------------- */
+
+static void inc_r4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t d = GPR(0), r = d + 1, cf = flag_cf(v);
+	GPR(0) = r;
+	flags_set(v, LF_INC, 4, r, d, 1);
+	v->lf.cf_in = cf;
+	insn_chain(v, i);
+}
+
+static void dec_r4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t d = GPR(0), r = d - 1, cf = flag_cf(v);
+	GPR(0) = r;
+	flags_set(v, LF_DEC, 4, r, d, 1);
+	v->lf.cf_in = cf;
+	insn_chain(v, i);
+}
+
+/* --- MOV MOVZX MOVSX LEA ------------------------------------------------------ */
+
+static void mov_rr4(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = GPR(1);
+	insn_chain(v, i);
+}
+static void mov_ri4(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = i->op[1].val;
+	insn_chain(v, i);
+}
+static void mov_lea(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = EA(1);
+	insn_chain(v, i);
+}
+
+#define MOV_MEM(SZ)                                                                       \
+static void mov_rm_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EA(1), SZ));                \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void mov_mr_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	mem_write(v, SEG(0), EA(0), SZ, reg_read(v->s, i->op[1].reg, SZ));                \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void mov_mi_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	mem_write(v, SEG(0), EA(0), SZ, i->op[1].val);                                    \
+	insn_chain(v, i);                                                                 \
+}
+MOV_MEM(1)
+MOV_MEM(2)
+MOV_MEM(4)
+
+/* The commonest addressing form, [base + disp], without the general sum. */
+#define EAB(n) (v->s->gpr[i->op[n].base] + i->op[n].val)
+#define MOV_MEM_B(SZ)                                                                     \
+static void mov_rb_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EAB(1), SZ));               \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void mov_br_##SZ(struct vcpu *v, const struct insn *i)                             \
+{                                                                                         \
+	mem_write(v, SEG(0), EAB(0), SZ, reg_read(v->s, i->op[1].reg, SZ));               \
+	insn_chain(v, i);                                                                 \
+}
+MOV_MEM_B(1)
+MOV_MEM_B(2)
+MOV_MEM_B(4)
+
+static void movzx_r1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = reg_read(v->s, i->op[1].reg, 1);
+	insn_chain(v, i);
+}
+static void movzx_r2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = GPR(1) & 0xffff;
+	insn_chain(v, i);
+}
+static void movzx_m1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EA(1), 1);
+	insn_chain(v, i);
+}
+static void movzx_m2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EA(1), 2);
+	insn_chain(v, i);
+}
+
+static void movzx_b1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EAB(1), 1);
+	insn_chain(v, i);
+}
+
+static void movzx_b2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = mem_read(v, SEG(1), EAB(1), 2);
+	insn_chain(v, i);
+}
+static void movsx_r1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = (uint32_t)(int32_t)(int8_t)reg_read(v->s, i->op[1].reg, 1);
+	insn_chain(v, i);
+}
+static void movsx_r2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = (uint32_t)(int32_t)(int16_t)GPR(1);
+	insn_chain(v, i);
+}
+static void movsx_m1(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = (uint32_t)(int32_t)(int8_t)mem_read(v, SEG(1), EA(1), 1);
+	insn_chain(v, i);
+}
+static void movsx_m2(struct vcpu *v, const struct insn *i)
+{
+	GPR(0) = (uint32_t)(int32_t)(int16_t)mem_read(v, SEG(1), EA(1), 2);
+	insn_chain(v, i);
+}
+
+/* --- CMOVcc SETcc --------------------------------------------------------------- */
+
+static void cmov_rr4(struct vcpu *v, const struct insn *i)
+{
+	if (cond_eval(v, i->opcode & 0xf))
+		GPR(0) = GPR(1);
+	insn_chain(v, i);
+}
+
+static void cmov_rm4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t x = mem_read(v, SEG(1), EA(1), 4);   /* read (and may fault) either way */
+	if (cond_eval(v, i->opcode & 0xf))
+		GPR(0) = x;
+	insn_chain(v, i);
+}
+
+static void setcc_r(struct vcpu *v, const struct insn *i)
+{
+	reg_write(v->s, i->op[0].reg, 1, cond_eval(v, i->opcode & 0xf));
+	insn_chain(v, i);
+}
+
+/* --- shifts and multiply -------------------------------------------------------- */
+
+/*
+ * SHL/SHR/SAR r32 by an immediate or CL: the generic shift() for size 4,
+ * with the flags recorded lazily (a multi-precision loop shifts and
+ * multiplies a lot and reads none of their flags).
+ */
+static inline void shift_r4(struct vcpu *v, const struct insn *i, int kind)
+{
+	uint32_t count = (i->op[1].kind == OPK_IMM ? i->op[1].val : v->s->gpr[R_ECX]) & 0x1f;
+	if (count == 0)
+		return;
+	uint32_t d = GPR(0), r;
+	if (kind == 0)
+		r = d << count;
+	else if (kind == 1)
+		r = d >> count;
+	else
+		r = (uint32_t)((int32_t)d >> count);
+	GPR(0) = r;
+	flags_set(v, kind == 0 ? LF_SHL32 : kind == 1 ? LF_SHR32 : LF_SAR32, 4, r, d, count);
+}
+
+static void shl_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 0);
+	insn_chain(v, i);
+}
+
+static void shr_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 1);
+	insn_chain(v, i);
+}
+
+static void sar_r4(struct vcpu *v, const struct insn *i)
+{
+	shift_r4(v, i, 2);
+	insn_chain(v, i);
+}
+
+static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, int64_t b)
+{
+	int64_t r = a * b;
+	bool overflow = r != (int64_t)(int32_t)r;
+	GPR(0) = (uint32_t)r;
+	flags_set(v, LF_IMUL32, 4, (uint32_t)r, overflow, 0);
+}
+
+static void imul_rr4(struct vcpu *v, const struct insn *i)
+{
+	imul_commit(v, i, (int32_t)GPR(0), (int32_t)GPR(1));
+	insn_chain(v, i);
+}
+
+static void imul_rm4(struct vcpu *v, const struct insn *i)
+{
+	imul_commit(v, i, (int32_t)GPR(0), (int32_t)mem_read(v, SEG(1), EA(1), 4));
+	insn_chain(v, i);
+}
+
+static void imul_rri4(struct vcpu *v, const struct insn *i)
+{
+	imul_commit(v, i, (int32_t)GPR(1), (int32_t)i->op[2].val);
+	insn_chain(v, i);
+}
+
+static void imul_rmi4(struct vcpu *v, const struct insn *i)
+{
+	imul_commit(v, i, (int32_t)mem_read(v, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
+	insn_chain(v, i);
+}
+
+/* --- stack and near branches (32-bit operand size) ------------------------------ */
+
+static inline void push4(struct vcpu *v, uint32_t val)
+{
+	if (v->flat_stack) {
+		uint32_t sp = v->s->gpr[R_ESP] - 4;
+		mem_write(v, S_SS, sp, 4, val);
+		v->s->gpr[R_ESP] = sp;
+	} else {
+		stack_push(v, 4, val);
+	}
+}
+
+static void push_r4(struct vcpu *v, const struct insn *i)
+{
+	push4(v, GPR(0));
+	insn_chain(v, i);
+}
+static void push_i4(struct vcpu *v, const struct insn *i)
+{
+	push4(v, i->op[0].val);
+	insn_chain(v, i);
+}
+
+static inline uint32_t pop4(struct vcpu *v)
+{
+	if (v->flat_stack) {
+		uint32_t val = mem_read(v, S_SS, v->s->gpr[R_ESP], 4);
+		v->s->gpr[R_ESP] += 4;
+		return val;
+	}
+	return stack_pop(v, 4);
+}
+
+static void pop_r4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t val = pop4(v);
+	GPR(0) = val;   /* POP ESP: the popped value wins */
+	insn_chain(v, i);
+}
+
+static inline void branch(struct vcpu *v, uint32_t target)
+{
+	if (target > v->s->seg[S_CS].limit)
+		vcpu_fault(v, EXC_GP, 0);
+	v->next_eip = target;
+}
+
+#define JCC(cc)                                                                          \
+static void jcc_##cc(struct vcpu *v, const struct insn *i)                               \
+{                                                                                        \
+	if (cond_eval(v, cc))                                                            \
+		branch(v, v->next_eip + i->op[0].val);                                   \
+	interp_follow(v);                                                                \
+}
+JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
+JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
+static const insn_handler jcc_table[16] = {
+	jcc_0, jcc_1, jcc_2, jcc_3, jcc_4, jcc_5, jcc_6, jcc_7,
+	jcc_8, jcc_9, jcc_10, jcc_11, jcc_12, jcc_13, jcc_14, jcc_15,
+};
+
+static void jmp_rel4(struct vcpu *v, const struct insn *i)
+{
+	branch(v, v->next_eip + i->op[0].val);
+	interp_follow(v);
+}
+
+static void call_rel4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t target = v->next_eip + i->op[0].val;
+	if (target > v->s->seg[S_CS].limit)
+		vcpu_fault(v, EXC_GP, 0);
+	push4(v, v->next_eip);
+	v->next_eip = target;
+	interp_follow(v);
+}
+
+static void ret_4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t sp = v->s->gpr[R_ESP];
+	if (!v->flat_stack) {
+		/* the generic order: read, check, then release */
+		uint32_t target = stack_peek(v, 4, 0);
+		branch(v, target);
+		stack_set(v, stack_ptr(v) + 4);
+		return;
+	}
+	uint32_t target = mem_read(v, S_SS, sp, 4);
+	branch(v, target);
+	v->s->gpr[R_ESP] = sp + 4;
+	interp_follow(v);
+}
+
+/* --- selection ------------------------------------------------------------------ */
+
+static insn_handler select_mov(const struct insn *i)
+{
+	static const insn_handler rm[5] = { [1] = mov_rm_1, [2] = mov_rm_2, [4] = mov_rm_4 };
+	static const insn_handler mr[5] = { [1] = mov_mr_1, [2] = mov_mr_2, [4] = mov_mr_4 };
+	static const insn_handler mi[5] = { [1] = mov_mi_1, [2] = mov_mi_2, [4] = mov_mi_4 };
+	const struct operand *d = &i->op[0], *s = &i->op[1];
+	unsigned size = d->size;
+	if (i->nops != 2 || (size != 1 && size != 2 && size != 4))
+		return NULL;
+	if (is_reg(d, 4) && is_reg(s, 4))
+		return mov_rr4;
+	if (is_reg(d, 4) && is_imm(s))
+		return mov_ri4;
+	static const insn_handler rb[5] = { [1] = mov_rb_1, [2] = mov_rb_2, [4] = mov_rb_4 };
+	static const insn_handler br[5] = { [1] = mov_br_1, [2] = mov_br_2, [4] = mov_br_4 };
+	if (is_reg(d, size) && is_mem(i, s, size))
+		return is_base_only(s) ? rb[size] : rm[size];
+	if (is_mem(i, d, size) && is_reg(s, size))
+		return is_base_only(d) ? br[size] : mr[size];
+	if (is_mem(i, d, size) && is_imm(s))
+		return mi[size];
+	return NULL;
+}
+
+static insn_handler select_ext(const struct insn *i, bool sx)
+{
+	const struct operand *d = &i->op[0], *s = &i->op[1];
+	if (i->nops != 2 || !is_reg(d, 4))
+		return NULL;
+	if (is_reg(s, 1))
+		return sx ? movsx_r1 : movzx_r1;
+	if (is_reg(s, 2))
+		return sx ? movsx_r2 : movzx_r2;
+	if (is_mem(i, s, 1))
+		return sx ? movsx_m1 : is_base_only(s) ? movzx_b1 : movzx_m1;
+	if (is_mem(i, s, 2))
+		return sx ? movsx_m2 : is_base_only(s) ? movzx_b2 : movzx_m2;
+	return NULL;
+}
+
+static insn_handler select_imul(const struct insn *i)
+{
+	const struct operand *d = &i->op[0], *s = &i->op[1];
+	if (i->opsize != 4 || !is_reg(d, 4))
+		return NULL;
+	if (i->nops == 2)
+		return is_reg(s, 4) ? imul_rr4 : is_mem(i, s, 4) ? imul_rm4 : NULL;
+	if (i->nops == 3 && is_imm(&i->op[2]))
+		return is_reg(s, 4) ? imul_rri4 : is_mem(i, s, 4) ? imul_rmi4 : NULL;
+	return NULL;
+}
+
+static insn_handler select_shift(const struct insn *i, insn_handler fn)
+{
+	const struct operand *c = &i->op[1];
+	if (i->nops != 2 || !is_reg(&i->op[0], 4))
+		return NULL;
+	return is_imm(c) || (c->kind == OPK_REG && c->size == 1 && c->reg == R_ECX) ? fn : NULL;
+}
+
+static bool is_jcc(uint16_t m)
+{
+	return m == ZYDIS_MNEMONIC_JO || m == ZYDIS_MNEMONIC_JNO || m == ZYDIS_MNEMONIC_JB ||
+	       m == ZYDIS_MNEMONIC_JNB || m == ZYDIS_MNEMONIC_JZ || m == ZYDIS_MNEMONIC_JNZ ||
+	       m == ZYDIS_MNEMONIC_JBE || m == ZYDIS_MNEMONIC_JNBE || m == ZYDIS_MNEMONIC_JS ||
+	       m == ZYDIS_MNEMONIC_JNS || m == ZYDIS_MNEMONIC_JP || m == ZYDIS_MNEMONIC_JNP ||
+	       m == ZYDIS_MNEMONIC_JL || m == ZYDIS_MNEMONIC_JNL || m == ZYDIS_MNEMONIC_JLE ||
+	       m == ZYDIS_MNEMONIC_JNLE;
+}
+
+static bool is_cmov(uint16_t m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_CMOVO: case ZYDIS_MNEMONIC_CMOVNO: case ZYDIS_MNEMONIC_CMOVB:
+	case ZYDIS_MNEMONIC_CMOVNB: case ZYDIS_MNEMONIC_CMOVZ: case ZYDIS_MNEMONIC_CMOVNZ:
+	case ZYDIS_MNEMONIC_CMOVBE: case ZYDIS_MNEMONIC_CMOVNBE: case ZYDIS_MNEMONIC_CMOVS:
+	case ZYDIS_MNEMONIC_CMOVNS: case ZYDIS_MNEMONIC_CMOVP: case ZYDIS_MNEMONIC_CMOVNP:
+	case ZYDIS_MNEMONIC_CMOVL: case ZYDIS_MNEMONIC_CMOVNL: case ZYDIS_MNEMONIC_CMOVLE:
+	case ZYDIS_MNEMONIC_CMOVNLE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool is_setcc(uint16_t m)
+{
+	switch (m) {
+	case ZYDIS_MNEMONIC_SETO: case ZYDIS_MNEMONIC_SETNO: case ZYDIS_MNEMONIC_SETB:
+	case ZYDIS_MNEMONIC_SETNB: case ZYDIS_MNEMONIC_SETZ: case ZYDIS_MNEMONIC_SETNZ:
+	case ZYDIS_MNEMONIC_SETBE: case ZYDIS_MNEMONIC_SETNBE: case ZYDIS_MNEMONIC_SETS:
+	case ZYDIS_MNEMONIC_SETNS: case ZYDIS_MNEMONIC_SETP: case ZYDIS_MNEMONIC_SETNP:
+	case ZYDIS_MNEMONIC_SETL: case ZYDIS_MNEMONIC_SETNL: case ZYDIS_MNEMONIC_SETLE:
+	case ZYDIS_MNEMONIC_SETNLE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+insn_handler ops_fast_select(const struct insn *i)
+{
+	const struct operand *o = &i->op[0];
+	uint16_t m = i->mnemonic;
+	if (i->far)
+		return NULL;
+	switch (m) {
+	case ZYDIS_MNEMONIC_ADD: case ZYDIS_MNEMONIC_ADC: case ZYDIS_MNEMONIC_SUB:
+	case ZYDIS_MNEMONIC_SBB: case ZYDIS_MNEMONIC_CMP: case ZYDIS_MNEMONIC_AND:
+	case ZYDIS_MNEMONIC_OR: case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_TEST:
+		return ops_fast_alu_select(i);
+	case ZYDIS_MNEMONIC_INC: return i->nops == 1 && is_reg(o, 4) ? inc_r4 : NULL;
+	case ZYDIS_MNEMONIC_DEC: return i->nops == 1 && is_reg(o, 4) ? dec_r4 : NULL;
+	case ZYDIS_MNEMONIC_MOV: return select_mov(i);
+	case ZYDIS_MNEMONIC_MOVZX: return select_ext(i, false);
+	case ZYDIS_MNEMONIC_MOVSX: return select_ext(i, true);
+	case ZYDIS_MNEMONIC_LEA:
+		return i->nops == 2 && is_reg(o, 4) && i->addrsize == 4 ? mov_lea : NULL;
+	case ZYDIS_MNEMONIC_IMUL: return select_imul(i);
+	case ZYDIS_MNEMONIC_SHL: return select_shift(i, shl_r4);
+	case ZYDIS_MNEMONIC_SHR: return select_shift(i, shr_r4);
+	case ZYDIS_MNEMONIC_SAR: return select_shift(i, sar_r4);
+	case ZYDIS_MNEMONIC_PUSH:
+		if (i->opsize != 4 || i->nops != 1)
+			return NULL;
+		return is_reg(o, 4) ? push_r4 : is_imm(o) ? push_i4 : NULL;
+	case ZYDIS_MNEMONIC_POP:
+		return i->opsize == 4 && i->nops == 1 && is_reg(o, 4) ? pop_r4 : NULL;
+	case ZYDIS_MNEMONIC_JMP:
+		return i->opsize == 4 && i->nops == 1 && is_imm(o) ? jmp_rel4 : NULL;
+	case ZYDIS_MNEMONIC_CALL:
+		return i->opsize == 4 && i->nops == 1 && is_imm(o) ? call_rel4 : NULL;
+	case ZYDIS_MNEMONIC_RET:
+		return i->opsize == 4 && i->nops == 0 ? ret_4 : NULL;
+	default:
+		break;
+	}
+	if (is_jcc(m))
+		return i->opsize == 4 && i->nops == 1 && is_imm(o) ? jcc_table[i->opcode & 0xf] : NULL;
+	if (is_cmov(m) && i->nops == 2 && is_reg(o, 4) && i->opsize == 4)
+		return is_reg(&i->op[1], 4) ? cmov_rr4 : is_mem(i, &i->op[1], 4) ? cmov_rm4 : NULL;
+	if (is_setcc(m) && i->nops == 1 && is_reg(o, 1))
+		return setcc_r;
+	return NULL;
+}

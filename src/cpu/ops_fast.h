@@ -1,0 +1,53 @@
+/*
+ * ops_fast.h - what the operand-specialized handlers (ops_fast.c,
+ * ops_fast_alu.c) share: operand access for the fixed forms they handle,
+ * and the predicates that choose a form at decode time.
+ */
+#ifndef SOFTVT_CPU_OPS_FAST_H
+#define SOFTVT_CPU_OPS_FAST_H
+
+#include "cpu/dispatch.h"
+#include "cpu/ops_common.h"
+
+#define GPR(n) (v->s->gpr[i->op[n].reg])
+
+/* Offset of a memory operand with a 32-bit address size. */
+static inline uint32_t ea32(const struct vcpu *v, const struct operand *o)
+{
+	/* Without branches: one handler serves every addressing form, which
+	 * would make them hard to predict. */
+	uint32_t base = v->s->gpr[o->base & 7] & -(uint32_t)(o->base != NOREG);
+	uint32_t index = v->s->gpr[o->index & 7] & -(uint32_t)(o->index != NOREG);
+	return o->val + base + index * o->scale;
+}
+
+#define EA(n) ea32(v, &i->op[n])
+#define SEG(n) (i->op[n].seg)
+
+/* --- choosing a form ------------------------------------------------------ */
+
+static inline bool is_reg(const struct operand *o, unsigned size)
+{
+	return o->kind == OPK_REG && o->size == size;
+}
+
+static inline bool is_mem(const struct insn *i, const struct operand *o, unsigned size)
+{
+	return o->kind == OPK_MEM && o->size == size && i->addrsize == 4;
+}
+
+/* A memory operand addressed [base + disp] (no index). */
+static inline bool is_base_only(const struct operand *o)
+{
+	return o->base != NOREG && o->index == NOREG;
+}
+
+static inline bool is_imm(const struct operand *o)
+{
+	return o->kind == OPK_IMM;
+}
+
+/* ADD ADC SUB SBB CMP AND OR XOR TEST (ops_fast_alu.c), or NULL. */
+insn_handler ops_fast_alu_select(const struct insn *i);
+
+#endif
