@@ -262,6 +262,31 @@ void bt_destroy(struct bt *bt)
 	free(bt);
 }
 
+void bt_reset(struct bt *bt)
+{
+	tc_flush(bt->tc);
+	blocks_clear(bt->blocks);
+	bt->nxchains = 0;   /* the chain sites are gone with the code */
+	memset(bt->xchain_pages, 0, (1u << 20) / 8);
+	bt->chain_site = 0;
+	bt->polled = false;
+	bt->fault_result = -1;
+	window_reset(bt->win);
+	bt_disarm_poll(bt);
+	/* the interpreter inside: decoded code, soft TLB (its flush hook also
+	   clears the jump cache), an event half delivered, lazy flags */
+	struct vcpu *v = &bt->v;
+	decode_invalidate_all(v->dcache);
+	tlb_flush(v, false);
+	v->memo_slot = NULL;
+	v->lf.op = LF_NONE;
+	v->delivering = -1;
+	v->delivered = false;
+	v->unsupported = false;
+	v->shutdown = false;
+	v->error[0] = '\0';
+}
+
 struct vcpu *bt_vcpu(struct bt *bt)
 {
 	return &bt->v;
@@ -504,9 +529,9 @@ void bt_print_stats(struct bt *bt, double seconds, void *file)
 		(unsigned long long)s->exits[BT_EXIT_INTERP], (unsigned long long)s->exits[BT_EXIT_POLL],
 		(unsigned long long)s->exits[BT_EXIT_FAULT]);
 	fprintf(f, "softvt: stats: bt faults: %llu shadow fills in the handler, %llu code writes, "
-		   "%llu blocks invalidated\n",
+		   "%llu blocks invalidated, %llu outside the window\n",
 		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,
-		(unsigned long long)s->invalidated_blocks);
+		(unsigned long long)s->invalidated_blocks, (unsigned long long)s->outside_window);
 	struct window_stats ws;
 	window_get_stats(bt->win, &ws);
 	fprintf(f, "softvt: stats: window: %llu fills, %llu pages mapped (%llu batched), "
