@@ -13,7 +13,8 @@
 # Writes a seed corpus (ring-0 programs assembled with nasm: ALU and flags,
 # FS-relative accesses that wrap around 4 GiB, self-modifying code, page
 # faults, MMIO and ROM accesses, string instructions that fault midway,
-# divide errors, stack and control transfers, system instructions), then
+# divide errors, stack and control transfers, system instructions, writes
+# through read-only and code segments), then
 # fuzzes for SECONDS (default 600). An input is a tests/unit/random_guest.h
 # input (44-byte header, then code), run as flat 32-bit ring-0 code with
 # paging on by the interpreter and by engine bt; the final states must
@@ -65,9 +66,11 @@ mv -f "$out/fuzz_bt.new" "$out/fuzz_bt"
 # header PAGING IDT FLAGS CR0 HOLES SEGS [EXTRAS]: the 44-byte header of
 # random_guest.h (mode: flat 32-bit ring 0; fuzz_bt.c forces it anyway)
 # with EAX..EDI = 0, 1, 2, 0x20000, stack, 0x20100, 0x100, 0x200.
-# SEGS is header byte 6, which fuzz_bt.c reads as the FS/GS choice:
-# bits 0-2 FS (4: base 0xFFFFF000, 5: 0xFFC00000, 6: 0xC0000000,
-# 7: 0x80000000, else flat), bits 3-4 GS (0 flat, 1 as FS, 2 null, 3 0xC0000000).
+# SEGS is header byte 6, which fuzz_bt.c reads as the segment choice:
+# bits 0-2 FS (2: flat read-only, 3: flat code, 4: base 0xFFFFF000,
+# 5: 0xFFC00000, 6: 0xC0000000, 7: 0x80000000, else flat), bits 3-4 GS
+# (0 flat, 1 as FS, 2 null, 3 0xC0000000), bit 5 DS read-only, bit 6 ES
+# code, bit 7 CS execute-only.
 hex() { printf '%b' "\\x$(printf %02x "$1")"; }
 header() {
 	hex $((2 | $1 << 3 | $2 << 5))
@@ -285,7 +288,26 @@ cat >"$tmp/sys.asm" <<'EOF'
 	hlt
 EOF
 
-for f in alu fswrap smc mem string control sys; do
+# Writes through read-only or code segments and reads through an execute-only CS: #GP(0).
+# (Regression seeds: engine bt used to run these in the TC and let the accesses through.)
+cat >"$tmp/segs.asm" <<'EOF'
+	bits 32
+	org 0x10000
+	mov eax, [0x20000]
+	mov eax, [fs:0x20000]
+	mov eax, [es:0x20000]
+	mov eax, [cs:0x20000]
+	mov [es:0x20004], eax
+	mov [fs:0x20008], eax
+	mov [gs:0x2000c], eax
+	mov [0x20010], eax
+	mov ax, 0x08
+	mov ds, ax
+	mov [0x20000], eax
+	hlt
+EOF
+
+for f in alu fswrap smc mem string control sys segs; do
 	nasm -f bin -o "$tmp/$f.bin" "$tmp/$f.asm"
 done
 # paging 1-3 (4 KiB, PSE, PAE); IDT 0 (HLT handlers), 4 (empty), 5 (into the code)
@@ -297,6 +319,10 @@ for paging in 1 2 3; do
 		{ header $paging $idt 0x00 0x00 0x00 0x00; cat "$tmp/string.bin"; } >"$seeds/string-p$paging-i$idt"
 		{ header $paging $idt 0x01 0x00 0x00 0x00; cat "$tmp/control.bin"; } >"$seeds/control-p$paging-i$idt"
 		{ header $paging $idt 0x00 0x00 0x00 0x0c 0x10; cat "$tmp/sys.bin"; } >"$seeds/sys-p$paging-i$idt"
+		for segs in 0x02 0x03 0x0a 0x0b 0x20 0x40 0x80; do
+			{ header $paging $idt 0x00 0x00 0x00 $segs; cat "$tmp/segs.bin"; } \
+				>"$seeds/segs-p$paging-i$idt-s$segs"
+		done
 		for segs in 4 5 6 7 0x0c 0x14; do
 			{ header $paging $idt 0x00 0x00 0x00 $segs; cat "$tmp/fswrap.bin"; } \
 				>"$seeds/fswrap-p$paging-i$idt-s$segs"

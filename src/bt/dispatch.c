@@ -51,10 +51,23 @@
 
 #define TC_SIZE (64u << 20)
 
+/* Base 0, a 4 GiB limit, present. */
 static bool flat(const struct seg_cache *s)
 {
-	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P) &&
-	       !((s->attr & SEG_S) && !(s->attr & 8) && (s->attr & 4));   /* not expand-down data */
+	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P);
+}
+
+/*
+ * A segment that translated code may read and write through without any
+ * check: present, 4 GiB limit, a writable data segment that is not
+ * expand-down (with a 4 GiB limit nothing would lie inside). A read-only
+ * data segment or a readable code segment, both loadable into DS, ES, FS
+ * and GS, must give #GP(0) on a write: only the interpreter does that.
+ */
+static bool rw_data(const struct seg_cache *s)
+{
+	return s->limit == 0xffffffffu && (s->attr & SEG_P) && (s->attr & SEG_S) &&
+	       (s->attr & 0xe) == 0x2;   /* type: data (bit 3 clear), expand-up, writable */
 }
 
 /* Whether translated code may run now (the TC's assumptions, ctx.h). */
@@ -63,13 +76,17 @@ static bool tc_mode_ok(const struct bt *bt)
 	const struct cpu_state *c = bt->cpu;
 	if (!(c->cr0 & CR0_PE) || (c->eflags & (EFL_VM | EFL_TF)) || cpu_cpl(c) != 0)
 		return false;
-	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB))
+	/* CS readable: translated code reads through a CS override without checks */
+	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB) || !(c->seg[S_CS].attr & 2))
 		return false;
-	if (!flat(&c->seg[S_DS]) || !flat(&c->seg[S_ES]) || !flat(&c->seg[S_SS]) ||
-	    !(c->seg[S_SS].attr & SEG_DB))
+	for (int sr = 0; sr < S_NSEG; sr++)
+		if (sr != S_CS && sr != S_GS && sr != S_FS &&
+		    (!flat(&c->seg[sr]) || !rw_data(&c->seg[sr])))
+			return false;
+	if (!(c->seg[S_SS].attr & SEG_DB))
 		return false;
 	const struct seg_cache *fs = &c->seg[S_FS];
-	if ((fs->sel & ~3u) == 0 || fs->limit != 0xffffffffu || !(fs->attr & SEG_P))
+	if ((fs->sel & ~3u) == 0 || !rw_data(fs))
 		return false;
 	if (bt->v.bus.phys->a20_mask != A20_OPEN_MASK)
 		return false;
@@ -79,7 +96,7 @@ static bool tc_mode_ok(const struct bt *bt)
 static struct bt_mode current_mode(const struct bt *bt)
 {
 	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
-	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) };
+	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs) };
 	return m;
 }
 

@@ -14,11 +14,14 @@
  * 0xF0000, aliases at 4 MiB and 3 GiB, missing/read-only/supervisor
  * pages). Harness overrides: no TF, no external interrupt, A20 open,
  * interp_step() (not interp_run); header byte 6 (the unused interrupt
- * vector) picks the FS and GS descriptors: FS flat, or with base
- * 0xFFFFF000, 0xFFC00000, 0xC0000000 or 0x80000000 (limit 4 GiB: offsets
- * wrap around 4 GiB, which under bt reach the window's [4 GiB, 8 GiB)
- * guard); GS flat, like FS, null or base 0xC0000000 (a non-flat GS
- * leaves the TC).
+ * vector) picks segment registers: bits 0-2 FS: flat writable (0, 1),
+ * flat read-only (2), flat readable code (3), or writable with base
+ * 0xFFFFF000, 0xFFC00000, 0xC0000000 or 0x80000000 (4-7; limit 4 GiB:
+ * offsets wrap around 4 GiB, which under bt reach the window's
+ * [4 GiB, 8 GiB) guard); bits 3-4 GS: flat, like FS, null, base
+ * 0xC0000000 (a non-flat GS leaves the TC); bit 5 DS read-only, bit 6 ES
+ * a readable code segment, bit 7 CS execute-only (all flat: writes, or
+ * reads through CS, must give #GP(0)).
  *
  * Two identical machines (two struct rg_env) load the input. Machine 1
  * runs interp_step() up to RG_STEPS instructions; machine 2 runs bt_run()
@@ -84,7 +87,10 @@
 #define FZ_RETRY_NS     5000000000ull        /* ... or, on a loaded host, in this */
 #define FZ_LOOP_NS      2000000ull           /* runs the interpreter did not finish */
 #define FZ_EXIT_CANNOT_RUN 77                /* no FSGSBASE, window range taken */
-#define FZ_SEL_FS       0xf0                 /* the harness's FS and GS descriptors */
+#define FZ_SEL_CS_XO    0xd8                 /* the harness's descriptors (fz_segments) */
+#define FZ_SEL_DS_RO    0xe0
+#define FZ_SEL_ES_CODE  0xe8
+#define FZ_SEL_FS       0xf0
 #define FZ_SEL_GS       0xf8
 #define FZ_ARITH        (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 #define FZ_EFLAGS_IMAGE(x) (((x) & 0xffc0802au) == 2u)   /* reserved bits as EFLAGS has them */
@@ -221,26 +227,35 @@ static void fz_make_input(const uint8_t *data, size_t size)
 	h[10] &= (uint8_t)~(1 | 8);      /* interp_step, A20 open */
 }
 
-static uint64_t fz_desc(uint32_t base)
+/* A flat-limit (4 GiB) segment descriptor of the given base and type. */
+static uint64_t fz_desc(uint32_t base, unsigned type)
 {
-	return rg_desc(base, 0xffffffffu, 0x3, 0, true, true, true);
+	return rg_desc(base, 0xffffffffu, type, 0, true, true, true);
 }
 
-/* FS and GS as header byte 6 says, in the GDT and in the segment caches. */
+static void fz_set(struct rg_env *e, int sr, uint16_t sel, uint64_t d)
+{
+	rg_put64(e, RG_GDT + sel, d);
+	e->cpu.seg[sr] = rg_cache(sel, d);
+}
+
+/* The segment registers header byte 6 picks, in the GDT and in the caches. */
 static void fz_segments(struct rg_env *e)
 {
 	uint8_t pick = fz->in[6];
-	uint32_t fs_base = fs_bases[pick & 7];
-	unsigned gs = (pick >> 3) & 3;
-	uint64_t fsd = fz_desc(fs_base);
-	uint64_t gsd = fz_desc(gs == 1 ? fs_base : gs == 3 ? 0xc0000000u : 0);
-	rg_put64(e, RG_GDT + FZ_SEL_FS, fsd);
-	rg_put64(e, RG_GDT + FZ_SEL_GS, gsd);
-	e->cpu.seg[S_FS] = rg_cache(FZ_SEL_FS, fsd);
+	unsigned fs = pick & 7, gs = (pick >> 3) & 3, dses = (pick >> 5) & 3;
+	uint64_t fsd = fz_desc(fs_bases[fs], fs == 2 ? 0x1 : fs == 3 ? 0xb : 0x3);
+	fz_set(e, S_FS, FZ_SEL_FS, fsd);
 	if (gs == 2)
 		e->cpu.seg[S_GS] = rg_cache(0, 0);
 	else
-		e->cpu.seg[S_GS] = rg_cache(FZ_SEL_GS, gsd);
+		fz_set(e, S_GS, FZ_SEL_GS, gs == 1 ? fsd : fz_desc(gs == 3 ? 0xc0000000u : 0, 0x3));
+	if (dses & 1)
+		fz_set(e, S_DS, FZ_SEL_DS_RO, fz_desc(0, 0x1));        /* read-only data */
+	if (dses & 2)
+		fz_set(e, S_ES, FZ_SEL_ES_CODE, fz_desc(0, 0xb));      /* readable code */
+	if (pick & 0x80)
+		fz_set(e, S_CS, FZ_SEL_CS_XO, fz_desc(0, 0x9));        /* execute-only code */
 }
 
 static void fz_load(struct rg_env *e)
@@ -489,9 +504,9 @@ __attribute__((noreturn)) static void fz_finding(const char *what, const struct 
 	fprintf(f, "\nfuzz_bt: FINDING: %s\n", what);
 	const uint8_t *h = fz->in;
 	fprintf(f, "header: paging %u, IDT %u, EFLAGS byte %02x, CR0 byte %02x, CR4 byte %02x, "
-		   "holes %02x, FS base %#x, GS kind %u, extras %02x\n",
-		(h[0] >> 3) & 3, h[0] >> 5, h[1], h[2], h[3], h[4], fs_bases[h[6] & 7],
-		(h[6] >> 3) & 3, h[10]);
+		   "holes %02x, segments %02x (FS kind %u base %#x, GS kind %u), extras %02x\n",
+		(h[0] >> 3) & 3, h[0] >> 5, h[1], h[2], h[3], h[4], h[6], h[6] & 7,
+		fs_bases[h[6] & 7], (h[6] >> 3) & 3, h[10]);
 	fz_disassemble(f);
 	fprintf(f, "interp: %s after %u steps, vector %d, undefined flags %#x (saved %#x)%s%s\n",
 		r->exit == RG_EXIT_HALT ? "halt" : r->exit == RG_EXIT_SHUTDOWN ? "shutdown" :
