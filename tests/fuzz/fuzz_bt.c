@@ -12,7 +12,9 @@
  * points into the code, or is random, as the header says), with the
  * machine of random_guest.h (RAM up to 0x40000, MMIO at 0xA0000, ROM at
  * 0xF0000, aliases at 4 MiB and 3 GiB, missing/read-only/supervisor
- * pages). Harness overrides: no TF, no external interrupt, A20 open,
+ * pages; the rest of the 64 KiB code area after the code is HLTs, where
+ * random_guest.h leaves zeros). Harness overrides: no TF, no external
+ * interrupt, A20 open,
  * interp_step() (not interp_run); header byte 6 (the unused interrupt
  * vector) picks segment registers: bits 0-2 FS: flat writable (0, 1),
  * flat read-only (2), flat readable code (3), or writable with base
@@ -262,6 +264,12 @@ static void fz_load(struct rg_env *e)
 {
 	rg_load(e, fz->in, fz->len);
 	fz_segments(e);
+	/* HLTs after the code (random_guest.h leaves zeros, ADD [EAX],AL, where
+	   most runs would slide on until the step budget and not be compared) */
+	uint32_t offset = (fz->in[7] | (uint32_t)fz->in[8] << 8) & 0x1fff;
+	uint32_t end = RG_CODE + offset + (uint32_t)(fz->len - RG_HEADER);
+	if (end < RG_CODE + 0x10000)
+		memset(e->ram.host + end, 0xf4, RG_CODE + 0x10000 - end);
 }
 
 /* --- the reference run: the interpreter, with undefined-flag tracking ---- */
