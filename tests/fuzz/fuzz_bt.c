@@ -441,7 +441,8 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 		v->delivered = false;
 		enum interp_exit why = interp_step(v);
 		r->steps = n + 1;
-		bool event = v->delivered || s->tr.sel != tr0;
+		/* an event pushed EFLAGS (a triple fault may have pushed part of a frame) */
+		bool event = v->delivered || why == INTERP_SHUTDOWN || s->tr.sel != tr0;
 		if (event && r->undef) {
 			r->pushed_undef |= r->undef;
 			if (!hlt_handlers)
