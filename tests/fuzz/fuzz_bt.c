@@ -55,11 +55,13 @@
  *    PUSHF, LAHF ...), a 16-bit SHLD/SHRD with a count beyond 16 or a
  *    16-bit BSWAP (undefined results), or whose undefined flags reach
  *    code through an event, is "tainted": only its safety is checked.
- *  - A/D bits of paging-structure entries once the guest has rewritten
- *    its page tables (in bits other than A/D): without an INVLPG or CR3
- *    load, whether a changed entry is walked again (and gets A or D set)
- *    depends on what the TLB holds, which is not architectural; the
- *    interpreter's soft TLB and the shadow window cache differently.
+ *  - runs that write their own paging structures (a guest write to
+ *    0x6000-0xAFFF, even exception frames pushed there): until an INVLPG
+ *    or CR3 load, whether a changed entry is used (and gets A or D set)
+ *    depends on what the TLB holds, which is not architectural, and the
+ *    interpreter's soft TLB and the shadow window cache differently (a
+ *    REP STOSD over the page tables stops at different places). Tainted.
+ *    (Edit-then-invalidate sequences are tested by the paging guest.)
  *  - timing: RDTSC counts reads (random_guest.h's bus), the same under
  *    both; how far a loop gets before its budget is not compared.
  * A run the interpreter cannot decode at EIP (code in MMIO) is tainted too.
@@ -101,7 +103,6 @@
 #define FZ_SEL_GS       0xf8
 #define FZ_TABLES       RG_PD                /* random_guest.h's paging structures */
 #define FZ_TABLES_END   (RG_PAE_PT + 0x1000)
-#define FZ_PTE_AD       0x60                 /* accessed and dirty bits of an entry */
 #define FZ_ARITH        (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 #define FZ_EFLAGS_IMAGE(x) (((x) & 0xffc0802au) == 2u)   /* reserved bits as EFLAGS has them */
 
@@ -128,7 +129,7 @@ struct fz {
 	ZydisFormatter fmt;
 	bool verbose;
 	uint64_t runs, compared, tainted, unfinished, unsupported;
-	uint8_t tables0[FZ_TABLES_END - FZ_TABLES];   /* paging structures before the run */
+	bool tables_written;     /* the guest wrote its paging structures (fz_table_write) */
 };
 
 static struct fz *fz;
@@ -182,6 +183,14 @@ static void fz_totals(void)
 		(unsigned long long)fz->unfinished, (unsigned long long)fz->unsupported);
 }
 
+/* The interpreter's bus hook: a guest write hit a page marked as code. */
+static void fz_table_write(void *opaque, uint32_t paddr_page)
+{
+	struct fz *f = opaque;
+	if (paddr_page >= FZ_TABLES && paddr_page < FZ_TABLES_END)
+		f->tables_written = true;
+}
+
 static void fz_setup(void)
 {
 	char why[256];
@@ -195,6 +204,8 @@ static void fz_setup(void)
 	fz->eb = rg_create(why, sizeof(why));
 	if (!fz->eb)
 		fz_die("%s", why);
+	fz->ei->v->bus.on_code_write = fz_table_write;
+	fz->ei->v->bus.hook_opaque = fz;
 	if (bt_probe(why, sizeof(why)) < 0 ||
 	    !(fz->bt = bt_create(&fz->eb->cpu, &fz->eb->v->bus, why, sizeof(why)))) {
 		/* not a finding: this host cannot run engine bt (scripts/fuzz-bt.sh: exit 3) */
@@ -462,6 +473,8 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 			snprintf(r->error, sizeof(r->error), "%s", v->error);
 			break;
 		}
+		if (fz->tables_written)
+			r->taint = r->taint ? r->taint : "the guest wrote its paging structures";
 		if (!v->delivered) {
 			if (decoded)
 				fz_track(r, &zi, ops, gpr);
@@ -609,30 +622,13 @@ static const char *fz_state_diff(const struct fz_ref *r, char *buf, size_t len)
 }
 
 /*
- * Whether the guest changed its paging structures other than in A/D bits
- * (in the interpreter's run). Entries changed without an INVLPG or CR3
- * load may or may not be walked again (TLBs are not architectural), so
- * whether their A/D bits get set then is not compared.
- */
-static bool fz_tables_written(void)
-{
-	const uint8_t *now = fz->ei->ram.host + FZ_TABLES;
-	for (uint32_t k = 0; k < sizeof(fz->tables0); k++)
-		if ((now[k] ^ fz->tables0[k]) & (k % 4 == 0 ? (uint8_t)~FZ_PTE_AD : 0xff))
-			return true;
-	return false;
-}
-
-/*
  * The first RAM difference, or NULL. A dword that looks like an EFLAGS
  * image in both runs and differs only in flags that were undefined when
- * an event or task switch saved EFLAGS is not one; nor is an A/D bit of
- * a paging-structure entry once the guest has rewritten its tables.
+ * an event or task switch saved EFLAGS is not one.
  */
 static const char *fz_ram_diff(const struct fz_ref *r, char *buf, size_t len)
 {
 	const uint8_t *a = fz->ei->ram.host, *b = fz->eb->ram.host;
-	int tables_written = -1;
 	for (uint32_t x = 0; x < RG_RAM_END; x++) {
 		if ((x & 0xff) == 0 && !memcmp(a + x, b + x, 0x100)) {
 			x += 0xff;   /* whole equal chunks: memcmp, not the instrumented loop */
@@ -645,12 +641,6 @@ static const char *fz_ram_diff(const struct fz_ref *r, char *buf, size_t len)
 			uint32_t va = rg_get32(a + s), vb = rg_get32(b + s);
 			excused = r->pushed_undef && FZ_EFLAGS_IMAGE(va) && FZ_EFLAGS_IMAGE(vb) &&
 				  !((va ^ vb) & ~r->pushed_undef);
-		}
-		if (!excused && x >= FZ_TABLES && x < FZ_TABLES_END && x % 4 == 0 &&
-		    !((a[x] ^ b[x]) & ~FZ_PTE_AD)) {
-			if (tables_written < 0)
-				tables_written = fz_tables_written();
-			excused = tables_written;
 		}
 		if (!excused) {
 			snprintf(buf, len, "guest RAM at %#x: interp %02x, bt %02x", x, a[x], b[x]);
@@ -699,7 +689,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz_ref r;
 	uint64_t t0 = fz_now(NULL);
 	fz_load(fz->ei);
-	memcpy(fz->tables0, fz->ei->ram.host + FZ_TABLES, sizeof(fz->tables0));
+	/* the paging structures as "code" of the interpreter: guest writes to them
+	   come through on_code_write (the walker's A/D updates do not) */
+	fz->tables_written = false;
+	for (uint32_t page = FZ_TABLES; page < FZ_TABLES_END; page += 0x1000)
+		vcpu_mark_code(fz->ei->v, page);
 	fz_reference(fz->ei, &r);
 
 	uint64_t t1 = fz_now(NULL);
