@@ -460,6 +460,8 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 				r->taint = r->taint ? r->taint :
 					   "undefined flags saved by an event, then code ran";
 		}
+		if (fz->tables_written)   /* also by a step that then faulted or shut down */
+			r->taint = r->taint ? r->taint : "the guest wrote its paging structures";
 		if (why == INTERP_HALT) {
 			r->exit = RG_EXIT_HALT;
 			break;
@@ -473,8 +475,6 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 			snprintf(r->error, sizeof(r->error), "%s", v->error);
 			break;
 		}
-		if (fz->tables_written)
-			r->taint = r->taint ? r->taint : "the guest wrote its paging structures";
 		if (!v->delivered) {
 			if (decoded)
 				fz_track(r, &zi, ops, gpr);
