@@ -27,6 +27,7 @@ struct bt_stats {
 	uint64_t fills_in_handler, code_writes, invalidated_blocks, chains;
 	uint64_t guest_insns_translated;
 	uint64_t callouts[4];               /* by enum bt_callout_kind (IN OUT RDTSC CPUID) */
+	uint64_t outside_window;            /* TC page faults at host addresses >= 8 GiB (bugs) */
 };
 
 /* 0 if engine bt can run on this host, else -1 and why (FSGSBASE, the window...). */
@@ -39,6 +40,16 @@ int bt_probe(char *why, size_t whylen);
 struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,
 		     char *err, size_t errlen);
 void bt_destroy(struct bt *bt);
+
+/*
+ * Forgets everything the engine has learnt about the guest: translations,
+ * chains, the jump cache, window mappings and code-page protection, the
+ * inner interpreter's TLB and decoded instructions. For a caller that
+ * rewrites guest RAM and the cpu_state behind the engine's back (the
+ * bt-vs-interp fuzzer runs every input on one engine: only one can exist
+ * per process). Not while bt_run() runs.
+ */
+void bt_reset(struct bt *bt);
 
 /* Runs until the deadline, a stop request, HLT, a shutdown or an error (as interp_run). */
 enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(void *),

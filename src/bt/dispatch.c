@@ -50,10 +50,23 @@
 #include "cpu/paging.h"
 #include "mmu/window.h"
 
+/* Base 0, a 4 GiB limit, present. */
 static bool flat(const struct seg_cache *s)
 {
-	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P) &&
-	       !((s->attr & SEG_S) && !(s->attr & 8) && (s->attr & 4));   /* not expand-down data */
+	return s->base == 0 && s->limit == 0xffffffffu && (s->attr & SEG_P);
+}
+
+/*
+ * A segment that translated code may read and write through without any
+ * check: present, 4 GiB limit, a writable data segment that is not
+ * expand-down (with a 4 GiB limit nothing would lie inside). A read-only
+ * data segment or a readable code segment, both loadable into DS, ES, FS
+ * and GS, must give #GP(0) on a write: only the interpreter does that.
+ */
+static bool rw_data(const struct seg_cache *s)
+{
+	return s->limit == 0xffffffffu && (s->attr & SEG_P) && (s->attr & SEG_S) &&
+	       (s->attr & 0xe) == 0x2;   /* type: data (bit 3 clear), expand-up, writable */
 }
 
 /* Whether translated code may run now (the TC's assumptions, ctx.h). */
@@ -62,13 +75,17 @@ static bool tc_mode_ok(const struct bt *bt)
 	const struct cpu_state *c = bt->cpu;
 	if (!(c->cr0 & CR0_PE) || (c->eflags & (EFL_VM | EFL_TF)) || cpu_cpl(c) != 0)
 		return false;
-	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB))
+	/* CS readable: translated code reads through a CS override without checks */
+	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB) || !(c->seg[S_CS].attr & 2))
 		return false;
-	if (!flat(&c->seg[S_DS]) || !flat(&c->seg[S_ES]) || !flat(&c->seg[S_SS]) ||
-	    !(c->seg[S_SS].attr & SEG_DB))
+	for (int sr = 0; sr < S_NSEG; sr++)
+		if (sr != S_CS && sr != S_GS && sr != S_FS &&
+		    (!flat(&c->seg[sr]) || !rw_data(&c->seg[sr])))
+			return false;
+	if (!(c->seg[S_SS].attr & SEG_DB))
 		return false;
 	const struct seg_cache *fs = &c->seg[S_FS];
-	if ((fs->sel & ~3u) == 0 || fs->limit != 0xffffffffu || !(fs->attr & SEG_P))
+	if ((fs->sel & ~3u) == 0 || !rw_data(fs))
 		return false;
 	if (bt->v.bus.phys->a20_mask != A20_OPEN_MASK)
 		return false;
@@ -78,7 +95,8 @@ static bool tc_mode_ok(const struct bt *bt)
 static struct bt_mode current_mode(const struct bt *bt)
 {
 	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
-	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs), .single = bt->ls.on };
+	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs),
+			      .single = bt->ls.on };
 	return m;
 }
 
@@ -294,6 +312,33 @@ static void start_lockstep(struct bt *bt)
 	tlb_flush(&bt->v, false);   /* no cached write permission from now on */
 	jc_clear(bt);               /* translated code must not reach multi-instruction blocks */
 	bt->chain_site = 0;
+}
+
+void bt_reset(struct bt *bt)
+{
+	tc_flush(bt->tc);
+	blocks_clear(bt->blocks);
+	bt->nxchains = 0;   /* the chain sites are gone with the code */
+	memset(bt->xchain_pages, 0, (1u << 20) / 8);
+	bt->chain_site = 0;
+	bt->polled = false;
+	bt->fault_result = -1;
+	window_reset(bt->win);
+	bt_disarm_poll(bt);
+	/* the interpreter inside: decoded code, soft TLB (its flush hook also
+	   clears the jump cache), an event half delivered, lazy flags */
+	struct vcpu *v = &bt->v;
+	for (uint64_t p = 0; p < DECODE_NPAGES; p++)
+		if (decode_page_has_code(v->dcache, (uint32_t)(p << 12)))
+			decode_invalidate_page(v->dcache, (uint32_t)(p << 12));
+	tlb_flush(v, false);
+	v->prev_block = NULL;
+	v->lf.op = LF_NONE;
+	v->delivering = -1;
+	v->delivered = false;
+	v->unsupported = false;
+	v->shutdown = false;
+	v->error[0] = '\0';
 }
 
 struct vcpu *bt_vcpu(struct bt *bt)
@@ -623,9 +668,9 @@ void bt_print_stats(struct bt *bt, double seconds, void *file)
 		(unsigned long long)s->callouts[BT_CO_IN], (unsigned long long)s->callouts[BT_CO_OUT],
 		(unsigned long long)s->callouts[BT_CO_RDTSC], (unsigned long long)s->callouts[BT_CO_CPUID]);
 	fprintf(f, "softvt: stats: bt faults: %llu shadow fills in the handler, %llu code writes, "
-		   "%llu blocks invalidated\n",
+		   "%llu blocks invalidated, %llu outside the window\n",
 		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,
-		(unsigned long long)s->invalidated_blocks);
+		(unsigned long long)s->invalidated_blocks, (unsigned long long)s->outside_window);
 	if (bt->ls.on)
 		fprintf(f, "softvt: stats: bt lockstep: %llu instructions checked against the "
 			   "interpreter, %llu differences\n", (unsigned long long)bt->ls.checked,

@@ -74,6 +74,14 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	if (bt && bt->in_tc) {
 		bt->fault_result = -1;
 		uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+		/* a page fault of translated code beyond the window and its guard
+		   (other than the poll page): a translator bug, since every guest
+		   operand is a 32-bit offset plus a base below 4 GiB; counted for
+		   the tests, then handled like any other fault */
+		uint64_t poll = (uint64_t)(uintptr_t)bt->ctx->poll_page;
+		if (sig == SIGSEGV && uc->uc_mcontext.gregs[REG_TRAPNO] == 14 &&
+		    addr >= WINDOW_GUARD_END && (addr < poll || addr >= poll + 4096))
+			bt->st.outside_window++;
 		if (sig == SIGSEGV && uc->uc_mcontext.gregs[REG_TRAPNO] == 14 &&
 		    addr < WINDOW_GUARD_END) {
 			struct tb *tb;

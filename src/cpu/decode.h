@@ -88,6 +88,7 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
  * built with. */
 const uint32_t *decode_page_gens(const struct decode_cache *dc);
 
+#define DECODE_NPAGES (1u << 20)   /* physical pages the cache tracks (4 GiB) */
 bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page);
 /* Returns true when the page is newly marked (the caller protects it in its TLB). */
 bool decode_mark_code(struct decode_cache *dc, uint32_t paddr_page);

@@ -82,6 +82,9 @@ void window_flush_page(struct window *w, uint32_t linear);   /* INVLPG */
 void window_code_protect(struct window *w, uint32_t phys_page);
 void window_code_unprotect(struct window *w, uint32_t phys_page);
 bool window_is_code(const struct window *w, uint32_t phys_page);
+/* Drops every mapping and forgets every code page: for a caller that replaces guest RAM
+   and the guest state wholesale (bt_reset()). */
+void window_reset(struct window *w);
 
 void window_get_stats(const struct window *w, struct window_stats *out);
 

@@ -19,6 +19,7 @@
 #include "mmu/window_priv.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The last resort when a drop fails; without it the books would lie. */
@@ -126,6 +127,12 @@ void window_code_unprotect(struct window *w, uint32_t phys_page)
 		if (window_sys_protect(w, p, 1, true) == 0)
 			wmap_set(&w->map, p, (e & ~WM_WANT_WRITE) | WM_WRITE);
 	}
+}
+
+void window_reset(struct window *w)
+{
+	window_flush_all(w);
+	memset(w->map.code, 0, WMAP_WORDS * sizeof(*w->map.code));
 }
 
 bool window_is_code(const struct window *w, uint32_t phys_page)
