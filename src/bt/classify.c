@@ -131,6 +131,17 @@ static bool segment_prefix(struct bt_insn *in, const struct bt_mode *mode)
 	return true;
 }
 
+const char *bt_class_name(unsigned c)
+{
+	static const char *const names[BT_NCLASSES] = {
+		[BT_IDENT] = "ident", [BT_PUSH] = "push", [BT_POP] = "pop", [BT_LEAVE] = "leave",
+		[BT_CALL_REL] = "call_rel", [BT_CALL_IND] = "call_ind", [BT_RET] = "ret",
+		[BT_JMP_REL] = "jmp_rel", [BT_JMP_IND] = "jmp_ind", [BT_JCC] = "jcc",
+		[BT_JECXZ] = "jecxz", [BT_LOOP] = "loop", [BT_EXIT] = "exit",
+	};
+	return c < BT_NCLASSES ? names[c] : NULL;
+}
+
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 {
 	const ZydisDecodedInstruction *d = &in->d;

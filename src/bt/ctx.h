@@ -87,7 +87,8 @@ struct bt_ctx {
 	uint32_t fault_signo;     /* SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
 	uint32_t fault_trapno;    /* host trap number (uc_mcontext REG_TRAPNO) */
 	uint32_t fault_err;       /* host page-fault error code (REG_ERR) */
-	uint32_t pad0;
+	uint32_t exit_mnemonic;   /* 0x6c BT_EXIT_INTERP: ZydisMnemonic of the instruction at
+				     next_eip, 0 if it did not decode (statistics only) */
 
 	struct cpu_state *cpu;    /* the architectural state (virtual IF/IOPL, CRs, ...) */
 	void *poll_page;          /* PROT_READ normally, PROT_NONE to stop translated code */
@@ -110,6 +111,7 @@ struct bt_ctx {
 #define BT_CTX_HOST_RSP   0x38
 #define BT_CTX_HOST_GS_BASE 0x40
 #define BT_CTX_GUEST_FS_BASE 0x48
+#define BT_CTX_EXIT_MNEMONIC 0x6c
 #define BT_CTX_SCRATCH_TOP 0x280   /* end of scratch_stack: stubs push downwards from here */
 #define BT_CTX_JC         0x280
 
@@ -123,6 +125,7 @@ _Static_assert(offsetof(struct bt_ctx, exit_site) == BT_CTX_EXIT_SITE, "stubs.S 
 _Static_assert(offsetof(struct bt_ctx, host_rsp) == BT_CTX_HOST_RSP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, host_gs_base) == BT_CTX_HOST_GS_BASE, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, guest_fs_base) == BT_CTX_GUEST_FS_BASE, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, exit_mnemonic) == BT_CTX_EXIT_MNEMONIC, "translate.c offsets");
 _Static_assert(offsetof(struct bt_ctx, scratch_stack) + 512 == BT_CTX_SCRATCH_TOP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, jc) == BT_CTX_JC, "stubs.S offsets");
 _Static_assert(sizeof(struct bt_jc_entry) == 16, "stubs.S scales the jc index by 16");

@@ -49,6 +49,7 @@ struct machine_config {
 	bool dry_run;
 	bool trace_io;               /* report unclaimed ports */
 	bool stats;
+	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
 };
 
 /* Why the machine stopped (machine->stop). */
