@@ -14,7 +14,9 @@
 # to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log).
 #
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
-# MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180).
+# MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180),
+# SOFTVT_ARGS (more softvt options, split at spaces, e.g. "--stats --stats-json F";
+# --stats lines end up at the end of the log).
 # Exit status: 0 if every flavour passed, 1 otherwise.
 set -euo pipefail
 
@@ -30,6 +32,7 @@ shift || true
 flavours=("$@")
 ((${#flavours[@]})) || flavours=(686 686-pae)
 guest=$build_dir/guest
+read -ra softvt_args <<<"${SOFTVT_ARGS:-}"
 
 if [[ $engine == qemu ]]; then
 	command -v "$qemu" >/dev/null || { echo "boot: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 1; }
@@ -81,7 +84,7 @@ boot_flavour() {
 		echo "boot: $flavour: softvt --accel $engine --memory ${mem}M, console=ttyS0"
 		"$build_dir/softvt" run --accel "$engine" --memory "${mem}M" --kernel "$kernel" \
 			--initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
-			--serial stdio --debugcon none <"$dir/console" >"$log" 2>&1 &
+			--serial stdio --debugcon none "${softvt_args[@]}" <"$dir/console" >"$log" 2>&1 &
 	fi
 	qemu_pid=$!
 	exec 3>"$dir/console"
