@@ -58,6 +58,7 @@ struct bt_stats {
 	uint64_t interp_code_writes;        /* interpreter writes to such a page */
 	uint64_t invalidated_blocks;
 
+	/* filled by bt_get_stats() only */
 	struct tc_stats tc;                 /* the translator's counts (bt/tc.h) */
 	struct window_stats win;            /* the guest window (mmu/window.h) */
 };

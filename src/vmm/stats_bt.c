@@ -55,14 +55,15 @@ static const char *mnemonic_name(unsigned m)
 	return n ? n : "(unknown)";
 }
 
-/* The k most frequent TC-exit mnemonics, by count (k <= 16). */
+/* The k most frequent TC-exit mnemonics into out, by count; returns how many there are. */
 static unsigned top_exits(const struct bt_stats *s, unsigned *out, unsigned k)
 {
-	unsigned n = 0;
+	unsigned n = 0, total = 0;
 	for (unsigned m = 0; m < BT_STATS_MNEMONICS; m++) {
 		uint64_t c = s->tc_exit_mnemonic[m];
 		if (!c)
 			continue;
+		total++;
 		unsigned pos = n < k ? n++ : k;
 		while (pos > 0 && s->tc_exit_mnemonic[out[pos - 1]] < c) {
 			if (pos < k)
@@ -72,7 +73,7 @@ static unsigned top_exits(const struct bt_stats *s, unsigned *out, unsigned k)
 		if (pos < k)
 			out[pos] = m;
 	}
-	return n;
+	return total;
 }
 
 void bt_stats_print(const struct bt_stats *s, double seconds, FILE *f)
