@@ -37,7 +37,7 @@ struct bt_stats {
 	/* dispatcher lookups of the block at EIP: its jump cache, the block
 	 * index, translated now, nothing translatable (interpreted) */
 	uint64_t lookup_jc, lookup_index, translations, lookup_none;
-	uint64_t guest_insns_translated, tc_flushes;
+	uint64_t tc_flushes;
 	uint64_t chains, unchains;          /* exits patched to jump into the next block; undone */
 
 	/* interpreter steps (one instruction or event each), by why */
@@ -45,8 +45,8 @@ struct bt_stats {
 	uint64_t step_tc_exit;   /* an instruction the TC does not run (BT_EXIT_INTERP or a
 				    block whose first instruction leaves the TC) */
 	uint64_t step_fault;     /* re-execution of an instruction that faulted in the TC */
-	uint64_t step_user;      /* CPL 3 (--user interp) */
-	uint64_t step_mode;      /* other modes the TC does not run: real, v8086, non-flat... */
+	uint64_t step_user;      /* CPL 3 outside v8086 (--user interp) */
+	uint64_t step_mode;      /* other modes the TC does not run: real, v8086, non-flat, TF */
 	uint64_t step_event;     /* interrupt delivery, HLT, interrupt shadow */
 	uint64_t step_no_block;  /* EIP not translatable (fetch fault, MMIO code) */
 	/* step_tc_exit by ZydisMnemonic (0: undecodable, or crossing the page end) */

@@ -330,7 +330,6 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	tb->phys = paddr;
 	tb->mode = *mode;
 	bt->st.translations++;
-	bt->st.guest_insns_translated += tb->ninsn;
 	if (blocks_insert(bt->blocks, tb)) {
 		window_code_protect(bt->win, paddr & ~0xfffu);
 		vcpu_mark_code(&bt->v, paddr & ~0xfffu);
@@ -420,7 +419,8 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			bt->chain_site = 0;
 			uint64_t *why = &bt->st.step_event;
 			if (!cpu->halted && !intr && !cpu->int_shadow)
-				why = cpu_cpl(cpu) == 3 ? &bt->st.step_user : &bt->st.step_mode;
+				why = cpu_cpl(cpu) == 3 && !(cpu->eflags & EFL_VM) ? &bt->st.step_user
+										   : &bt->st.step_mode;
 			ret = step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
