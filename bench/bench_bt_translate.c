@@ -130,8 +130,8 @@ int main(int argc, char **argv)
 	       (double)insns / (double)blocks);
 	printf("IDENT %.1f %%, rewritten %.1f %%, exits to the interpreter %" PRIu64
 	       " (%.1f %% of all instructions)\n",
-	       100.0 * (double)st.ident_insns / (double)(insns + exited),
-	       100.0 * (double)st.rewritten_insns / (double)(insns + exited), exited,
+	       100.0 * (double)st.insns[BT_CLASS_IDENT] / (double)(insns + exited),
+	       100.0 * (double)(insns - st.insns[BT_CLASS_IDENT]) / (double)(insns + exited), exited,
 	       100.0 * (double)exited / (double)(insns + exited));
 	printf("host code: %.1f bytes per guest instruction (blocks included), %.2f x the guest "
 	       "bytes\n", (double)st.host_bytes / (double)insns,

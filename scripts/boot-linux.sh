@@ -8,14 +8,15 @@
 # scripts/fetch-guest.sh) and console=ttyS0, waits for the shell, checks
 # `uname -a`, /proc/cpuinfo, the controlling tty, job control and ^C, types
 # `poweroff -f` and checks that the VM exits (ACPI soft-off). Prints the time
-# to the shell prompt.
+# to the shell prompt (wall clock, and the CPU time of the VM process by then).
 #
 # The console is the VM's stdio serial port: stdin is a fifo this script writes
 # to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log).
 #
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
 # MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180),
-# SOFTVT_ARGS (more softvt options, e.g. "--tc-size 256K").
+# SOFTVT_ARGS (more softvt options, split at spaces, e.g. "--tc-size 256K" or
+# "--stats --stats-json F"; --stats lines end up at the end of the log).
 # Exit status: 0 if every flavour passed, 1 otherwise.
 set -euo pipefail
 
@@ -40,6 +41,12 @@ fi
 [[ -f $guest/initramfs.cpio.gz ]] || { echo "boot: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 
 now() { date +%s.%N; }
+# cpu_seconds PID: user + system CPU time of a process (all its threads) so far
+cpu_seconds() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "?"; return; }
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }' <<<"${stat##*) }"
+}
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # wait_for LOG FROM PATTERN TIMEOUT : wait until the fixed string PATTERN
@@ -92,7 +99,7 @@ boot_flavour() {
 	wait_for "$log" 0 "SOFTVT-GUEST: shell ready" "$boot_timeout" ||
 		{ echo "boot: FAIL: no 'shell ready' within ${boot_timeout}s"; return 1; }
 	wait_for "$log" 0 "softvt# " 20 || { echo "boot: FAIL: no prompt"; return 1; }
-	echo "boot: $flavour: shell prompt after $(elapsed "$start") s"
+	echo "boot: $flavour: shell prompt after $(elapsed "$start") s (CPU $(cpu_seconds "$qemu_pid") s)"
 	grep -aq "SOFTVT-GUEST: init started" "$log" || { echo "boot: FAIL: no 'init started' marker"; return 1; }
 	grep -a "SOFTVT-GUEST: warning" "$log" | tr -d '\r' | sed 's/^/boot:   /' || true
 	release=$(grep -a "SOFTVT-GUEST: kernel" "$log" | tr -d '\r' | awk '{ print $3 }')

@@ -16,18 +16,62 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bt/tc.h"
 #include "cpu/interp.h"
 #include "cpu/vcpu.h"
+#include "mmu/window.h"
 
 struct bt;
 
+/*
+ * What engine bt counted (bt_get_stats()). Counters cost nothing measurable:
+ * they are kept by the dispatcher and the translator, never by translated
+ * code. So what happens inside the TC is not counted: chained jumps and
+ * inline jump-cache hits (RET, indirect JMP/CALL) run without a counter;
+ * their misses are exits[BT_EXIT_INDIRECT].
+ */
+#define BT_STATS_MNEMONICS 2048   /* > ZYDIS_MNEMONIC_MAX_VALUE (as INTERP_MNEMONICS) */
+
 struct bt_stats {
-	uint64_t enters, exits[8];          /* exits by enum bt_exit */
-	uint64_t interp_steps, translations, tc_flushes;
-	uint64_t fills_in_handler, code_writes, invalidated_blocks, chains;
-	uint64_t guest_insns_translated;
-	uint64_t callouts[4];               /* by enum bt_callout_kind (IN OUT RDTSC CPUID) */
+	uint64_t enters, exits[8];          /* block entries; exits by enum bt_exit */
+
+	/* dispatcher lookups of the block at EIP: its jump cache, the block
+	 * index, translated now, nothing translatable (interpreted) */
+	uint64_t lookup_jc, lookup_index, translations, lookup_none;
+	uint64_t tc_flushes;
+	uint64_t chains, unchains;          /* exits patched to jump into the next block; undone */
+
+	/* interpreter steps (one instruction or event each), by why */
+	uint64_t interp_steps;
+	uint64_t step_tc_exit;   /* an instruction the TC does not run (BT_EXIT_INTERP or a
+				    block whose first instruction leaves the TC) */
+	uint64_t step_fault;     /* re-execution of an instruction that faulted in the TC */
+	uint64_t step_user;      /* CPL 3 outside v8086 (--user interp) */
+	uint64_t step_mode;      /* other modes the TC does not run: real, v8086, non-flat, TF */
+	uint64_t step_event;     /* interrupt delivery, HLT, interrupt shadow */
+	uint64_t step_no_block;  /* EIP not translatable (fetch fault, MMIO code) */
+	uint64_t step_lockstep;  /* --lockstep: the interpreter's run of an instruction the TC
+				    then runs too (bt/lockstep.c) */
+	/* step_tc_exit by ZydisMnemonic (0: undecodable, or crossing the page end) */
+	uint64_t tc_exit_mnemonic[BT_STATS_MNEMONICS];
+
+	/* callouts from the TC (IN OUT RDTSC CPUID run without leaving it), by
+	 * enum bt_callout_kind */
+	uint64_t callouts[BT_CO_NKINDS];
+
+	/* faults and self-modifying code */
+	uint64_t fills_in_handler;          /* shadow fills done in the SIGSEGV handler */
+	uint64_t code_writes;               /* TC writes to a page with translations */
+	uint64_t interp_code_writes;        /* interpreter writes to such a page */
+	uint64_t invalidated_blocks;
 	uint64_t outside_window;            /* TC page faults at host addresses >= 8 GiB (bugs) */
+
+	/* filled by bt_get_stats() only */
+	bool lockstep;                      /* --lockstep: the check has started */
+	uint64_t lockstep_checked;          /* instructions checked against the interpreter */
+	uint64_t lockstep_differences;
+	struct tc_stats tc;                 /* the translator's counts (bt/tc.h) */
+	struct window_stats win;            /* the guest window (mmu/window.h) */
 };
 
 /* 0 if engine bt can run on this host, else -1 and why (FSGSBASE, the window...). */
@@ -66,7 +110,7 @@ void bt_kick(struct bt *bt);
 
 /* The interpreter inside (its error text, instruction count). */
 struct vcpu *bt_vcpu(struct bt *bt);
+/* A snapshot of the counters (vmm/stats_bt.c prints them and writes them as JSON). */
 void bt_get_stats(const struct bt *bt, struct bt_stats *out);
-void bt_print_stats(struct bt *bt, double seconds, void *file /* FILE * */);
 
 #endif

@@ -180,6 +180,19 @@ static enum bt_class sensitive_class(struct bt_insn *in, const struct bt_mode *m
 	}
 }
 
+const char *bt_class_name(unsigned c)
+{
+	static const char *const names[BT_NCLASSES] = {
+		[BT_IDENT] = "ident", [BT_PUSH] = "push", [BT_POP] = "pop", [BT_LEAVE] = "leave",
+		[BT_CALL_REL] = "call_rel", [BT_CALL_IND] = "call_ind", [BT_RET] = "ret",
+		[BT_JMP_REL] = "jmp_rel", [BT_JMP_IND] = "jmp_ind", [BT_JCC] = "jcc",
+		[BT_JECXZ] = "jecxz", [BT_LOOP] = "loop", [BT_CLI] = "cli", [BT_STI] = "sti",
+		[BT_PUSHF] = "pushf", [BT_POPF] = "popf", [BT_CALLOUT] = "callout",
+		[BT_EXIT] = "exit",
+	};
+	return c < BT_NCLASSES ? names[c] : NULL;
+}
+
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 {
 	const ZydisDecodedInstruction *d = &in->d;

@@ -114,6 +114,11 @@ struct bt_ctx {
 	uint32_t (*callout_fn)(struct bt_ctx *ctx, uint32_t op);   /* 0x68 */
 	void *callout_opaque;     /* 0x70 the dispatcher (struct bt) */
 
+	/* statistics, written by translated code at an exit to the interpreter */
+	uint32_t exit_mnemonic;   /* 0x78 BT_EXIT_INTERP: ZydisMnemonic of the instruction at
+				     next_eip, 0 if it did not decode (statistics only) */
+	uint32_t pad2;
+
 	/* host fault in TC, filled by the signal handler (BT_EXIT_FAULT) */
 	uint64_t fault_rip;       /* host RIP of the faulting instruction */
 	uint64_t fault_addr;      /* si_addr */
@@ -148,6 +153,7 @@ struct bt_ctx {
 #define BT_CTX_INTR_LINE  0x58
 #define BT_CTX_CALLOUT_RET 0x60
 #define BT_CTX_CALLOUT_FN 0x68
+#define BT_CTX_EXIT_MNEMONIC 0x78
 #define BT_CTX_SCRATCH_TOP 0x2b0   /* end of scratch_stack: stubs push downwards from here */
 #define BT_CTX_JC         0x2c0
 
@@ -166,6 +172,9 @@ _Static_assert(offsetof(struct bt_ctx, vif) == BT_CTX_VIF, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, intr_line) == BT_CTX_INTR_LINE, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, callout_ret) == BT_CTX_CALLOUT_RET, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, callout_fn) == BT_CTX_CALLOUT_FN, "stubs.S offsets");
+_Static_assert(offsetof(struct bt_ctx, exit_mnemonic) == BT_CTX_EXIT_MNEMONIC, "translate.c offsets");
+/* translated code stores these with a disp8 (emit_ctx_store_imm, the CLI/STI byte stores) */
+_Static_assert(BT_CTX_EXIT_MNEMONIC < 0x80 && BT_CTX_VIF < 0x80, "disp8 from r15");
 _Static_assert(offsetof(struct bt_ctx, scratch_stack) + 512 == BT_CTX_SCRATCH_TOP, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, jc) == BT_CTX_JC, "stubs.S offsets");
 _Static_assert(sizeof(struct bt_jc_entry) == 16, "stubs.S scales the jc index by 16");

@@ -138,6 +138,7 @@ static void unchain_all(struct bt *bt)
 {
 	for (size_t i = 0; i < bt->nxchains; i++)
 		tc_chain(bt->tc, bt->xchains[i].site, (const void *)(uintptr_t)bt->xchains[i].tail);
+	bt->st.unchains += bt->nxchains;
 	if (bt->nxchains)
 		memset(bt->xchain_pages, 0, (1u << 20) / 8);
 	bt->nxchains = 0;
@@ -212,7 +213,9 @@ static void on_code_page(void *opaque, uint32_t page)
 
 static void on_code_write(void *opaque, uint32_t page)
 {
-	drop_page(opaque, page);
+	struct bt *bt = opaque;
+	bt->st.interp_code_writes++;
+	drop_page(bt, page);
 }
 
 /* --- create / destroy ---------------------------------------------------- */
@@ -370,21 +373,28 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	unsigned slot = BT_JC_INDEX(eip);
 	if (bt->ctx->jc[slot].eip == eip) {
 		*global = bt->jc_global[slot];
+		bt->st.lookup_jc++;
 		return bt->jc_tb[slot];
 	}
 	struct page_walk w;
 	uint32_t pf;
-	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0)
+	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0) {
+		bt->st.lookup_none++;
 		return NULL;
+	}
 	*global = !paging_enabled(bt->cpu) || (w.global && (bt->cpu->cr4 & CR4_PGE));
 	uint32_t paddr = physmap_a20(bt->v.bus.phys, (uint32_t)w.paddr);
 	struct tb *tb = blocks_find(bt->blocks, eip, paddr, mode);
-	if (tb)
+	if (tb) {
+		bt->st.lookup_index++;
 		return tb;
+	}
 	bool writable;
 	uint8_t *page = physmap_host_ptr(bt->v.bus.phys, paddr & ~0xfffu, 4096, &writable);
-	if (!page)
+	if (!page) {
+		bt->st.lookup_none++;
 		return NULL;
+	}
 	uint32_t off = paddr & 0xfffu;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		tb = bt_translate(bt->tc, mode, eip, page + off, 4096 - off);
@@ -392,12 +402,13 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 			break;
 		flush_tc(bt);
 	}
-	if (!tb)
+	if (!tb) {
+		bt->st.lookup_none++;
 		return NULL;
+	}
 	tb->phys = paddr;
 	tb->mode = *mode;
 	bt->st.translations++;
-	bt->st.guest_insns_translated += tb->ninsn;
 	if (blocks_insert(bt->blocks, tb)) {
 		window_code_protect(bt->win, paddr & ~0xfffu);
 		vcpu_mark_code(&bt->v, paddr & ~0xfffu);
@@ -478,10 +489,11 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 	return 0;
 }
 
-/* One instruction (or one event delivery) in the interpreter. */
-static enum interp_exit step(struct bt *bt)
+/* One instruction (or one event delivery) in the interpreter; counter: why. */
+static enum interp_exit step(struct bt *bt, uint64_t *counter)
 {
 	bt->st.interp_steps++;
+	(*counter)++;
 	enum interp_exit r = interp_step(&bt->v);
 	flags_materialize(&bt->v);
 	return r;
@@ -516,7 +528,7 @@ static enum interp_exit handle_fault(struct bt *bt)
 		drop_page(bt, bt->fault_page);
 		decode_invalidate_page(bt->v.dcache, bt->fault_page);
 	}
-	return step(bt);
+	return step(bt, &bt->st.step_fault);
 }
 
 enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(void *),
@@ -543,7 +555,11 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 		bool intr = *v->bus.intr_line && (cpu->eflags & EFL_IF);
 		if (cpu->halted || intr || cpu->int_shadow || !tc_mode_ok(bt)) {
 			bt->chain_site = 0;
-			ret = step(bt);
+			uint64_t *why = &bt->st.step_event;
+			if (!cpu->halted && !intr && !cpu->int_shadow)
+				why = cpu_cpl(cpu) == 3 && !(cpu->eflags & EFL_VM) ? &bt->st.step_user
+										   : &bt->st.step_mode;
+			ret = step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;
@@ -557,7 +573,12 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 		struct tb *tb = lookup(bt, &mode, &global);
 		if (!tb || !tb->ninsn) {
 			bt->chain_site = 0;
-			ret = step(bt);
+			uint64_t *why = &bt->st.step_no_block;
+			if (tb) {   /* its first instruction leaves the TC */
+				why = &bt->st.step_tc_exit;
+				bt->st.tc_exit_mnemonic[tb->exit_mnemonic % BT_STATS_MNEMONICS]++;
+			}
+			ret = step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;
@@ -599,7 +620,8 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			break;
 		case BT_EXIT_INTERP:
 			cpu->eip = bt->ctx->next_eip;
-			ret = step(bt);
+			bt->st.tc_exit_mnemonic[bt->ctx->exit_mnemonic % BT_STATS_MNEMONICS]++;
+			ret = step(bt, &bt->st.step_tc_exit);
 			break;
 		case BT_EXIT_POLL:
 			cpu->eip = bt->ctx->next_eip;
@@ -645,42 +667,9 @@ void bt_kick(struct bt *bt)
 void bt_get_stats(const struct bt *bt, struct bt_stats *out)
 {
 	*out = bt->st;
-}
-
-void bt_print_stats(struct bt *bt, double seconds, void *file)
-{
-	FILE *f = file;
-	const struct bt_stats *s = &bt->st;
-	fprintf(f, "softvt: stats: bt: %llu block entries, %llu translations (%llu guest insns), "
-		   "%llu interpreted instructions (%.1f M/s), %llu chains, %llu TC flushes\n",
-		(unsigned long long)s->enters, (unsigned long long)s->translations,
-		(unsigned long long)s->guest_insns_translated, (unsigned long long)s->interp_steps,
-		seconds > 0 ? s->interp_steps / seconds / 1e6 : 0.0,
-		(unsigned long long)s->chains, (unsigned long long)s->tc_flushes);
-	fprintf(f, "softvt: stats: bt exits: branch %llu, indirect %llu, interp %llu, poll %llu, "
-		   "fault %llu\n",
-		(unsigned long long)s->exits[BT_EXIT_BRANCH], (unsigned long long)s->exits[BT_EXIT_INDIRECT],
-		(unsigned long long)s->exits[BT_EXIT_INTERP], (unsigned long long)s->exits[BT_EXIT_POLL],
-		(unsigned long long)s->exits[BT_EXIT_FAULT]);
-	fprintf(f, "softvt: stats: bt exits: sti %llu, sync %llu; callouts (no exit): in %llu, "
-		   "out %llu, rdtsc %llu, cpuid %llu\n",
-		(unsigned long long)s->exits[BT_EXIT_STI], (unsigned long long)s->exits[BT_EXIT_SYNC],
-		(unsigned long long)s->callouts[BT_CO_IN], (unsigned long long)s->callouts[BT_CO_OUT],
-		(unsigned long long)s->callouts[BT_CO_RDTSC], (unsigned long long)s->callouts[BT_CO_CPUID]);
-	fprintf(f, "softvt: stats: bt faults: %llu shadow fills in the handler, %llu code writes, "
-		   "%llu blocks invalidated, %llu outside the window\n",
-		(unsigned long long)s->fills_in_handler, (unsigned long long)s->code_writes,
-		(unsigned long long)s->invalidated_blocks, (unsigned long long)s->outside_window);
-	if (bt->ls.on)
-		fprintf(f, "softvt: stats: bt lockstep: %llu instructions checked against the "
-			   "interpreter, %llu differences\n", (unsigned long long)bt->ls.checked,
-			(unsigned long long)bt->ls.differences);
-	struct window_stats ws;
-	window_get_stats(bt->win, &ws);
-	fprintf(f, "softvt: stats: window: %llu fills, %llu pages mapped (%llu batched), "
-		   "%llu guest #PF, %llu emulated, flushes all/non-global/page %llu/%llu/%llu\n",
-		(unsigned long long)ws.fills, (unsigned long long)ws.pages_mapped,
-		(unsigned long long)ws.batched, (unsigned long long)ws.guest_pf,
-		(unsigned long long)ws.emulate, (unsigned long long)ws.flush_all,
-		(unsigned long long)ws.flush_nonglobal, (unsigned long long)ws.flush_page);
+	tc_get_stats(bt->tc, &out->tc);
+	window_get_stats(bt->win, &out->win);
+	out->lockstep = bt->ls.on;
+	out->lockstep_checked = bt->ls.checked;
+	out->lockstep_differences = bt->ls.differences;
 }

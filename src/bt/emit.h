@@ -93,6 +93,9 @@ enum bt_class {
 	BT_EXIT,        /* leaves the TC: BT_EXIT_INTERP before it */
 };
 
+_Static_assert(BT_EXIT + 1 == BT_NCLASSES && BT_IDENT == BT_CLASS_IDENT &&
+	       BT_EXIT == BT_CLASS_EXIT, "translate.h class count");
+
 static inline bool bt_class_ends_block(enum bt_class c)
 {
 	return c >= BT_CALL_REL && c <= BT_LOOP;

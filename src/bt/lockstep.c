@@ -83,6 +83,7 @@ enum interp_exit lockstep_before(struct bt *bt, bool *skip_tc)
 	ls->overflow = false;
 	ls->logging = true;
 	bt->st.interp_steps++;
+	bt->st.step_lockstep++;
 	enum interp_exit r = interp_step(v);
 	flags_materialize(v);
 	ls->logging = false;

@@ -186,4 +186,6 @@ void *tc_poll_page(const struct tc *tc)
 void tc_get_stats(const struct tc *tc, struct tc_stats *out)
 {
 	*out = tc->stats;
+	out->code_size = tc->size - tc->code_start;
+	out->code_used = tc->used - tc->code_start;
 }

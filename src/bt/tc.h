@@ -54,11 +54,22 @@ bool tc_signal_exit(struct tc *tc, struct bt_ctx *ctx, int signo, const siginfo_
 
 /* Resuming after a handled fault (e.g. a shadow fill) needs nothing: return from the handler. */
 
+/*
+ * Counted at translation time (static: each guest instruction once per
+ * translation, not per execution). insns[c] are the guest instructions
+ * translated as class c (bt_class_name()); insns[BT_CLASS_EXIT] counts
+ * the blocks that end before an instruction the TC does not run, of which
+ * refused: the class has an emitter but it declined (an encoding Zydis
+ * cannot produce, a stack form not handled), undecodable: Zydis could not
+ * decode it (#UD, or it crosses the end of the guest page).
+ * ident_verbatim: IDENT instructions whose host bytes equal the guest's.
+ * host_bytes: host code emitted since the start (all flushes together).
+ */
 struct tc_stats {
 	uint64_t blocks, guest_insns, host_bytes, flushes, chains;
-	uint64_t ident_insns;       /* guest instructions re-encoded as they are */
-	uint64_t rewritten_insns;   /* stack operations and control transfers */
-	uint64_t interp_exits;      /* blocks that end before an instruction the TC does not run */
+	uint64_t insns[BT_NCLASSES];
+	uint64_t ident_verbatim, refused, undecodable, page_end;
+	uint64_t code_size, code_used;   /* bytes for blocks; in use now (set by tc_get_stats) */
 };
 void tc_get_stats(const struct tc *tc, struct tc_stats *out);
 

@@ -12,8 +12,9 @@
  *     JECXZ / LOOPcc (67 prefix: ECX)        67 E3/E2/E1/E0 +5; jmp rel32 -> tail
  *                                            (not taken); jmp rel32 -> tail (taken)
  *     RET / JMP r/m / CALL r/m               r14d = target; jmp lookup stub
- *     an instruction the TC does not run     next_eip = its EIP, exit_reason =
- *                                            BT_EXIT_INTERP; jmp exit stub
+ *     an instruction the TC does not run     next_eip = its EIP, exit_mnemonic =
+ *                                            its mnemonic (statistics), exit_reason
+ *                                            = BT_EXIT_INTERP; jmp exit stub
  *   tails, one per direct exit:
  *     mov dword [r15+next_eip], target
  *     lea r14, [rip -> the rel32 of that exit]
@@ -33,6 +34,7 @@ struct block {
 	struct tc *tc;
 	struct fixup fix[2];
 	unsigned nfix;
+	uint16_t exit_mnemonic;
 };
 
 static void exit_direct(struct block *b, uint32_t target)
@@ -50,9 +52,11 @@ static void exit_jcc(struct block *b, unsigned cc, uint32_t target)
 	emit_u32(&b->e, 0);
 }
 
-static void exit_interp(struct block *b, uint32_t eip)
+static void exit_interp(struct block *b, uint32_t eip, ZydisMnemonic mnemonic)
 {
+	b->exit_mnemonic = (uint16_t)mnemonic;
 	emit_ctx_store_imm(&b->e, BT_CTX_NEXT_EIP, eip);
+	emit_ctx_store_imm(&b->e, BT_CTX_EXIT_MNEMONIC, (uint32_t)mnemonic);
 	emit_ctx_store_imm(&b->e, BT_CTX_EXIT_REASON, BT_EXIT_INTERP);
 	emit_u8(&b->e, 0xe9);
 	emit_rel32(&b->e, b->tc->stub_exit);
@@ -185,6 +189,9 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	uint32_t off = 0;
 	unsigned n = 0;
+	/* statistics, added to tc->stats once the block is committed */
+	uint16_t by_class[BT_NCLASSES] = { 0 };
+	unsigned verbatim = 0, refused = 0, undecodable = 0, page_end = 0;
 	for (;;) {
 		/* room for the longest translation (POPF, ~200 bytes) and the tails */
 		if (n == BT_MAX_INSNS || off >= avail || (mode->single && n == 1) ||
@@ -194,9 +201,12 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 		}
 		struct bt_insn in;
 		in.eip = eip + off;
-		if (ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, code + off, avail - off, &in.d, in.ops))) {
-			exit_interp(&b, in.eip);   /* #UD, or crosses the page end */
-			tc->stats.interp_exits++;
+		ZyanStatus st = ZydisDecoderDecodeFull(&dec, code + off, avail - off, &in.d, in.ops);
+		if (ZYAN_FAILED(st)) {
+			exit_interp(&b, in.eip, ZYDIS_MNEMONIC_INVALID);   /* #UD, or crosses the page end */
+			by_class[BT_EXIT]++;
+			undecodable++;
+			page_end += st == ZYDIS_STATUS_NO_MORE_DATA;
 			break;
 		}
 		enum bt_class c = bt_classify(&in, mode);
@@ -205,14 +215,15 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 		if (c == BT_EXIT || !emit_insn(&b, &in, c)) {
 			b.e.p = start;
 			b.e.overflow = false;
-			exit_interp(&b, in.eip);
-			tc->stats.interp_exits++;
+			exit_interp(&b, in.eip, in.d.mnemonic);
+			by_class[BT_EXIT]++;
+			refused += c != BT_EXIT;
 			break;
 		}
-		if (c == BT_IDENT)
-			tc->stats.ident_insns++;
-		else
-			tc->stats.rewritten_insns++;
+		by_class[c]++;
+		if (c == BT_IDENT && (size_t)(b.e.p - start) == in.d.length &&
+		    memcmp(start, code + off, in.d.length) == 0)
+			verbatim++;
 		n++;
 		off += in.d.length;
 		if (bt_class_ends_block(c))
@@ -224,6 +235,7 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 
 	tb->guest_len = (uint16_t)off;
 	tb->ninsn = (uint16_t)n;
+	tb->exit_mnemonic = b.exit_mnemonic;
 	tb->host = tc->rx + tc->used;
 	tb->host_len = (uint32_t)(b.e.p - b.e.start);
 	tc->used += (tb->host_len + 15) & ~15u;
@@ -232,5 +244,11 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	tc->stats.blocks++;
 	tc->stats.guest_insns += n;
 	tc->stats.host_bytes += tb->host_len;
+	for (unsigned c = 0; c < BT_NCLASSES; c++)
+		tc->stats.insns[c] += by_class[c];
+	tc->stats.ident_verbatim += verbatim;
+	tc->stats.refused += refused;
+	tc->stats.undecodable += undecodable;
+	tc->stats.page_end += page_end;
 	return tb;
 }

@@ -56,9 +56,18 @@ struct tb {
 	struct tb_insn *insn;    /* ninsn entries */
 	struct tb_exit exits[2]; /* direct successors (taken, fall-through); nexits of them */
 	uint8_t nexits;
+	uint16_t exit_mnemonic;  /* the instruction the block ends before, if it leaves the TC
+				    (ZydisMnemonic; 0: none or undecodable; statistics) */
 	struct tb *hash_next;    /* for the dispatcher's block table */
 	struct tb *page_next;    /* for the dispatcher's per-page list */
 };
+
+/* Translation classes (enum bt_class in emit.h), for statistics. */
+#define BT_NCLASSES 18
+#define BT_CLASS_IDENT 0
+#define BT_CLASS_EXIT (BT_NCLASSES - 1)
+/* "ident", "push", ... "exit"; NULL out of range. */
+const char *bt_class_name(unsigned c);
 
 /*
  * Translates the block at guest linear eip. code points at its bytes, avail

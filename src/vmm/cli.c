@@ -41,6 +41,7 @@ const char cli_run_usage[] =
 	"  --dry-run            build the machine, load the guest, print the memory map, stop\n"
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
+	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -113,7 +114,8 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		  char *err, size_t errlen)
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
-	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_LOCKSTEP, O_TC_SIZE };
+	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
+	       O_LOCKSTEP, O_TC_SIZE };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -128,6 +130,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "dry-run", no_argument, NULL, O_DRY_RUN },
 		{ "trace-io", no_argument, NULL, O_TRACE_IO },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "stats-json", required_argument, NULL, O_STATS_JSON },
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
 		{ "help", no_argument, NULL, 'h' },
@@ -200,6 +203,11 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_DRY_RUN: cfg->dry_run = true; break;
 		case O_TRACE_IO: cfg->trace_io = true; break;
 		case O_STATS: cfg->stats = true; break;
+		case O_STATS_JSON:
+			if (!*optarg)
+				return errmsg(err, errlen, "--stats-json: empty file name");
+			cfg->stats_json = optarg;
+			break;
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))

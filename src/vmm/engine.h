@@ -28,6 +28,7 @@
 
 struct machine;
 struct engine;
+struct json;
 
 enum engine_exit {
 	ENGINE_DEADLINE,   /* deadline reached or a request is pending: service devices */
@@ -45,8 +46,10 @@ struct engine_ops {
 	void (*destroy)(struct engine *e);
 	enum engine_exit (*run)(struct engine *e, uint64_t deadline_ns);
 	void (*kick)(struct engine *e);   /* optional; async-signal-safe */
-	/* optional: one line of engine statistics for --stats, given the run time */
+	/* optional: engine statistics for --stats ("softvt: stats: " lines), given the run time */
 	void (*stats)(struct engine *e, double seconds, void *file /* FILE * */);
+	/* optional: the same as members of the --stats-json object (its "<name>" object) */
+	void (*stats_json)(struct engine *e, double seconds, struct json *j);
 };
 
 /* Engines compiled into this binary, in order of preference for --accel auto. */

@@ -11,6 +11,7 @@
 #include "vmm/engine.h"
 #include "vmm/engine_bus.h"
 #include "vmm/machine.h"
+#include "vmm/stats_bt.h"
 
 struct engine {
 	struct machine *m;
@@ -59,9 +60,25 @@ static void bt_engine_kick(struct engine *e)
 	bt_kick(e->bt);
 }
 
+/* struct bt_stats is large (per-mnemonic counters): on the heap, not the stack */
 static void bt_engine_stats(struct engine *e, double seconds, void *file)
 {
-	bt_print_stats(e->bt, seconds, file);
+	struct bt_stats *s = malloc(sizeof(*s));
+	if (!s)
+		return;
+	bt_get_stats(e->bt, s);
+	bt_stats_print(s, seconds, file);
+	free(s);
+}
+
+static void bt_engine_stats_json(struct engine *e, double seconds, struct json *j)
+{
+	struct bt_stats *s = malloc(sizeof(*s));
+	if (!s)
+		return;
+	bt_get_stats(e->bt, s);
+	bt_stats_json(s, seconds, j);
+	free(s);
 }
 
 const struct engine_ops engine_bt = {
@@ -73,4 +90,5 @@ const struct engine_ops engine_bt = {
 	.run = bt_engine_run,
 	.kick = bt_engine_kick,
 	.stats = bt_engine_stats,
+	.stats_json = bt_engine_stats_json,
 };

@@ -11,6 +11,7 @@
 #include "cpu/interp.h"
 #include "vmm/engine.h"
 #include "vmm/engine_bus.h"
+#include "vmm/json.h"
 #include "vmm/machine.h"
 
 struct engine {
@@ -54,8 +55,14 @@ static enum engine_exit interp_engine_run(struct engine *e, uint64_t deadline_ns
 
 static void interp_stats(struct engine *e, double seconds, void *file)
 {
-	fprintf(file, "softvt: stats: interp executed %llu instructions (%.1f M/s)\n",
+	fprintf(file, "softvt: stats: %-14s %llu instructions (%.1f M/s)\n", "interp",
 		(unsigned long long)e->v.icount, seconds > 0 ? e->v.icount / seconds / 1e6 : 0.0);
+}
+
+static void interp_stats_json(struct engine *e, double seconds, struct json *j)
+{
+	json_u64(j, "instructions", e->v.icount);
+	json_double(j, "per_second", seconds > 0 ? e->v.icount / seconds : 0.0);
 }
 
 const struct engine_ops engine_interp = {
@@ -66,4 +73,5 @@ const struct engine_ops engine_interp = {
 	.destroy = interp_destroy,
 	.run = interp_engine_run,
 	.stats = interp_stats,
+	.stats_json = interp_stats_json,
 };

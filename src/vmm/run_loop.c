@@ -12,6 +12,12 @@
  * Exit codes (also in docs/CLI.md): 0 power-off/quit/halt, the guest's
  * value for the exit port, 1 error, 2 triple fault, 124 timeout, 128+N
  * for signal N.
+ *
+ * --stats prints "softvt: stats:" lines on stderr when the machine stops;
+ * --stats-json writes the same numbers as one JSON object: the loop's own
+ * (run time, why it stopped, unclaimed ports) and the engine's, under its
+ * name. The file is opened before the guest starts, so a bad path fails
+ * at once.
  */
 #define _GNU_SOURCE
 #include "vmm/run_loop.h"
@@ -24,6 +30,7 @@
 #include <time.h>
 
 #include "vmm/console.h"
+#include "vmm/json.h"
 
 /* Longest sleep/run slice, so signals and console input are seen promptly. */
 #define MAX_SLICE_NS (50 * 1000 * 1000ull)
@@ -69,6 +76,36 @@ static void wait_for_event(struct machine *m, uint64_t until_ns)
 	ppoll(&pfd, pfd.fd >= 0 ? 1 : 0, &ts, NULL);
 }
 
+static const char *stop_name(enum stop_reason r)
+{
+	static const char *const names[] = {
+		[STOP_NONE] = "none", [STOP_POWER_OFF] = "power_off", [STOP_EXIT_PORT] = "exit_port",
+		[STOP_RESET] = "reset", [STOP_SHUTDOWN] = "shutdown", [STOP_TIMEOUT] = "timeout",
+		[STOP_SIGNAL] = "signal", [STOP_USER_QUIT] = "user_quit", [STOP_HALTED] = "halted",
+		[STOP_ERROR] = "error",
+	};
+	return (unsigned)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "?";
+}
+
+static void write_stats_json(struct machine *m, const struct engine_ops *ops, struct engine *e,
+			     double seconds, FILE *f)
+{
+	struct json j;
+	json_begin(&j, f);
+	json_u64(&j, "version", 1);
+	json_string(&j, "engine", ops->name);
+	json_double(&j, "run_seconds", seconds);
+	json_string(&j, "stop", stop_name(m->stop));
+	json_u64(&j, "exit_code", (uint64_t)(unsigned)m->exit_code);
+	json_u64(&j, "unclaimed_port_accesses", m->ports.unclaimed_accesses);
+	if (ops->stats_json) {
+		json_object(&j, ops->name);
+		ops->stats_json(e, seconds, &j);
+		json_close(&j);
+	}
+	json_end(&j);
+}
+
 static void report_stop(struct machine *m, uint64_t elapsed_ns)
 {
 	switch (m->stop) {
@@ -101,7 +138,7 @@ static void report_stop(struct machine *m, uint64_t elapsed_ns)
 		break;
 	}
 	if (m->cfg.stats)
-		fprintf(stderr, "softvt: stats: ran %.3f s, unclaimed port accesses %llu\n",
+		fprintf(stderr, "softvt: stats: %-14s %.3f s, unclaimed port accesses %llu\n", "ran",
 			(double)elapsed_ns / NS_PER_SEC,
 			(unsigned long long)m->ports.unclaimed_accesses);
 }
@@ -109,9 +146,20 @@ static void report_stop(struct machine *m, uint64_t elapsed_ns)
 int run_loop(struct machine *m, const struct engine_ops *ops)
 {
 	char err[512] = "";
+	FILE *json = NULL;
+	if (m->cfg.stats_json) {
+		json = strcmp(m->cfg.stats_json, "-") == 0 ? stdout : fopen(m->cfg.stats_json, "w");
+		if (!json) {
+			fprintf(stderr, "softvt: --stats-json: cannot write %s: %s\n", m->cfg.stats_json,
+				strerror(errno));
+			return 1;
+		}
+	}
 	struct engine *e = ops->create(m, err, sizeof(err));
 	if (!e) {
 		fprintf(stderr, "softvt: cannot start engine %s: %s\n", ops->name, err);
+		if (json && json != stdout)
+			fclose(json);
 		return 1;
 	}
 	signal_machine = m;
@@ -170,6 +218,15 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	report_stop(m, elapsed);
 	if (m->cfg.stats && ops->stats)
 		ops->stats(e, (double)elapsed / NS_PER_SEC, stderr);
+	if (json) {
+		write_stats_json(m, ops, e, (double)elapsed / NS_PER_SEC, json);
+		if ((json == stdout ? fflush(json) : fclose(json)) != 0) {
+			fprintf(stderr, "softvt: --stats-json: cannot write %s: %s\n", m->cfg.stats_json,
+				strerror(errno));
+			if (m->exit_code == 0)
+				m->exit_code = 1;
+		}
+	}
 	ops->destroy(e);
 	if (machine_dump_vga(m, err, sizeof(err)) < 0) {
 		fprintf(stderr, "softvt: %s\n", err);

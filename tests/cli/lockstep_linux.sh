@@ -31,8 +31,8 @@ if [ $rc -ne 124 ]; then
 	tail -5 "$log"
 	exit 1
 fi
-checked=$(sed -n 's/.*lockstep: \([0-9]*\) instructions checked.*/\1/p' "$log")
-if ! grep -q "lockstep: [0-9]* instructions checked against the interpreter, 0 differences" "$log" ||
+checked=$(sed -En 's/.*bt lockstep +([0-9]+) instructions checked.*/\1/p' "$log")
+if ! grep -qE "bt lockstep +[0-9]+ instructions checked against the interpreter, 0 differences" "$log" ||
 	[ "${checked:-0}" -lt 2000000 ]; then
 	echo "FAIL: the lockstep check did not run clean over at least a million instructions"
 	exit 1

@@ -800,6 +800,65 @@ START_TEST(side_table_and_tc_find)
 }
 END_TEST
 
+/* The translator's statistics: classes per instruction, the exit mnemonic, page ends. */
+START_TEST(statistics_count_classes_and_exits)
+{
+	/* add eax,ecx; mov [ebx],eax; push eax; pop ecx; cli (inline); mov eax,ecx; hlt */
+	static const uint8_t code[] = { 0x01, 0xc8, 0x89, 0x03, 0x50, 0x59, 0xfa, 0x89, 0xc8, 0xf4 };
+	memcpy(lin(CODE), code, sizeof(code));
+	reset_tc();
+	struct tc_stats s0, s1;
+	tc_get_stats(env->tc, &s0);
+	struct tb *tb = block_at(CODE);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(tb->ninsn, 6);
+	ck_assert_uint_eq(tb->exit_mnemonic, ZYDIS_MNEMONIC_HLT);
+	ck_assert_uint_eq(s1.blocks - s0.blocks, 1);
+	ck_assert_uint_eq(s1.guest_insns - s0.guest_insns, 6);
+	ck_assert_uint_eq(s1.insns[BT_CLASS_IDENT] - s0.insns[BT_CLASS_IDENT], 3);
+	ck_assert_str_eq(bt_class_name(BT_PUSH), "push");
+	ck_assert_uint_eq(s1.insns[BT_PUSH] - s0.insns[BT_PUSH], 1);
+	ck_assert_uint_eq(s1.insns[BT_POP] - s0.insns[BT_POP], 1);
+	ck_assert_str_eq(bt_class_name(BT_CLI), "cli");
+	ck_assert_uint_eq(s1.insns[BT_CLI] - s0.insns[BT_CLI], 1);
+	/* every class has a name of its own (--stats-json keys) */
+	for (unsigned c = 0; c < BT_NCLASSES; c++) {
+		ck_assert_ptr_nonnull(bt_class_name(c));
+		for (unsigned d = 0; d < c; d++)
+			ck_assert_str_ne(bt_class_name(c), bt_class_name(d));
+	}
+	ck_assert_ptr_null(bt_class_name(BT_NCLASSES));
+	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 1);
+	/* the memory operand gets 0x67: at most the two register-only ones are verbatim */
+	ck_assert_uint_le(s1.ident_verbatim - s0.ident_verbatim, 2);
+	ck_assert_uint_eq(s1.refused - s0.refused, 0);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 0);
+	ck_assert_uint_ge(s1.code_used, tb->host_len);
+	ck_assert_uint_gt(s1.code_size, s1.code_used);
+	/* at run time the exit names the instruction for the dispatcher's count */
+	struct regs r = base_regs(), out;
+	env->ctx->exit_mnemonic = 0;
+	ck_assert_int_eq(run_bt(&r, CODE, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
+	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_HLT);
+
+	/* an instruction crossing the page end: undecodable, at the page end, mnemonic 0 */
+	uint32_t start = CODE + 0x1000 - 2;
+	static const uint8_t cross[] = { 0x90, 0xb8, 0x01, 0x02, 0x03, 0x04 };
+	memcpy(lin(start), cross, sizeof(cross));
+	tc_get_stats(env->tc, &s0);
+	tb = block_at(start);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(tb->ninsn, 1);
+	ck_assert_uint_eq(tb->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 1);
+	ck_assert_uint_eq(s1.page_end - s0.page_end, 1);
+	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 1);
+	env->ctx->exit_mnemonic = 1234;
+	ck_assert_int_eq(run_bt(&r, start, start + 1, &out), BT_EXIT_INTERP);
+	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+}
+END_TEST
+
 START_TEST(block_ends_at_the_page_end)
 {
 	/* nops up to the page end, the next page continues */
@@ -1402,8 +1461,9 @@ START_TEST(measure_translation_costs)
 	tc_get_stats(env->tc, &s1);
 	double per_insn = (double)(s1.host_bytes - s0.host_bytes) / (double)(s1.guest_insns - s0.guest_insns);
 	printf("classes: %" PRIu64 " IDENT, %" PRIu64 " rewritten, %" PRIu64 " exits to the "
-	       "interpreter\n", s1.ident_insns - s0.ident_insns,
-	       s1.rewritten_insns - s0.rewritten_insns, s1.interp_exits - s0.interp_exits);
+	       "interpreter\n", s1.insns[BT_CLASS_IDENT] - s0.insns[BT_CLASS_IDENT],
+	       (s1.guest_insns - s0.guest_insns) - (s1.insns[BT_CLASS_IDENT] - s0.insns[BT_CLASS_IDENT]),
+	       s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT]);
 	printf("translate: %u blocks, %" PRIu64 " guest insns, %.1f host bytes/guest insn (with "
 	       "block overhead), %.2f us/block, %.0f ns/insn\n", blocks,
 	       s1.guest_insns - s0.guest_insns, per_insn, (double)t / blocks / 1000.0,
@@ -1480,6 +1540,7 @@ int main(void)
 	tcase_add_test(tc, block_ends_at_the_page_end);
 	tcase_add_test(tc, long_code_is_cut_into_chained_blocks);
 	tcase_add_test(tc, full_cache_is_flushed_and_refilled);
+	tcase_add_test(tc, statistics_count_classes_and_exits);
 	tcase_add_test(tc, random_sequences_match_the_interpreter);
 	tcase_add_test(tc, host_code_only_uses_32bit_addresses);
 	tcase_add_test(tc, measure_translation_costs);

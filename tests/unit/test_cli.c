@@ -54,6 +54,8 @@ START_TEST(defaults_and_values)
 	ck_assert_int_eq(cfg.debugcon.kind, OUTPUT_STDIO);
 	ck_assert(!cfg.display_sdl);
 	ck_assert(cfg.timeout_s == 0);
+	ck_assert(!cfg.stats);
+	ck_assert_ptr_null(cfg.stats_json);
 
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "interp", "--kernel", "k",
 			       "--initrd", "i", "--append", "console=ttyS0", "--memory", "1G",
@@ -69,6 +71,21 @@ START_TEST(defaults_and_values)
 	ck_assert(cfg.display_sdl);
 	ck_assert(cfg.timeout_s == 2.5);
 	ck_assert(cfg.dry_run && cfg.stats);
+
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "/tmp/s.json", "--kernel",
+			       "k", NULL), 0);
+	ck_assert_str_eq(cfg.stats_json, "/tmp/s.json");
+	ck_assert(!cfg.stats);   /* JSON alone does not print the text lines */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "-", "--kernel", "k", NULL), 0);
+	ck_assert_str_eq(cfg.stats_json, "-");
+
+	/* the bt options next to each other */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--tc-size", "256K",
+			       "--lockstep=paging", "--stats-json", "/tmp/s.json", "--stats",
+			       "--kernel", "k", NULL), 0);
+	ck_assert_uint_eq(cfg.tc_size, 256u << 10);
+	ck_assert(cfg.lockstep && cfg.lockstep_after_paging && cfg.stats);
+	ck_assert_str_eq(cfg.stats_json, "/tmp/s.json");
 }
 END_TEST
 
@@ -91,6 +108,10 @@ START_TEST(errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err, "--bogus"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--kernel", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "needs a value"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--kernel", "k", "--stats-json", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--stats-json needs a value"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "", "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--stats-json: empty"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--lockstep", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--accel bt"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep=soon",
@@ -119,7 +140,8 @@ START_TEST(help_mentions_every_option)
 {
 	static const char *const opts[] = { "--accel", "--kernel", "--initrd", "--append",
 		"--memory", "--serial", "--debugcon", "--display", "--timeout", "--dry-run",
-		"--trace-io", "--stats", "--vga-dump", "--lockstep", "--help" };
+		"--trace-io", "--stats", "--stats-json", "--vga-dump", "--lockstep", "--tc-size",
+		"--help" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ck_assert_msg(strstr(cli_run_usage, opts[i]), "--help misses %s", opts[i]);
 	struct machine_config cfg;
