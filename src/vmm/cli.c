@@ -42,6 +42,8 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
+	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (the only\n"
+	"                       mode so far; direct execution on the CPU is not built yet)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -115,7 +117,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -133,6 +135,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "stats-json", required_argument, NULL, O_STATS_JSON },
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
+		{ "user", required_argument, NULL, O_USER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -208,6 +211,13 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				return errmsg(err, errlen, "--stats-json: empty file name");
 			cfg->stats_json = optarg;
 			break;
+		case O_USER:
+			if (strcmp(optarg, "interp") == 0)
+				break;
+			if (strcmp(optarg, "direct") == 0 || strcmp(optarg, "bt") == 0)
+				return errmsg(err, errlen, "--user %s: not built yet; guest user code runs "
+						 "in the interpreter (--user interp)", optarg);
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp)", optarg);
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))

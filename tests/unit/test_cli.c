@@ -112,6 +112,10 @@ START_TEST(errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json needs a value"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json: empty"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "not built yet"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "ring3", "--kernel", "k", NULL), -1);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "interp", "--kernel", "k", NULL), 0);
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--lockstep", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--accel bt"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "bt", "--lockstep=soon",
@@ -141,7 +145,7 @@ START_TEST(help_mentions_every_option)
 	static const char *const opts[] = { "--accel", "--kernel", "--initrd", "--append",
 		"--memory", "--serial", "--debugcon", "--display", "--timeout", "--dry-run",
 		"--trace-io", "--stats", "--stats-json", "--vga-dump", "--lockstep", "--tc-size",
-		"--help" };
+		"--user", "--help" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ck_assert_msg(strstr(cli_run_usage, opts[i]), "--help misses %s", opts[i]);
 	struct machine_config cfg;
