@@ -9,7 +9,7 @@
  * test exit port, a reset request, a triple fault, an engine error,
  * --timeout, SIGINT/SIGTERM/SIGHUP, or the console's quit key.
  *
- * Exit codes (also in docs/CLI.md): 0 power-off/quit/halt, the guest's
+ * Exit codes (also in README.md and `softvt run --help`): 0 power-off/quit/halt, the guest's
  * value for the exit port, 1 error, 2 triple fault, 124 timeout, 128+N
  * for signal N.
  *
