@@ -1,0 +1,186 @@
+/*
+ * enter.c - running guest code natively until it traps.
+ *
+ * direct_enter() hands a struct direct_cpu to direct_enter_asm (enter.S),
+ * which IRETQs into the guest's 32-bit code. Nothing comes back except by
+ * a trap: HLT/CLI/IN/OUT/INT n (#GP, SIGSEGV trapno 13), page faults
+ * (SIGSEGV trapno 14, si_addr), #UD (SIGILL), #DE (SIGFPE), INT3/#DB
+ * (SIGTRAP), and system calls trapped by the seccomp filter (SIGSYS).
+ * direct_signal() runs on the sigaltstack (RSP is the guest's ESP when the
+ * signal arrives), copies the guest state out of the ucontext and rewrites
+ * the ucontext so that rt_sigreturn resumes the monitor in 64-bit code:
+ * RIP = direct_exit_stub, CS = the host's 64-bit CS (0x33), RSP = the
+ * stack saved at entry, RDI = the cpu. The stub returns from
+ * direct_enter_asm() as if it were an ordinary call.
+ *
+ * System calls (SIGSYS): INT 0x80 leaves RIP after the instruction, so the
+ * guest EIP is RIP - 2. For a compat SYSCALL (AMD) or SYSENTER (Intel) the
+ * host kernel has replaced RIP with its vDSO landing pad (above 4 GiB)
+ * before seccomp runs, put the guest's EBP in ECX and loaded EBP from the
+ * guest's [ESP]: the guest EIP is lost (eip_known = false) and ECX (which
+ * the instruction itself clobbers) is reported as 0.
+ *
+ * Process-wide state, because a signal handler takes no argument and the
+ * signal entry cannot use TLS before it has restored FS: the host CS/SS
+ * selectors and FS base (direct_host_*, read by enter.S) and the cpu that
+ * is running (direct_active). One vCPU thread only, for now.
+ */
+#define _GNU_SOURCE
+#include <assert.h>
+#include <errno.h>
+#include <linux/audit.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <ucontext.h>
+
+#include "direct/direct.h"
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
+
+#define ALTSTACK_SIZE (64 * 1024)
+#define ARITH_FLAGS 0x0cd5u     /* CF PF AF ZF SF DF OF */
+
+/* Shared with enter.S (see the overview for why these are global). */
+uint16_t direct_host_cs, direct_host_ss;
+uint64_t direct_host_fsbase;
+static struct direct_cpu *volatile direct_active;
+static bool direct_fsgsbase;
+
+void direct_enter_asm(struct direct_cpu *cpu);
+void direct_exit_stub(void);
+void direct_signal_entry(int sig, siginfo_t *si, void *uc);
+void direct_signal(int sig, siginfo_t *si, void *uc);
+
+static_assert(offsetof(struct direct_cpu, eip) == 0x20, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, eflags) == 0x24, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, sel) == 0x28, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, has_fsgsbase) == 0x34, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, host_rsp) == 0x38, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, host_fsbase) == 0x40, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, host_gsbase) == 0x48, "enter.S layout");
+static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_CSGSFS * sizeof(greg_t) == 0xb8,
+	      "enter.S UC_CSGSFS");
+
+static const int direct_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
+
+int direct_init(void)
+{
+	struct sigaction sa;
+	stack_t ss;
+	uint16_t cs, ssel;
+
+	__asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ssel));
+	direct_host_cs = cs;
+	direct_host_ss = ssel;
+	direct_fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_sp = malloc(ALTSTACK_SIZE);
+	if (!ss.ss_sp)
+		return -ENOMEM;
+	ss.ss_size = ALTSTACK_SIZE;
+	if (sigaltstack(&ss, NULL) != 0)
+		return -errno;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = direct_signal_entry;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(direct_signals) / sizeof(direct_signals[0]); i++)
+		if (sigaction(direct_signals[i], &sa, NULL) != 0)
+			return -errno;
+	return 0;
+}
+
+int direct_enter(struct direct_cpu *cpu)
+{
+	if ((cpu->sel[S_FS] || cpu->sel[S_GS]) && !direct_fsgsbase)
+		return -EINVAL;
+	cpu->has_fsgsbase = direct_fsgsbase;
+	if (direct_fsgsbase) {
+		__asm__ volatile("rdfsbase %0" : "=r"(cpu->host_fsbase));
+		__asm__ volatile("rdgsbase %0" : "=r"(cpu->host_gsbase));
+		direct_host_fsbase = cpu->host_fsbase;
+	}
+	cpu->eflags = (cpu->eflags & ARITH_FLAGS) | 0x202;
+	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	direct_active = cpu;
+	direct_enter_asm(cpu);
+	direct_active = NULL;
+	return 0;
+}
+
+static void save_guest(struct direct_cpu *cpu, const greg_t *g)
+{
+	cpu->gpr[0] = (uint32_t)g[REG_RAX];
+	cpu->gpr[1] = (uint32_t)g[REG_RCX];
+	cpu->gpr[2] = (uint32_t)g[REG_RDX];
+	cpu->gpr[3] = (uint32_t)g[REG_RBX];
+	cpu->gpr[4] = (uint32_t)g[REG_RSP];
+	cpu->gpr[5] = (uint32_t)g[REG_RBP];
+	cpu->gpr[6] = (uint32_t)g[REG_RSI];
+	cpu->gpr[7] = (uint32_t)g[REG_RDI];
+	cpu->eip = (uint32_t)g[REG_RIP];
+	cpu->eflags = (uint32_t)g[REG_EFL];
+}
+
+static void save_syscall(struct direct_cpu *cpu, const siginfo_t *si, const greg_t *g)
+{
+	struct direct_exit *e = &cpu->exit;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+
+	e->kind = DIRECT_EXIT_SYSCALL;
+	e->sc_nr = si->si_syscall;
+	e->sc_arch = si->si_arch;
+	cpu->gpr[0] = (uint32_t)si->si_syscall;
+	if (rip >> 32) {
+		e->sc_kind = DIRECT_SC_FAST;
+		e->eip_known = false;
+		cpu->gpr[5] = (uint32_t)g[REG_RCX];
+		cpu->gpr[1] = 0;
+		cpu->eip = 0;
+	} else {
+		e->sc_kind = si->si_arch == AUDIT_ARCH_I386 ? DIRECT_SC_INT80
+								  : DIRECT_SC_NATIVE64;
+		e->eip_known = true;
+		cpu->eip = (uint32_t)rip - 2;   /* INT 0x80 and SYSCALL are 2 bytes */
+	}
+}
+
+void direct_signal(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct direct_cpu *cpu = direct_active;
+	uint16_t cs = (uint16_t)g[REG_CSGSFS];
+
+	if (!cpu || (cs == direct_host_cs && ((uint64_t)g[REG_RIP] >> 32))) {
+		/* the monitor's own fault: die of it as without the handler */
+		signal(sig, SIG_DFL);
+		return;
+	}
+	save_guest(cpu, g);
+	cpu->exit.host_rip = (uint64_t)g[REG_RIP];
+	cpu->exit.signo = sig;
+	cpu->exit.code = si->si_code;
+	cpu->exit.trapno = (uint32_t)g[REG_TRAPNO];
+	cpu->exit.err = (uint32_t)g[REG_ERR];
+	if (sig == SIGSYS) {
+		save_syscall(cpu, si, g);
+	} else {
+		cpu->exit.kind = DIRECT_EXIT_FAULT;
+		cpu->exit.eip_known = true;
+		cpu->exit.addr = (uint64_t)(uintptr_t)si->si_addr;
+	}
+
+	g[REG_RIP] = (greg_t)(uintptr_t)direct_exit_stub;
+	g[REG_RSP] = (greg_t)cpu->host_rsp;
+	g[REG_RDI] = (greg_t)(uintptr_t)cpu;
+	g[REG_EFL] = 0x202;
+	g[REG_CSGSFS] = (greg_t)((uint64_t)direct_host_cs | (uint64_t)direct_host_ss << 48);
+}

@@ -1,0 +1,224 @@
+/*
+ * test_direct_enter.c - src/direct/ without seccomp: LDT mirrors (cache,
+ * truncation), entry into 32-bit guest code and the return on a trap
+ * (HLT, page fault, segment-limit #GP, FS-relative loads), and the
+ * round-trip cost (printed; docs/DIRECT.md quotes it).
+ */
+#include "direct_guest.h"
+
+#include <signal.h>
+
+#define F_CF 0x001u
+#define F_PF 0x004u
+#define F_AF 0x010u
+#define F_ZF 0x040u
+#define F_SF 0x080u
+#define F_DF 0x400u
+#define F_OF 0x800u
+
+START_TEST(arith_and_hlt)
+{
+	/* add eax, ebx; std; hlt */
+	static const uint8_t code[] = { 0x01, 0xd8, 0xfd, 0xf4 };
+	struct dg g;
+
+	dg_setup(&g, code, sizeof(code));
+	uint32_t in[8] = { 0xffffffffu, 0x11111111, 0x22222222, 1, DG_STACK, 0x55555555,
+			   0x66666666, 0x77777777 };
+	memcpy(g.cpu.gpr, in, sizeof(in));
+	g.cpu.eflags = F_OF | F_SF;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.kind, DIRECT_EXIT_FAULT);
+	ck_assert_int_eq(g.cpu.exit.signo, SIGSEGV);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 3);
+	ck_assert_uint_eq(g.cpu.gpr[EAX], 0);
+	for (int i = 1; i < 8; i++)
+		ck_assert_uint_eq(g.cpu.gpr[i], in[i]);
+	uint32_t arith = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF | F_DF;
+	ck_assert_uint_eq(g.cpu.eflags & arith, F_CF | F_PF | F_AF | F_ZF | F_DF);
+	/* the monitor is intact: DF clear, libc (TLS) works */
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%u", 42u);
+	ck_assert_str_eq(buf, "42");
+}
+END_TEST
+
+START_TEST(stack_and_resume)
+{
+	/* push 0x12345678; pop ecx; hlt; inc ecx; hlt */
+	static const uint8_t code[] = { 0x68, 0x78, 0x56, 0x34, 0x12, 0x59, 0xf4, 0x41, 0xf4 };
+	struct dg g;
+
+	dg_setup(&g, code, sizeof(code));
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 6);
+	ck_assert_uint_eq(g.cpu.gpr[ECX], 0x12345678u);
+	ck_assert_uint_eq(*dg_u32(&g, DG_STACK - 4), 0x12345678u);
+	ck_assert_uint_eq(g.cpu.gpr[ESP], DG_STACK);
+	g.cpu.eip += 1;                 /* the monitor "emulates" the HLT */
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 8);
+	ck_assert_uint_eq(g.cpu.gpr[ECX], 0x12345679u);
+}
+END_TEST
+
+START_TEST(page_fault)
+{
+	/* mov eax, 7; mov [DG_NONE + 0x10], eax */
+	uint8_t code[] = { 0xb8, 7, 0, 0, 0, 0xa3, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	dg_put32(code + 6, DG_NONE + 0x10);
+	dg_setup(&g, code, sizeof(code));
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.signo, SIGSEGV);
+	ck_assert_int_eq(g.cpu.exit.trapno, 14);
+	ck_assert_uint_eq(g.cpu.exit.addr, DG_NONE + 0x10);
+	ck_assert_uint_eq(g.cpu.exit.err & 6, 6);     /* write, user */
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 5);
+	ck_assert_uint_eq(g.cpu.gpr[EAX], 7);
+}
+END_TEST
+
+START_TEST(truncated_segment)
+{
+	/* mov eax, [DG_DATA - 4]; mov eax, [DG_DATA] (above the limit) */
+	uint8_t code[] = { 0xa1, 0, 0, 0, 0, 0xa1, 0, 0, 0, 0, 0xf4 };
+	struct seg_cache ds = dg_seg(0x7b, 0, 0xffffffffu, DG_DATA_ATTR);
+	struct dg g;
+
+	dg_put32(code + 1, DG_DATA - 4);
+	dg_put32(code + 6, DG_DATA);
+	dg_setup(&g, code, sizeof(code));
+	*dg_u32(&g, DG_DATA - 4) = 0xcafe;
+	*dg_u32(&g, DG_DATA) = 0xbeef;
+	ck_assert_int_eq(direct_ldt_mirror(&g.ldt, S_DS, &ds, DG_DATA, &g.cpu.sel[S_DS]), 0);
+	ck_assert_uint_eq(g.ldt.slot[S_DS].limit, DG_DATA - 1);
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.signo, SIGSEGV);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 5);
+	ck_assert_uint_eq(g.cpu.gpr[EAX], 0xcafe);
+}
+END_TEST
+
+START_TEST(fs_segment)
+{
+	/* mov eax, fs:[4]; mov ebx, gs:[8]; hlt */
+	static const uint8_t code[] = { 0x64, 0xa1, 4, 0, 0, 0, 0x65, 0x8b, 0x1d, 8, 0, 0, 0, 0xf4 };
+	struct seg_cache fs = dg_seg(0x33, DG_DATA, 0xfff, DG_DATA_ATTR & ~SEG_G);
+	struct dg g;
+	int err;
+
+	dg_setup(&g, code, sizeof(code));
+	*dg_u32(&g, DG_DATA + 4) = 0x4444;
+	*dg_u32(&g, DG_DATA + 8) = 0x8888;
+	ck_assert_int_eq(direct_ldt_mirror(&g.ldt, S_FS, &fs, 0, &g.cpu.sel[S_FS]), 0);
+	ck_assert_int_eq(direct_ldt_mirror(&g.ldt, S_GS, &fs, 0, &g.cpu.sel[S_GS]), 0);
+	err = direct_enter(&g.cpu);
+	if (err == -EINVAL) {
+		printf("fs_segment: no FSGSBASE on this host, FS/GS refused\n");
+		return;
+	}
+	ck_assert_int_eq(err, 0);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 13);
+	ck_assert_uint_eq(g.cpu.gpr[EAX], 0x4444);
+	ck_assert_uint_eq(g.cpu.gpr[EBX], 0x8888);
+	/* TLS is the host's again (errno lives there) */
+	errno = 1234;
+	ck_assert_int_eq(errno, 1234);
+	char buf[8];
+	snprintf(buf, sizeof(buf), "%d", 7);
+	ck_assert_str_eq(buf, "7");
+}
+END_TEST
+
+START_TEST(ldt_cache)
+{
+	struct direct_ldt l;
+	struct seg_cache ds = dg_seg(0x7b, 0, 0xffffffffu, DG_DATA_ATTR);
+	struct seg_cache tss = dg_seg(0x28, 0, 0x67, 0x9 | SEG_P);
+	struct seg_cache null = dg_seg(0, 0, 0, 0);
+	uint16_t sel;
+
+	direct_ldt_init(&l);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0, &sel), 0);
+	ck_assert_uint_eq(sel, direct_ldt_selector(S_DS));
+	ck_assert_uint_eq(sel & 7, 7);
+	ck_assert_uint_eq(l.writes, 1);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0, &sel), 0);
+	ck_assert_uint_eq(l.writes, 1);                 /* cached */
+	ds.base = 0x1000;
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0, &sel), 0);
+	ck_assert_uint_eq(l.writes, 2);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0xc0000000u, &sel), 0);
+	ck_assert_uint_eq(l.writes, 3);
+	ck_assert_uint_eq(l.slot[S_DS].limit, 0xc0000000u - 1 - 0x1000);
+	ds.base = 0xc0000000u;
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0xc0000000u, &sel), -ERANGE);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_ES, &null, 0, &sel), 0);
+	ck_assert_uint_eq(sel, 0);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_CS, &null, 0, &sel), -EINVAL);
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &tss, 0, &sel), -EINVAL);
+	ds.attr &= (uint16_t)~SEG_DB;                   /* 16-bit: not ours */
+	ck_assert_int_eq(direct_ldt_mirror(&l, S_DS, &ds, 0, &sel), -EINVAL);
+}
+END_TEST
+
+START_TEST(round_trip_cost)
+{
+	static const uint8_t code[] = { 0xf4 };
+	struct direct_ldt l;
+	struct seg_cache ds = dg_seg(0x7b, 0, 0xffffffffu, DG_DATA_ATTR);
+	struct dg g;
+	uint16_t sel;
+	enum { N = 2000, M = 300 };
+
+	dg_setup(&g, code, sizeof(code));
+	int bad = 0;	/* no ck_assert in the timed loops: Check logs every one */
+
+	uint64_t t0 = __builtin_ia32_rdtsc();
+	for (int i = 0; i < N; i++) {
+		g.cpu.eip = DG_BASE;
+		bad |= direct_enter(&g.cpu) != 0 || g.cpu.exit.trapno != 13;
+	}
+	uint64_t t1 = __builtin_ia32_rdtsc();
+	direct_ldt_init(&l);
+	for (int i = 0; i < M; i++) {
+		ds.base = (uint32_t)(i & 1) << 12;
+		bad |= direct_ldt_mirror(&l, S_ES, &ds, 0, &sel) != 0;
+	}
+	uint64_t t2 = __builtin_ia32_rdtsc();
+	for (int i = 0; i < M; i++)
+		bad |= direct_ldt_mirror(&l, S_ES, &ds, 0, &sel) != 0;
+	uint64_t t3 = __builtin_ia32_rdtsc();
+	ck_assert_int_eq(bad, 0);
+	ck_assert_uint_eq(l.writes, M);
+	printf("direct: enter + HLT trap + exit %lu cycles; modify_ldt mirror %lu cycles; "
+	       "cached mirror %lu cycles\n", (unsigned long)((t1 - t0) / N),
+	       (unsigned long)((t2 - t1) / M), (unsigned long)((t3 - t2) / M));
+}
+END_TEST
+
+int main(void)
+{
+	if (!dg_host_ok())
+		return 77;
+	Suite *s = suite_create("direct_enter");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, arith_and_hlt);
+	tcase_add_test(tc, stack_and_resume);
+	tcase_add_test(tc, page_fault);
+	tcase_add_test(tc, truncated_segment);
+	tcase_add_test(tc, fs_segment);
+	tcase_add_test(tc, ldt_cache);
+	tcase_add_test(tc, round_trip_cost);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
