@@ -88,6 +88,8 @@ struct direct_cpu {
 	uint64_t host_fsbase;   /* 0x40 */
 	uint64_t host_gsbase;   /* 0x48 */
 	struct direct_exit exit;
+	struct fpu_state fpu;   /* guest x87/SSE state (FXSAVE format): in and out */
+	struct fpu_state host_fpu;
 };
 
 /*
@@ -96,12 +98,15 @@ struct direct_cpu {
  */
 int direct_init(void);
 /*
- * Runs guest code from cpu->eip with the given registers and host
- * selectors until it traps; returns with cpu->gpr/eip/eflags holding the
- * guest state at the trap and cpu->exit describing it. Returns 0, or
+ * Runs guest code from cpu->eip with the given registers, x87/SSE state
+ * (cpu->fpu; MXCSR reserved bits are cleared) and host selectors until it
+ * traps; returns with cpu->gpr/eip/eflags/fpu holding the guest state at
+ * the trap, the monitor's own FPU state back, and cpu->exit describing it. Returns 0, or
  * -EINVAL when FS/GS are non-null on a host without FSGSBASE.
  */
 int direct_enter(struct direct_cpu *cpu);
+/* The x87/SSE state after FNINIT with MXCSR at its reset value 0x1f80. */
+void direct_fpu_reset(struct fpu_state *fpu);
 
 /* ---- seccomp.c ---- */
 

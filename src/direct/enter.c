@@ -109,10 +109,28 @@ int direct_enter(struct direct_cpu *cpu)
 	}
 	cpu->eflags = (cpu->eflags & ARITH_FLAGS) | 0x202;
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	__asm__ volatile("fxsave64 %0" : "=m"(cpu->host_fpu));
+	cpu->fpu.mxcsr &= cpu->host_fpu.mxcsr_mask ? cpu->host_fpu.mxcsr_mask : 0xffbfu;
 	direct_active = cpu;
+	/*
+	 * From the FXRSTOR to the FXSAVE the FPU holds the guest's state; no
+	 * C code runs in between (the signal handler's own FPU use is undone
+	 * by sigreturn, which restores the state of the signal frame: the
+	 * guest's). The 32-bit FXSAVE format is the one of struct fpu_state.
+	 */
+	__asm__ volatile("fxrstor %0" : : "m"(cpu->fpu));
 	direct_enter_asm(cpu);
+	__asm__ volatile("fxsave %0" : "=m"(cpu->fpu));
+	__asm__ volatile("fxrstor64 %0" : : "m"(cpu->host_fpu));
 	direct_active = NULL;
 	return 0;
+}
+
+void direct_fpu_reset(struct fpu_state *fpu)
+{
+	memset(fpu, 0, sizeof(*fpu));
+	fpu->fcw = 0x037f;
+	fpu->mxcsr = 0x1f80;
 }
 
 static void save_guest(struct direct_cpu *cpu, const greg_t *g)

@@ -71,6 +71,7 @@ static inline void dg_setup(struct dg *g, const void *code, size_t len)
 	ck_assert_int_eq(direct_ldt_mirror(&g->ldt, S_ES, &ds, 0, &g->cpu.sel[S_ES]), 0);
 	g->cpu.eip = DG_BASE;
 	g->cpu.gpr[ESP] = DG_STACK;
+	direct_fpu_reset(&g->cpu.fpu);
 }
 
 static inline uint32_t *dg_u32(struct dg *g, uint32_t addr)

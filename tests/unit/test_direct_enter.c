@@ -135,6 +135,69 @@ START_TEST(fs_segment)
 }
 END_TEST
 
+/* Runs @code and checks the fault it raises (signal, vector, EIP). */
+static void expect_fault(const uint8_t *code, size_t len, int signo, uint32_t trapno,
+			 uint32_t eip_off)
+{
+	struct dg g;
+
+	dg_setup(&g, code, len);
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.kind, DIRECT_EXIT_FAULT);
+	ck_assert_int_eq(g.cpu.exit.signo, signo);
+	ck_assert_uint_eq(g.cpu.exit.trapno, trapno);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + eip_off);
+}
+
+START_TEST(other_faults)
+{
+	static const uint8_t div0[] = { 0x31, 0xc9, 0xf7, 0xf1 };  /* xor ecx,ecx; div ecx */
+	static const uint8_t ud2[] = { 0x90, 0x0f, 0x0b };
+	static const uint8_t int3[] = { 0xcc };
+	static const uint8_t int21[] = { 0xcd, 0x21 };
+	static const uint8_t cli[] = { 0xfa };
+	static const uint8_t out[] = { 0xe6, 0x80 };               /* out 0x80, al */
+
+	expect_fault(div0, sizeof(div0), SIGFPE, 0, 2);
+	expect_fault(ud2, sizeof(ud2), SIGILL, 6, 1);
+	expect_fault(int3, sizeof(int3), SIGTRAP, 3, 1);           /* a trap: EIP after */
+	expect_fault(int21, sizeof(int21), SIGSEGV, 13, 0);
+	expect_fault(cli, sizeof(cli), SIGSEGV, 13, 0);
+	expect_fault(out, sizeof(out), SIGSEGV, 13, 0);
+}
+END_TEST
+
+START_TEST(fpu_state)
+{
+	/* movups [DATA], xmm1; ldmxcsr [DATA+0x20]; movups xmm2, [DATA+0x40]; fld1; hlt */
+	uint8_t code[] = { 0x0f, 0x11, 0x0d, 0, 0, 0, 0, 0x0f, 0xae, 0x15, 0, 0, 0, 0,
+			   0x0f, 0x10, 0x15, 0, 0, 0, 0, 0xd9, 0xe8, 0xf4 };
+	static const uint8_t a[16] = "0123456789abcdef", b[16] = "ABCDEFGHIJKLMNOP";
+	uint32_t host_mxcsr, after;
+	struct dg g;
+
+	dg_put32(code + 3, DG_DATA);
+	dg_put32(code + 10, DG_DATA + 0x20);
+	dg_put32(code + 17, DG_DATA + 0x40);
+	dg_setup(&g, code, sizeof(code));
+	memcpy(g.cpu.fpu.xmm[1], a, 16);
+	*dg_u32(&g, DG_DATA + 0x20) = 0x5f80;   /* round up */
+	memcpy(g.mem + (DG_DATA + 0x40 - DG_BASE), b, 16);
+	__asm__ volatile("stmxcsr %0" : "=m"(host_mxcsr));
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	__asm__ volatile("stmxcsr %0" : "=m"(after));
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 23);
+	ck_assert_mem_eq(g.mem + (DG_DATA - DG_BASE), a, 16);
+	ck_assert_mem_eq(g.cpu.fpu.xmm[2], b, 16);
+	ck_assert_uint_eq(g.cpu.fpu.mxcsr, 0x5f80);
+	ck_assert_uint_eq((g.cpu.fpu.fsw >> 11) & 7, 7);        /* one push: TOP = 7 */
+	ck_assert_uint_eq(after, host_mxcsr);                    /* the monitor's is back */
+	volatile double x = 1.0, y = 3.0;
+	ck_assert(x / y < 0.33333333333333337);                  /* round to nearest */
+}
+END_TEST
+
 START_TEST(ldt_cache)
 {
 	struct direct_ldt l;
@@ -213,6 +276,8 @@ int main(void)
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
 	tcase_add_test(tc, fs_segment);
+	tcase_add_test(tc, other_faults);
+	tcase_add_test(tc, fpu_state);
 	tcase_add_test(tc, ldt_cache);
 	tcase_add_test(tc, round_trip_cost);
 	suite_add_tcase(s, tc);
