@@ -103,6 +103,29 @@ START_TEST(truncated_segment)
 }
 END_TEST
 
+START_TEST(cs_base_and_limit)
+{
+	/* CS based at DG_BASE with a truncated limit: EIP is the offset, and
+	 * execution running past the limit faults (#GP) at EIP = limit + 1 */
+	static const uint8_t code[] = { 0xf4 };
+	struct seg_cache cs = dg_seg(0x73, DG_BASE, 0xffffffffu, DG_CODE_ATTR);
+	struct dg g;
+
+	dg_setup(&g, code, sizeof(code));
+	ck_assert_int_eq(direct_ldt_mirror(&g.ldt, S_CS, &cs, DG_BASE + 0x800, &g.cpu.sel[S_CS]), 0);
+	g.cpu.eip = 0;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, 0);
+	memset(g.mem + 0x7f0, 0x90, 0x20);          /* NOPs across the limit 0x7ff, HLT at 0x810 */
+	g.cpu.eip = 0x7f0;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.signo, SIGSEGV);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, 0x800);
+}
+END_TEST
+
 START_TEST(fs_segment)
 {
 	/* mov eax, fs:[4]; mov ebx, gs:[8]; hlt */
@@ -275,6 +298,7 @@ int main(void)
 	tcase_add_test(tc, stack_and_resume);
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
+	tcase_add_test(tc, cs_base_and_limit);
 	tcase_add_test(tc, fs_segment);
 	tcase_add_test(tc, other_faults);
 	tcase_add_test(tc, fpu_state);
