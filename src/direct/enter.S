@@ -14,9 +14,10 @@
  * direct_enter_asm() to its C caller.
  *
  * direct_signal_entry: the sa_sigaction of the direct-execution signals.
- * When the signal interrupted guest code (CS != host CS in the ucontext)
- * FS may hold a guest base, and compiled C code reads FS (stack protector),
- * so the host TLS base is restored first, from direct_host_fsbase.
+ * When the signal interrupted guest code (CS != host CS in the ucontext, or
+ * 64-bit code below 4 GiB after a far jump to it) FS may hold a guest
+ * base, and compiled C code reads FS (stack protector), so the host TLS
+ * base is restored first, from direct_host_fsbase.
  */
 	.text
 
@@ -86,16 +87,19 @@ direct_exit_stub:
 	ret
 	.size	direct_exit_stub, . - direct_exit_stub
 
-	/* offsetof(ucontext_t, uc_mcontext.gregs[REG_CSGSFS]): checked in enter.c */
+	/* offsetof(ucontext_t, uc_mcontext.gregs[REG_CSGSFS / REG_RIP]): checked in enter.c */
 	.set	UC_CSGSFS, 0xb8
+	.set	UC_RIP, 0xa8
 
 	.globl	direct_signal_entry
 	.type	direct_signal_entry, @function
 direct_signal_entry:
 	movzwl	UC_CSGSFS(%rdx), %eax
 	cmpw	direct_host_cs(%rip), %ax
-	je	1f
-	movq	direct_host_fsbase(%rip), %rax
+	jne	2f
+	cmpl	$0, UC_RIP + 4(%rdx)	/* 64-bit code below 4 GiB: the guest's too */
+	jne	1f
+2:	movq	direct_host_fsbase(%rip), %rax
 	testq	%rax, %rax
 	jz	1f
 	wrfsbase %rax

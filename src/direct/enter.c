@@ -65,6 +65,8 @@ static_assert(offsetof(struct direct_cpu, host_fsbase) == 0x40, "enter.S layout"
 static_assert(offsetof(struct direct_cpu, host_gsbase) == 0x48, "enter.S layout");
 static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_CSGSFS * sizeof(greg_t) == 0xb8,
 	      "enter.S UC_CSGSFS");
+static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_RIP * sizeof(greg_t) == 0xa8,
+	      "enter.S UC_RIP");
 
 static const int direct_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
 

@@ -221,6 +221,38 @@ START_TEST(fpu_state)
 }
 END_TEST
 
+START_TEST(heavens_gate_fault)
+{
+	/* FS based on a PROT_NONE page; jmp far 0x33:DG_BASE+0x100; there a
+	 * 64-bit HLT. The trap comes from the host's CS but below 4 GiB: still
+	 * the guest's, and the monitor comes back with its own TLS. (Whether
+	 * the handler's C code reads FS depends on -fstack-protector: without
+	 * it this does not tell the signal entry's FS restore apart.) */
+	uint8_t code[7] = { 0xea };
+	uint16_t cs64 = 0x33;
+	struct seg_cache fs = dg_seg(0x33, DG_NONE, 0xfff, DG_DATA_ATTR & ~SEG_G);
+	struct dg g;
+	int err;
+
+	dg_put32(code + 1, DG_BASE + 0x100);
+	memcpy(code + 5, &cs64, 2);
+	dg_setup(&g, code, sizeof(code));
+	ck_assert_int_eq(direct_ldt_mirror(&g.ldt, S_FS, &fs, 0, &g.cpu.sel[S_FS]), 0);
+	err = direct_enter(&g.cpu);
+	if (err == -EINVAL) {
+		printf("heavens_gate_fault: no FSGSBASE on this host, FS refused\n");
+		return;
+	}
+	ck_assert_int_eq(err, 0);
+	ck_assert_int_eq(g.cpu.exit.signo, SIGSEGV);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 0x100);
+	char buf[8];
+	snprintf(buf, sizeof(buf), "%d", 9);
+	ck_assert_str_eq(buf, "9");
+}
+END_TEST
+
 START_TEST(ldt_cache)
 {
 	struct direct_ldt l;
@@ -302,6 +334,7 @@ int main(void)
 	tcase_add_test(tc, fs_segment);
 	tcase_add_test(tc, other_faults);
 	tcase_add_test(tc, fpu_state);
+	tcase_add_test(tc, heavens_gate_fault);
 	tcase_add_test(tc, ldt_cache);
 	tcase_add_test(tc, round_trip_cost);
 	suite_add_tcase(s, tc);
