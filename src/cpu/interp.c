@@ -207,7 +207,14 @@ static void env_refresh(struct vcpu *v)
  * taken and no request is up, at most `budget` blocks. Falls back to
  * execute() for what a block cannot run. Returns the number of turns.
  */
-#define FOLLOW_MAX 8
+/*
+ * Blocks interp_follow() may enter in a row. The handlers reach each other
+ * through tail calls in optimized builds; without them (-O0, some
+ * sanitizer builds) each instruction is a host frame, so this bounds the
+ * stack at FOLLOW_MAX * BLOCK_MAX_INSNS frames (2,048: well within a
+ * thread's stack). 32 rather than 8: 2 % of the boot.
+ */
+#define FOLLOW_MAX 32
 
 static unsigned run_blocks(struct vcpu *v, unsigned budget)
 {
