@@ -129,12 +129,26 @@ static bool near_branch(const struct insn *i)
 	}
 }
 
+/*
+ * The entry of every generic handler: saves ESP for the rollback of a
+ * fault (insn_enter does not: the specialized handlers do not need it).
+ * Keeps the caller's flag, since execute() and event delivery set it too.
+ */
+static void generic_entry(struct vcpu *v, const struct insn *i)
+{
+	bool saved = v->esp_saved;
+	v->insn_esp = v->s->gpr[R_ESP];
+	v->esp_saved = true;
+	handlers.fn[i->mnemonic](v, i);
+	v->esp_saved = saved;
+}
+
 void dispatch_bind(struct insn *i)
 {
 	pthread_once(&handlers_once, register_all);
 	insn_handler fn = ops_fast_select(i);
-	if (!fn)
-		fn = handlers.fn[i->mnemonic];
+	if (!fn && handlers.fn[i->mnemonic])
+		fn = generic_entry;
 	i->fn = fn ? fn : op_missing;
 	i->ends_block = !fn || !plain(i);
 	i->keeps_env = fn && (plain(i) || near_branch(i));

@@ -155,6 +155,8 @@ static void execute(struct vcpu *v)
 {
 	struct insn scratch;
 	struct cpu_state *s = v->s;
+	v->insn_esp = s->gpr[R_ESP];
+	v->esp_saved = true;   /* the single-step trap below rolls back here too */
 	const struct insn *i = fetch(v, &scratch);
 	v->insn = i;
 	v->blk_last = i;   /* no chaining: exactly one instruction */
@@ -180,6 +182,7 @@ static void execute(struct vcpu *v)
 		s->dr[6] |= 0x4000;
 		exceptions_deliver(v, EXC_DB, EVENT_EXCEPTION, false, 0);
 	}
+	v->esp_saved = false;
 }
 
 /*
@@ -204,7 +207,14 @@ static void env_refresh(struct vcpu *v)
  * taken and no request is up, at most `budget` blocks. Falls back to
  * execute() for what a block cannot run. Returns the number of turns.
  */
-#define FOLLOW_MAX 8
+/*
+ * Blocks interp_follow() may enter in a row. The handlers reach each other
+ * through tail calls in optimized builds; without them (-O0, some
+ * sanitizer builds) each instruction is a host frame, so this bounds the
+ * stack at FOLLOW_MAX * BLOCK_MAX_INSNS frames (2,048: well within a
+ * thread's stack). 32 rather than 8: 2 % of the boot.
+ */
+#define FOLLOW_MAX 32
 
 static unsigned run_blocks(struct vcpu *v, unsigned budget)
 {
@@ -217,7 +227,6 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 	for (unsigned turns = 1;; turns++) {
 		uint32_t eip = s->eip;
 		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
-		v->insn_esp = s->gpr[R_ESP];
 		if (eip > cs->limit)
 			vcpu_fault(v, EXC_GP, 0);
 		uint32_t linear = cs->base + eip;
@@ -315,12 +324,23 @@ static bool can_take_intr(const struct vcpu *v)
 	       v->bus.intr_pending(v->bus.opaque);
 }
 
-/* Rolls a faulting instruction back and delivers its exception; false on shutdown. */
+/*
+ * Rolls a faulting instruction back and delivers its exception; false on
+ * shutdown. ESP goes back to insn_esp when that was saved (vcpu.esp_saved),
+ * else it is still the instruction's; a fault while delivering rolls back
+ * to the same place.
+ */
 static bool handle_fault(struct vcpu *v)
 {
 	v->s->eip = v->insn_eip;
-	v->s->gpr[R_ESP] = v->insn_esp;
-	return exceptions_deliver_fault(v) == 0;
+	if (v->esp_saved)
+		v->s->gpr[R_ESP] = v->insn_esp;
+	else
+		v->insn_esp = v->s->gpr[R_ESP];
+	v->esp_saved = true;
+	bool ok = exceptions_deliver_fault(v) == 0;
+	v->esp_saved = false;
+	return ok;
 }
 
 /*
@@ -337,7 +357,9 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
 	if (can_take_intr(v)) {
 		s->halted = false;
 		uint8_t vector = v->bus.intr_ack(v->bus.opaque);
+		v->esp_saved = true;
 		exceptions_deliver(v, vector, EVENT_EXTERNAL, false, 0);
+		v->esp_saved = false;
 		v->prev_block = NULL;
 		v->env_valid = false;
 		return true;
@@ -363,6 +385,7 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
 enum interp_exit interp_step(struct vcpu *v)
 {
 	enum interp_exit why = INTERP_DEADLINE;
+	v->esp_saved = false;
 	int jumped = setjmp(v->fault_jmp);
 	if (jumped == 2)
 		return INTERP_ERROR;
@@ -381,6 +404,7 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 			    void *now_opaque)
 {
 	enum interp_exit why = INTERP_DEADLINE;
+	v->esp_saved = false;
 	int jumped = setjmp(v->fault_jmp);
 	if (jumped == 2)
 		return INTERP_ERROR;

@@ -82,6 +82,46 @@ static inline void mem_fast_setup(struct vcpu *v)
 	v->tlb_cur = v->tlb[v->user];
 }
 
+/*
+ * The fast paths of mem_read/mem_write alone: false when the access needs
+ * the checked path (nothing done then). A handler that calls the checked
+ * path from a separate out-of-line function keeps its own fast path free
+ * of calls, so the compiler saves no registers in it (ops_fast.c).
+ */
+static inline bool mem_read_try(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+				uint32_t *val)
+{
+	if (!((v->flat_segs >> seg) & 1))
+		return false;
+	const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+	if (e->tag_read != ((offset + size - 1) & ~0xfffu))
+		return false;
+	const uint8_t *p = e->host + (offset & 0xfff);
+	switch (size) {
+	case 1: *val = *p; break;
+	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); *val = x; break; }
+	default: __builtin_memcpy(val, p, 4); break;
+	}
+	return true;
+}
+
+static inline bool mem_write_try(struct vcpu *v, int seg, uint32_t offset, unsigned size,
+				 uint32_t value)
+{
+	if (!((v->flat_segs >> seg) & 1))
+		return false;
+	const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+	if (e->tag_write != ((offset + size - 1) & ~0xfffu))
+		return false;
+	uint8_t *p = e->host + (offset & 0xfff);
+	switch (size) {
+	case 1: *p = (uint8_t)value; break;
+	case 2: { uint16_t x = (uint16_t)value; __builtin_memcpy(p, &x, 2); break; }
+	default: __builtin_memcpy(p, &value, 4); break;
+	}
+	return true;
+}
+
 static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 {
 	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {

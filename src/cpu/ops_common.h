@@ -141,12 +141,19 @@ static inline uint32_t stack_pop(struct vcpu *v, unsigned size)
 
 /* --- block execution ------------------------------------------------------ */
 
-/* Makes i the instruction being executed, at eip (cpu/interp.c). */
+/*
+ * Makes i the instruction being executed, at eip (cpu/interp.c). The
+ * architectural EIP (s->eip) is not kept up to date inside a block: no
+ * handler reads it (a fault takes v->insn_eip, far transfers and event
+ * delivery set it before they use it), and the block loop stores it once
+ * when the block run ends. One store less per instruction. ESP is not
+ * saved either: the specialized handlers change ESP only after their last
+ * access that can fault, and the generic ones save it themselves
+ * (dispatch.c: generic_entry, vcpu.esp_saved).
+ */
 static inline void insn_enter(struct vcpu *v, const struct insn *i, uint32_t eip)
 {
-	v->s->eip = eip;
 	v->insn_eip = eip;
-	v->insn_esp = v->s->gpr[R_ESP];
 	v->insn = i;
 	v->next_eip = (eip + i->len) & v->blk_mask;
 }

@@ -62,22 +62,49 @@ static void mov_lea(struct vcpu *v, const struct insn *i)
 	insn_chain(v, i);
 }
 
-#define MOV_MEM(SZ)                                                                       \
-static void mov_rm_##SZ(struct vcpu *v, const struct insn *i)                             \
+/*
+ * The memory forms run their fast path (mem_read_try/mem_write_try) inline
+ * and call the checked path from a cold function of their own (_slow), so
+ * that the hot function makes no call but the tail call to the next
+ * instruction: no registers saved and restored on every execution.
+ */
+#define MOV_LOAD(NAME, SZ, EAF)                                                           \
+static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
+							 const struct insn *i)            \
 {                                                                                         \
-	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EA(1), SZ));                \
+	reg_write(v->s, i->op[0].reg, SZ, mem_read_slow(v, SEG(1), EAF(1), SZ));          \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
-static void mov_mr_##SZ(struct vcpu *v, const struct insn *i)                             \
+static void NAME(struct vcpu *v, const struct insn *i)                                    \
 {                                                                                         \
-	mem_write(v, SEG(0), EA(0), SZ, reg_read(v->s, i->op[1].reg, SZ));                \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void mov_mi_##SZ(struct vcpu *v, const struct insn *i)                             \
-{                                                                                         \
-	mem_write(v, SEG(0), EA(0), SZ, i->op[1].val);                                    \
+	uint32_t x;                                                                       \
+	if (__builtin_expect(!mem_read_try(v, SEG(1), EAF(1), SZ, &x), 0)) {              \
+		NAME##_slow(v, i);                                                        \
+		return;                                                                   \
+	}                                                                                 \
+	reg_write(v->s, i->op[0].reg, SZ, x);                                             \
 	insn_chain(v, i);                                                                 \
 }
+#define MOV_STORE(NAME, SZ, EAF, VAL)                                                     \
+static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
+							 const struct insn *i)            \
+{                                                                                         \
+	mem_write_slow(v, SEG(0), EAF(0), SZ, VAL);                                       \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void NAME(struct vcpu *v, const struct insn *i)                                    \
+{                                                                                         \
+	if (__builtin_expect(!mem_write_try(v, SEG(0), EAF(0), SZ, VAL), 0)) {            \
+		NAME##_slow(v, i);                                                        \
+		return;                                                                   \
+	}                                                                                 \
+	insn_chain(v, i);                                                                 \
+}
+
+#define MOV_MEM(SZ)                                                                       \
+MOV_LOAD(mov_rm_##SZ, SZ, EA)                                                             \
+MOV_STORE(mov_mr_##SZ, SZ, EA, reg_read(v->s, i->op[1].reg, SZ))                         \
+MOV_STORE(mov_mi_##SZ, SZ, EA, i->op[1].val)
 MOV_MEM(1)
 MOV_MEM(2)
 MOV_MEM(4)
@@ -85,16 +112,8 @@ MOV_MEM(4)
 /* The commonest addressing form, [base + disp], without the general sum. */
 #define EAB(n) (v->s->gpr[i->op[n].base] + i->op[n].val)
 #define MOV_MEM_B(SZ)                                                                     \
-static void mov_rb_##SZ(struct vcpu *v, const struct insn *i)                             \
-{                                                                                         \
-	reg_write(v->s, i->op[0].reg, SZ, mem_read(v, SEG(1), EAB(1), SZ));               \
-	insn_chain(v, i);                                                                 \
-}                                                                                         \
-static void mov_br_##SZ(struct vcpu *v, const struct insn *i)                             \
-{                                                                                         \
-	mem_write(v, SEG(0), EAB(0), SZ, reg_read(v->s, i->op[1].reg, SZ));               \
-	insn_chain(v, i);                                                                 \
-}
+MOV_LOAD(mov_rb_##SZ, SZ, EAB)                                                            \
+MOV_STORE(mov_br_##SZ, SZ, EAB, reg_read(v->s, i->op[1].reg, SZ))
 MOV_MEM_B(1)
 MOV_MEM_B(2)
 MOV_MEM_B(4)
@@ -109,28 +128,29 @@ static void movzx_r2(struct vcpu *v, const struct insn *i)
 	GPR(0) = GPR(1) & 0xffff;
 	insn_chain(v, i);
 }
-static void movzx_m1(struct vcpu *v, const struct insn *i)
-{
-	GPR(0) = mem_read(v, SEG(1), EA(1), 1);
-	insn_chain(v, i);
+/* MOVZX from memory: fast path inline, checked path cold (see MOV_LOAD). */
+#define MOVZX_LOAD(NAME, SZ, EAF)                                                         \
+static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
+							 const struct insn *i)            \
+{                                                                                         \
+	GPR(0) = mem_read_slow(v, SEG(1), EAF(1), SZ);                                    \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void NAME(struct vcpu *v, const struct insn *i)                                    \
+{                                                                                         \
+	uint32_t x;                                                                       \
+	if (__builtin_expect(!mem_read_try(v, SEG(1), EAF(1), SZ, &x), 0)) {              \
+		NAME##_slow(v, i);                                                        \
+		return;                                                                   \
+	}                                                                                 \
+	GPR(0) = x;                                                                       \
+	insn_chain(v, i);                                                                 \
 }
-static void movzx_m2(struct vcpu *v, const struct insn *i)
-{
-	GPR(0) = mem_read(v, SEG(1), EA(1), 2);
-	insn_chain(v, i);
-}
+MOVZX_LOAD(movzx_m1, 1, EA)
+MOVZX_LOAD(movzx_m2, 2, EA)
+MOVZX_LOAD(movzx_b1, 1, EAB)
+MOVZX_LOAD(movzx_b2, 2, EAB)
 
-static void movzx_b1(struct vcpu *v, const struct insn *i)
-{
-	GPR(0) = mem_read(v, SEG(1), EAB(1), 1);
-	insn_chain(v, i);
-}
-
-static void movzx_b2(struct vcpu *v, const struct insn *i)
-{
-	GPR(0) = mem_read(v, SEG(1), EAB(1), 2);
-	insn_chain(v, i);
-}
 static void movsx_r1(struct vcpu *v, const struct insn *i)
 {
 	GPR(0) = (uint32_t)(int32_t)(int8_t)reg_read(v->s, i->op[1].reg, 1);
@@ -261,16 +281,26 @@ static inline void push4(struct vcpu *v, uint32_t val)
 	}
 }
 
-static void push_r4(struct vcpu *v, const struct insn *i)
-{
-	push4(v, GPR(0));
-	insn_chain(v, i);
+/* PUSH: a flat stack's TLB hit inline, anything else in a cold function (see MOV_LOAD). */
+#define PUSH_FORM(NAME, VAL)                                                              \
+static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
+							 const struct insn *i)            \
+{                                                                                         \
+	push4(v, VAL);                                                                    \
+	insn_chain(v, i);                                                                 \
+}                                                                                         \
+static void NAME(struct vcpu *v, const struct insn *i)                                    \
+{                                                                                         \
+	uint32_t sp = v->s->gpr[R_ESP] - 4;                                               \
+	if (__builtin_expect(!v->flat_stack || !mem_write_try(v, S_SS, sp, 4, VAL), 0)) {  \
+		NAME##_slow(v, i);                                                        \
+		return;                                                                   \
+	}                                                                                 \
+	v->s->gpr[R_ESP] = sp;                                                            \
+	insn_chain(v, i);                                                                 \
 }
-static void push_i4(struct vcpu *v, const struct insn *i)
-{
-	push4(v, i->op[0].val);
-	insn_chain(v, i);
-}
+PUSH_FORM(push_r4, GPR(0))
+PUSH_FORM(push_i4, i->op[0].val)
 
 static inline uint32_t pop4(struct vcpu *v)
 {
@@ -282,9 +312,21 @@ static inline uint32_t pop4(struct vcpu *v)
 	return stack_pop(v, 4);
 }
 
-static void pop_r4(struct vcpu *v, const struct insn *i)
+static __attribute__((noinline, cold)) void pop_r4_slow(struct vcpu *v, const struct insn *i)
 {
 	uint32_t val = pop4(v);
+	GPR(0) = val;   /* POP ESP: the popped value wins */
+	insn_chain(v, i);
+}
+
+static void pop_r4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t val, sp = v->s->gpr[R_ESP];
+	if (__builtin_expect(!v->flat_stack || !mem_read_try(v, S_SS, sp, 4, &val), 0)) {
+		pop_r4_slow(v, i);
+		return;
+	}
+	v->s->gpr[R_ESP] = sp + 4;
 	GPR(0) = val;   /* POP ESP: the popped value wins */
 	insn_chain(v, i);
 }

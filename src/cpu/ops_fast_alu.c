@@ -67,14 +67,29 @@ static void name##_ri_##SZ(struct vcpu *v, const struct insn *i)                
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
-static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
+static inline void name##_rm_##SZ##_do(struct vcpu *v, const struct insn *i, uint32_t s)  \
 {                                                                                         \
-	uint32_t d = reg_read(v->s, i->op[0].reg, SZ), s = mem_read(v, SEG(1), EA(1), SZ), c; \
+	uint32_t d = reg_read(v->s, i->op[0].reg, SZ), c;                                 \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
 		reg_write(v->s, i->op[0].reg, SZ, r);                                     \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
+}                                                                                         \
+/* the checked read out of line: no call on the fast path (ops_fast.c) */                 \
+static __attribute__((noinline, cold)) void name##_rm_##SZ##_slow(struct vcpu *v,        \
+								  const struct insn *i)   \
+{                                                                                         \
+	name##_rm_##SZ##_do(v, i, mem_read_slow(v, SEG(1), EA(1), SZ));                   \
+}                                                                                         \
+static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
+{                                                                                         \
+	uint32_t s;                                                                       \
+	if (__builtin_expect(!mem_read_try(v, SEG(1), EA(1), SZ, &s), 0)) {               \
+		name##_rm_##SZ##_slow(v, i);                                              \
+		return;                                                                   \
+	}                                                                                 \
+	name##_rm_##SZ##_do(v, i, s);                                                     \
 }                                                                                         \
 static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \

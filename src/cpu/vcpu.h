@@ -145,6 +145,12 @@ struct vcpu {
 	uint32_t pad0[3];
 	uint32_t insn_esp;
 
+	/* insn_esp holds the ESP a fault rolls back to: set around generic
+	 * handlers (dispatch.c), event delivery and execute(). Otherwise
+	 * (specialized handlers, which change ESP only after their last
+	 * access that can fault) a fault leaves ESP as it is. */
+	bool esp_saved;
+
 	/* fault unwinding */
 	jmp_buf fault_jmp;
 	int fault_vector;
