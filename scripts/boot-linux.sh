@@ -16,7 +16,8 @@
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
 # MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180),
 # SOFTVT_ARGS (more softvt options, split at spaces, e.g. "--tc-size 256K" or
-# "--stats --stats-json F"; --stats lines end up at the end of the log).
+# "--stats --stats-json F"; --stats lines end up at the end of the log), LOG_TAG (the
+# log becomes ENGINE-FLAVOUR-TAG.log, so runs with other options do not share a log).
 # Exit status: 0 if every flavour passed, 1 otherwise.
 set -euo pipefail
 
@@ -76,7 +77,7 @@ run_cmd() {
 boot_flavour() {
 	local flavour=$1 kernel=$guest/vmlinuz-$1 dir start release from
 	[[ -f $kernel ]] || { echo "boot: FAIL: no $kernel"; return 1; }
-	log=$guest/$engine-$flavour.log
+	log=$guest/$engine-$flavour${LOG_TAG:+-$LOG_TAG}.log
 	dir=$(mktemp -d)
 	mkfifo "$dir/console"
 	start=$(now)
