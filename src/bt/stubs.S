@@ -38,6 +38,45 @@
 #include "bt/ctx.h"
 
 	.intel_syntax noprefix
+
+/* Guest registers and flags (arithmetic + DF) from the CPU into ctx; ends on
+ * the monitor stack (ctx->host_rsp). Clobbers rax. */
+.macro SAVE_GUEST
+	mov [r15 + BT_CTX_GPR + 0], eax
+	mov [r15 + BT_CTX_GPR + 4], ecx
+	mov [r15 + BT_CTX_GPR + 8], edx
+	mov [r15 + BT_CTX_GPR + 12], ebx
+	mov [r15 + BT_CTX_GPR + 16], esp
+	mov [r15 + BT_CTX_GPR + 20], ebp
+	mov [r15 + BT_CTX_GPR + 24], esi
+	mov [r15 + BT_CTX_GPR + 28], edi
+	mov rsp, [r15 + BT_CTX_HOST_RSP]
+	pushfq
+	pop rax
+	and eax, BT_EFLAGS_MASK
+	mov [r15 + BT_CTX_EFLAGS], eax
+.endm
+
+/* Guest flags (TF and AC kept clear) and registers from ctx into the CPU; the
+ * last load switches rsp to the guest's ESP. */
+.macro LOAD_GUEST
+	pushfq
+	pop rax
+	and rax, ~(BT_EFLAGS_MASK | 0x100 | 0x40000)
+	mov ecx, [r15 + BT_CTX_EFLAGS]
+	and ecx, BT_EFLAGS_MASK
+	or rax, rcx
+	push rax
+	popfq
+	mov eax, [r15 + BT_CTX_GPR + 0]
+	mov ecx, [r15 + BT_CTX_GPR + 4]
+	mov edx, [r15 + BT_CTX_GPR + 8]
+	mov ebx, [r15 + BT_CTX_GPR + 12]
+	mov ebp, [r15 + BT_CTX_GPR + 20]
+	mov esi, [r15 + BT_CTX_GPR + 24]
+	mov edi, [r15 + BT_CTX_GPR + 28]
+	mov esp, [r15 + BT_CTX_GPR + 16]
+.endm
 	.text
 
 /* int bt_enter(struct bt_ctx *ctx, const void *host) */
@@ -60,22 +99,7 @@ bt_enter:
 	wrgsbase rax
 	mov qword ptr [r15 + BT_CTX_EXIT_SITE], 0
 	/* host RFLAGS with the guest's arithmetic flags and DF; TF and AC clear */
-	pushfq
-	pop rax
-	and rax, ~(BT_EFLAGS_MASK | 0x100 | 0x40000)
-	mov ecx, [r15 + BT_CTX_EFLAGS]
-	and ecx, BT_EFLAGS_MASK
-	or rax, rcx
-	push rax
-	popfq
-	mov eax, [r15 + BT_CTX_GPR + 0]
-	mov ecx, [r15 + BT_CTX_GPR + 4]
-	mov edx, [r15 + BT_CTX_GPR + 8]
-	mov ebx, [r15 + BT_CTX_GPR + 12]
-	mov ebp, [r15 + BT_CTX_GPR + 20]
-	mov esi, [r15 + BT_CTX_GPR + 24]
-	mov edi, [r15 + BT_CTX_GPR + 28]
-	mov esp, [r15 + BT_CTX_GPR + 16]
+	LOAD_GUEST
 	jmp r14
 	.cfi_endproc
 	.size bt_enter, . - bt_enter
@@ -87,19 +111,7 @@ bt_enter:
 bt_tc_stubs_begin:
 bt_stub_exit:
 .Lexit:
-	mov [r15 + BT_CTX_GPR + 0], eax
-	mov [r15 + BT_CTX_GPR + 4], ecx
-	mov [r15 + BT_CTX_GPR + 8], edx
-	mov [r15 + BT_CTX_GPR + 12], ebx
-	mov [r15 + BT_CTX_GPR + 16], esp
-	mov [r15 + BT_CTX_GPR + 20], ebp
-	mov [r15 + BT_CTX_GPR + 24], esi
-	mov [r15 + BT_CTX_GPR + 28], edi
-	mov rsp, [r15 + BT_CTX_HOST_RSP]
-	pushfq
-	pop rax
-	and eax, BT_EFLAGS_MASK
-	mov [r15 + BT_CTX_EFLAGS], eax
+	SAVE_GUEST
 	/* the shared tail with the fault exit */
 bt_stub_fault_exit:
 .Lfault_exit:
@@ -146,19 +158,7 @@ bt_stub_lookup:
 	.p2align 4
 bt_stub_callout:
 	mov [r15 + BT_CTX_CALLOUT_RET], r14
-	mov [r15 + BT_CTX_GPR + 0], eax
-	mov [r15 + BT_CTX_GPR + 4], ecx
-	mov [r15 + BT_CTX_GPR + 8], edx
-	mov [r15 + BT_CTX_GPR + 12], ebx
-	mov [r15 + BT_CTX_GPR + 16], esp
-	mov [r15 + BT_CTX_GPR + 20], ebp
-	mov [r15 + BT_CTX_GPR + 24], esi
-	mov [r15 + BT_CTX_GPR + 28], edi
-	mov rsp, [r15 + BT_CTX_HOST_RSP]
-	pushfq
-	pop rax
-	and eax, BT_EFLAGS_MASK
-	mov [r15 + BT_CTX_EFLAGS], eax
+	SAVE_GUEST
 	cld
 	sub rsp, 8                      /* host_rsp is 8 mod 16 (six pushes after the call) */
 	mov rdi, r15
@@ -167,22 +167,7 @@ bt_stub_callout:
 	add rsp, 8
 	test eax, eax
 	jnz 1f
-	pushfq
-	pop rax
-	and rax, ~(BT_EFLAGS_MASK | 0x100 | 0x40000)
-	mov ecx, [r15 + BT_CTX_EFLAGS]
-	and ecx, BT_EFLAGS_MASK
-	or rax, rcx
-	push rax
-	popfq
-	mov eax, [r15 + BT_CTX_GPR + 0]
-	mov ecx, [r15 + BT_CTX_GPR + 4]
-	mov edx, [r15 + BT_CTX_GPR + 8]
-	mov ebx, [r15 + BT_CTX_GPR + 12]
-	mov ebp, [r15 + BT_CTX_GPR + 20]
-	mov esi, [r15 + BT_CTX_GPR + 24]
-	mov edi, [r15 + BT_CTX_GPR + 28]
-	mov esp, [r15 + BT_CTX_GPR + 16]
+	LOAD_GUEST
 	jmp [r15 + BT_CTX_CALLOUT_RET]
 1:	mov [r15 + BT_CTX_EXIT_REASON], eax
 	jmp .Lfault_exit                /* rsp = host_rsp, the guest state is in ctx */
