@@ -40,15 +40,17 @@ static void on_write(void *opaque, uint32_t paddr, unsigned size, uint32_t old)
 /* Reads up to 15 bytes of code at eip through the guest's current mapping. */
 static unsigned code_bytes(const struct bt *bt, uint32_t eip, uint8_t *bytes)
 {
+	/* CS base 0 (the TC's precondition); one walk per page, at most two */
 	unsigned n = 0;
-	for (; n < 15; n++) {
-		/* CS base 0, paging: read through the interpreter's view */
+	while (n < 15) {
 		uint32_t lin = eip + n;
 		struct page_walk w;
 		uint32_t pf;
 		if (paging_walk(bt->v.bus.phys, bt->cpu, lin, 0, &w, &pf) < 0)
 			break;
-		bytes[n] = (uint8_t)physmap_read(bt->v.bus.phys, (uint32_t)w.paddr, 1);
+		unsigned in_page = 4096 - (lin & 0xfffu);
+		for (unsigned k = 0; k < in_page && n < 15; k++, n++)
+			bytes[n] = (uint8_t)physmap_read(bt->v.bus.phys, (uint32_t)w.paddr + k, 1);
 	}
 	return n;
 }
