@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jail/jail.h"
 #include "mmu/guest_ram.h"
 #include "vmm/engine.h"
 #include "vmm/errmsg.h"
@@ -44,6 +45,10 @@ const char cli_run_usage[] =
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (the only\n"
 	"                       mode so far; direct execution on the CPU is not built yet)\n"
+	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
+	"                       supports it, off with --display sdl): each thread keeps\n"
+	"                       only the system calls it needs (docs/SECURITY.md); off\n"
+	"                       is for debugging (valgrind, strace -f of the guest's I/O)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -53,8 +58,9 @@ const char cli_run_usage[] =
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
-	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 124 on --timeout,\n"
-	"128+N when stopped by signal N.\n";
+	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 3 when the jail\n"
+	"stopped a forbidden host system call (softvt itself or an escaped guest), 124 on\n"
+	"--timeout, 128+N when stopped by signal N.\n";
 
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
@@ -117,7 +123,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE, O_USER };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_JAIL };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -136,6 +142,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
 		{ "user", required_argument, NULL, O_USER },
+		{ "jail", required_argument, NULL, O_JAIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -145,6 +152,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		.serial = { OUTPUT_STDIO, NULL },
 		.debugcon = { OUTPUT_STDIO, NULL },
 	};
+	int jail = -1;   /* -1: not given (on where it works) */
 	*help = false;
 	opterr = 0;
 	optind = 1;
@@ -218,6 +226,14 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				return errmsg(err, errlen, "--user %s: not built yet; guest user code runs "
 						 "in the interpreter (--user interp)", optarg);
 			return errmsg(err, errlen, "--user: '%s' is not a mode (interp)", optarg);
+		case O_JAIL:
+			if (strcmp(optarg, "on") == 0)
+				jail = 1;
+			else if (strcmp(optarg, "off") == 0)
+				jail = 0;
+			else
+				return errmsg(err, errlen, "--jail: '%s' is not one of on, off", optarg);
+			break;
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -256,5 +272,12 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
+	if (jail == 1 && cfg->display_sdl)
+		return errmsg(err, errlen, "--jail on: the SDL window needs system calls the jail forbids "
+				 "(use --jail off with --display sdl)");
+	char why[256];
+	if (jail == 1 && jail_probe(why, sizeof(why)) < 0)
+		return errmsg(err, errlen, "--jail on: %s", why);
+	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
 	return 0;
 }

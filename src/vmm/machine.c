@@ -33,6 +33,7 @@
 #include "loader/multiboot.h"
 #include "vmm/console.h"
 #include "vmm/errmsg.h"
+#include "vmm/hostio.h"
 #ifdef SOFTVT_HAVE_SDL
 #include "devices/sdl_display.h"
 #endif
@@ -69,7 +70,7 @@ void machine_stop(struct machine *m, enum stop_reason why, int exit_code)
 		m->stop = why;
 		m->exit_code = exit_code;
 	}
-	m->requests |= REQ_STOP;
+	__atomic_or_fetch(&m->requests, REQ_STOP, __ATOMIC_SEQ_CST);
 }
 
 void machine_fail(struct machine *m, const char *fmt, ...)
@@ -90,7 +91,7 @@ static void cpu_intr_set(void *opaque, int num, int level)
 	struct machine *m = opaque;
 	m->intr_line = level;
 	if (level)
-		m->requests |= REQ_INTR;
+		__atomic_or_fetch(&m->requests, REQ_INTR, __ATOMIC_SEQ_CST);
 }
 
 static void board_reset(void *opaque)
@@ -123,8 +124,19 @@ static void board_exit_request(void *opaque, int code)
 static void debugcon_putc(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_put(m->io, &m->io->debugcon_out, &byte, 1);
+	else if (m->debugcon_out)
 		fputc(byte, m->debugcon_out);
+}
+
+static void serial_tx(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+	if (m->io)
+		hostio_put(m->io, &m->io->serial_out, &byte, 1);
+	else
+		console_write(m->console, byte);
 }
 
 static void serial_discard(void *opaque, uint8_t byte)
@@ -228,8 +240,8 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	if (m->cfg.serial.kind != OUTPUT_NONE) {
 		if (!m->console)
 			return -1;
-		tx = console_write;
-		tx_opaque = m->console;
+		tx = serial_tx;
+		tx_opaque = m;
 	}
 	m->com1 = uart16550_create(pic8259_irq_line(m->pic, 4), tx, tx_opaque);
 
@@ -404,6 +416,8 @@ void machine_destroy(struct machine *m)
 #endif
 	if (m->console)
 		console_close(m->console);
+	if (m->vga_dump_out)
+		fclose(m->vga_dump_out);
 	if (m->debugcon_out) {
 		fflush(m->debugcon_out);
 		if (m->debugcon_out != stdout)
@@ -424,11 +438,30 @@ void machine_destroy(struct machine *m)
 	free(m);
 }
 
+void machine_attach_hostio(struct machine *m, struct hostio *io)
+{
+	m->io = io;
+	if (m->ports.trace)
+		m->ports.trace = io->log;
+}
+
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->cfg.vga_dump || m->vga_dump_out)
+		return 0;
+	m->vga_dump_out = fopen(m->cfg.vga_dump, "w");
+	if (!m->vga_dump_out)
+		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
+			      strerror(errno));
+	return 0;
+}
+
 int machine_dump_vga(struct machine *m, char *err, size_t errlen)
 {
 	if (!m->cfg.vga_dump)
 		return 0;
-	FILE *f = fopen(m->cfg.vga_dump, "w");
+	FILE *f = m->vga_dump_out ? m->vga_dump_out : fopen(m->cfg.vga_dump, "w");
+	m->vga_dump_out = NULL;
 	if (!f)
 		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
 			    strerror(errno));
@@ -457,7 +490,12 @@ static void poll_console(struct machine *m)
 	if (space > sizeof(buf))
 		space = sizeof(buf);
 	bool quit = false;
-	size_t n = console_read(m->console, buf, space, &quit);
+	size_t n;
+	if (m->io) {
+		n = ring_pop(&m->io->serial_in, buf, space);
+	} else {
+		n = console_read(m->console, buf, space, &quit);
+	}
 	if (n)
 		uart16550_receive(m->com1, buf, n);
 	if (quit)
@@ -467,7 +505,7 @@ static void poll_console(struct machine *m)
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 {
 	uint64_t next = VCLOCK_NEVER;
-	m->requests &= ~REQ_DEVICE;
+	__atomic_and_fetch(&m->requests, ~REQ_DEVICE, __ATOMIC_SEQ_CST);
 	next = earliest(next, pit8254_poll(m->pit, now_ns));
 	next = earliest(next, rtc146818_poll(m->rtc, now_ns));
 	next = earliest(next, acpi_pm_poll(m->acpi, now_ns));
@@ -479,7 +517,9 @@ uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 		next = earliest(next, now_ns + SDL_REFRESH_NS);
 	}
 #endif
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_flush(m->io);
+	else if (m->debugcon_out)
 		fflush(m->debugcon_out);
 	return next;
 }

@@ -54,6 +54,7 @@ struct machine_config {
 	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
 	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
+	bool jail;                   /* confine softvt after set-up (jail/jail.h) */
 };
 
 /* Why the machine stopped (machine->stop). */
@@ -88,6 +89,7 @@ struct vga_text;
 struct acpi_pm;
 struct console;
 struct sdl_display;
+struct hostio;
 
 struct machine {
 	struct machine_config cfg;
@@ -113,6 +115,8 @@ struct machine {
 	struct console *console;
 	struct sdl_display *sdl;
 	FILE *debugcon_out;
+	FILE *vga_dump_out;               /* opened by machine_open_vga_dump() */
+	struct hostio *io;                /* set: host I/O goes through the main thread */
 	bool a20;
 
 	volatile sig_atomic_t requests;   /* REQ_* bits; set from signal handlers too */
@@ -143,8 +147,16 @@ void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format
  */
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns);
 
+/* Opens cfg.vga_dump (if set) now, before the jail; 0 or -1 with err. */
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen);
 /* Writes the VGA text screen to cfg.vga_dump (if set); 0 or -1 with err. */
 int machine_dump_vga(struct machine *m, char *err, size_t errlen);
+/*
+ * From now on the machine's host I/O (COM1 output and input, the debug
+ * console, --trace-io messages) goes through io's rings, for the vCPU
+ * thread (see vmm/hostio.h); the main thread moves it to the host.
+ */
+void machine_attach_hostio(struct machine *m, struct hostio *io);
 
 /* Human-readable name of a stop reason. */
 const char *machine_stop_name(enum stop_reason why);
