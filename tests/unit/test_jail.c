@@ -145,7 +145,8 @@ static long do_openat(void)
 
 static long do_execve(void)
 {
-	static char *const argv[] = { "/bin/sh", "-c", "exit 7", NULL }   /* ran: Check sees an early exit */;
+	/* had it run, Check would see an early exit with status 7 */
+	static char *const argv[] = { "/bin/sh", "-c", "exit 7", NULL };
 	return syscall(SYS_execve, "/bin/sh", argv, NULL);
 }
 
