@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The jail end to end (docs/SECURITY.md): softvt info reports it; test guests run with
+# --jail on under interp and bt; while a Linux guest runs, both threads of softvt are under
+# a seccomp filter with the jail and neither is with --jail off; and a stand-in for a guest
+# that took over the process (tests/cli/helpers/jail_escape.c, preloaded, triggered by
+# SIGUSR2 in one thread) tries write to fd 9, open(O_CREAT), execve and exit_group from
+# the vCPU thread and open from the main thread: none may happen, softvt stops with the
+# jail's message and exit status 3. The same write with --jail off does reach fd 9 (the
+# test can fail). Usage: jail.sh SOFTVT BUILD_DIR
+set -u
+softvt=$1
+build=$2
+guests=$build/guests
+escape_lib=$build/tests/libjail_escape.so
+kernel=$build/guest/vmlinuz-686
+initrd=$build/guest/initramfs.cpio.gz
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*"
+	failures=$((failures + 1))
+}
+
+if ! "$softvt" info | grep -q '^  jail .*: available'; then
+	echo "SKIP: $("$softvt" info | grep '^  jail')"
+	exit 77
+fi
+echo "ok: softvt info: $("$softvt" info | grep '^  jail' | sed 's/^ *//')"
+
+engines="interp"
+"$softvt" info | grep -q '^  bt .*available' && engines="interp bt"
+
+# test guests with the jail on: same output as always
+for engine in $engines; do
+	out=$(timeout 60 "$softvt" run --accel "$engine" --jail on --kernel "$guests/hello.elf" \
+		--serial none --timeout 30 --stats 2>"$tmp/err" </dev/null)
+	status=$?
+	if [[ $status -ne 0 ]] || ! grep -q '^# passed 14 of 14' <<<"$out" ||
+		! grep -q 'softvt: stats: ran' "$tmp/err"; then
+		fail "$engine hello --jail on: exit $status, $(tail -2 <<<"$out"), $(cat "$tmp/err")"
+	else
+		echo "ok: $engine hello.elf with --jail on passes, --stats printed"
+	fi
+done
+
+# option errors
+"$softvt" run --jail maybe --kernel "$guests/hello.elf" >/dev/null 2>"$tmp/err"
+status=$?
+[[ $status -eq 2 ]] && grep -q "jail: 'maybe' is not one of on, off" "$tmp/err" ||
+	fail "--jail maybe: exit $status, $(cat "$tmp/err")"
+"$softvt" run --jail on --display sdl --kernel "$guests/hello.elf" >/dev/null 2>"$tmp/err"
+status=$?
+[[ $status -eq 2 ]] && grep -q 'use --jail off with --display sdl' "$tmp/err" ||
+	fail "--jail on --display sdl: exit $status, $(cat "$tmp/err")"
+"$softvt" run --help | grep -q '3 when the jail' || fail "--help does not list exit status 3"
+
+if [[ ! -f $kernel || ! -f $initrd || ! -f $escape_lib ]]; then
+	echo "SKIP (rest): no $kernel, $initrd or $escape_lib"
+	[[ $failures -eq 0 ]] && exit 77
+	exit 1
+fi
+
+# start ENGINE ESCAPE JAIL: boots Linux in the background (pid in $pid) with the escape
+# module armed, fd 9 open on $tmp/fd9; waits until softvt runs two threads (and, with the
+# jail, the second one has its filter)
+start() {
+	local engine=$1 what=$2 jail=$3
+	: >"$tmp/fd9"
+	rm -f "$tmp/created"
+	SOFTVT_TEST_ESCAPE=$what SOFTVT_TEST_ESCAPE_PATH=$tmp/created LD_PRELOAD=$escape_lib \
+		"$softvt" run --accel "$engine" --jail "$jail" --kernel "$kernel" --initrd "$initrd" \
+		--append console=ttyS0 --serial "file:$tmp/console" --timeout 60 \
+		</dev/null >"$tmp/out" 2>"$tmp/err" 9>>"$tmp/fd9" &
+	pid=$!
+	local want=2
+	[[ $jail == off ]] && want=0
+	for _ in $(seq 100); do
+		vcpu=$(ls "/proc/$pid/task" 2>/dev/null | grep -v "^$pid\$" | head -1)
+		if [[ -n $vcpu ]] && grep -q "^Seccomp:.*$want" "/proc/$pid/task/$vcpu/status" 2>/dev/null; then
+			sleep 0.5   # into the guest
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# tgkill PID TID: SIGUSR2 to one thread
+tgkill() {
+	python3 -c 'import ctypes, sys; ctypes.CDLL(None).syscall(234, int(sys.argv[1]), int(sys.argv[2]), 12)' "$1" "$2"
+}
+
+# seccomp state of both threads, jail on and off
+for jail in on off; do
+	if ! start bt none $jail; then
+		fail "--jail $jail: softvt did not start two threads"
+		kill "$pid" 2>/dev/null
+		continue
+	fi
+	main_sc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status")
+	vcpu_sc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/task/$vcpu/status")
+	kill -INT "$pid"
+	wait "$pid"
+	status=$?
+	want=2
+	[[ $jail == off ]] && want=0
+	if [[ $main_sc == "$want" && $vcpu_sc == "$want" && $status -eq 130 ]]; then
+		echo "ok: --jail $jail: Seccomp $main_sc (main) and $vcpu_sc (vCPU); SIGINT stops it (130)"
+	else
+		fail "--jail $jail: Seccomp $main_sc/$vcpu_sc, SIGINT exit $status: $(cat "$tmp/err")"
+	fi
+done
+
+command -v python3 >/dev/null || { echo "SKIP (escapes): python3 not found"; exit $((failures ? 1 : 77)); }
+
+# escape ENGINE WHAT THREAD(vcpu|main) SYSCALL: the escape must be stopped and reported
+escape() {
+	local engine=$1 what=$2 thread=$3 name=$4
+	if ! start "$engine" "$what" on; then
+		fail "$engine $what: softvt did not start"
+		kill "$pid" 2>/dev/null
+		return
+	fi
+	local tid=$vcpu
+	[[ $thread == main ]] && tid=$pid
+	tgkill "$pid" "$tid"
+	timeout 30 tail --pid="$pid" -f /dev/null
+	wait "$pid"
+	local status=$?
+	local label=vCPU
+	[[ $thread == main ]] && label=main
+	if [[ $status -ne 3 ]]; then
+		fail "$engine $what ($thread): exit $status, not 3: $(cat "$tmp/err")"
+	elif ! grep -q "jail: the $label thread made a forbidden host system call $name (nr [0-9]*) at RIP 0x[0-9a-f]*; stopped" "$tmp/err"; then
+		fail "$engine $what ($thread): no jail report: $(cat "$tmp/err")"
+	elif [[ -s $tmp/fd9 || -e $tmp/created ]]; then
+		fail "$engine $what ($thread): it happened: fd 9 '$(cat "$tmp/fd9")', created: $(ls "$tmp/created" 2>&1)"
+	else
+		echo "ok: $engine: $what from the $thread thread stopped: $(grep -o 'jail: .*' "$tmp/err")"
+	fi
+}
+
+escape bt write9 vcpu write
+escape interp write9 vcpu write
+escape bt open vcpu openat
+escape bt execve vcpu execve
+escape bt exit_group vcpu exit_group
+escape bt open main openat
+escape bt execve main execve
+
+# without the jail the same write does reach fd 9
+if start bt write9 off; then
+	tgkill "$pid" "$vcpu"
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid"
+	if grep -q ESCAPED-WRITE "$tmp/fd9"; then
+		echo "ok: with --jail off the escape's write reaches fd 9 (what the jail prevents)"
+	else
+		fail "--jail off: the escape's write did not reach fd 9 - the test proves nothing"
+	fi
+else
+	fail "--jail off: softvt did not start"
+	kill "$pid" 2>/dev/null
+fi
+
+[[ $failures -eq 0 ]] || { echo "$failures failure(s)"; exit 1; }
+echo "all jail checks passed"
