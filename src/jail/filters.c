@@ -137,8 +137,7 @@ int jail_build_main(const struct jail_main_config *c, pid_t self, struct bpf_pro
 		bpf_rule_end(p, ALLOW);
 	}
 	static const int plain[] = { SYS_ppoll, SYS_poll, SYS_exit_group, SYS_sigaltstack,
-				     SYS_close, SYS_fstat, SYS_clock_nanosleep, SYS_nanosleep,
-				     SYS_timer_delete, SYS_timer_settime };
+				     SYS_close, SYS_timer_delete };
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);
 	tty_rules(p, c->tty_fd);
 	bpf_ret(p, TRAP_JAIL);

@@ -26,8 +26,6 @@
 
 #define WAIT_SPACE_NS (20 * 1000 * 1000ull)
 
-static char log_buf[4096];   /* the log stream's stdio buffer: one vCPU thread per process */
-
 static ssize_t log_write(void *cookie, const char *buf, size_t n)
 {
 	struct hostio *io = cookie;
@@ -54,7 +52,7 @@ struct hostio *hostio_create(void)
 		free(io);
 		return NULL;
 	}
-	setvbuf(io->log, log_buf, _IOLBF, sizeof(log_buf));
+	setvbuf(io->log, io->log_buf, _IOLBF, sizeof(io->log_buf));
 	return io;
 }
 

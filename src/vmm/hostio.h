@@ -53,6 +53,7 @@ struct hostio {
 	pid_t pid, main_tid, vcpu_tid;
 	FILE *log;               /* vCPU thread's message stream (into log_out) */
 	char error[512];         /* HOSTIO_FAILED */
+	char log_buf[4096];      /* the log stream's stdio buffer */
 	uint8_t serial_out_buf[HOSTIO_OUT_SIZE];
 	uint8_t debugcon_out_buf[HOSTIO_OUT_SIZE];
 	uint8_t log_out_buf[HOSTIO_OUT_SIZE];
