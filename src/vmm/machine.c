@@ -277,16 +277,32 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	portmap_watch(ports, 0x70, 2, &m->requests, REQ_DEVICE);
 	portmap_watch(ports, ACPI_PM_EVT_PORT, ACPI_PM_EVT_LEN, &m->requests, REQ_DEVICE);
 
-	if (m->cfg.display_sdl) {
+#ifndef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl)
+		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
+#endif
+	return 0;
+}
+
+int machine_open_display(struct machine *m, char *err, size_t errlen)
+{
 #ifdef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl && !m->sdl) {
 		m->sdl = sdl_display_open(m->vga, m->kbc, err, errlen);
 		if (!m->sdl)
 			return -1;
-#else
-		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
-#endif
 	}
+#endif
 	return 0;
+}
+
+void machine_close_display(struct machine *m)
+{
+#ifdef SOFTVT_HAVE_SDL
+	if (m->sdl)
+		sdl_display_close(m->sdl);
+	m->sdl = NULL;
+#endif
 }
 
 static int build_acpi(struct machine *m, char *err, size_t errlen)
@@ -410,10 +426,7 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
-#ifdef SOFTVT_HAVE_SDL
-	if (m->sdl)
-		sdl_display_close(m->sdl);
-#endif
+	machine_close_display(m);
 	if (m->console)
 		console_close(m->console);
 	if (m->vga_dump_out)

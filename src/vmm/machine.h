@@ -147,6 +147,13 @@ void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format
  */
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns);
 
+/*
+ * The SDL window (--display sdl): opened, refreshed and closed by the
+ * thread that runs the devices (SDL's renderer belongs to one thread).
+ * 0, or -1 with err.
+ */
+int machine_open_display(struct machine *m, char *err, size_t errlen);
+void machine_close_display(struct machine *m);
 /* Opens cfg.vga_dump (if set) now, before the jail; 0 or -1 with err. */
 int machine_open_vga_dump(struct machine *m, char *err, size_t errlen);
 /* Writes the VGA text screen to cfg.vga_dump (if set); 0 or -1 with err. */

@@ -53,6 +53,7 @@
 
 /* Longest sleep/run slice, so signals and console input are seen promptly. */
 #define MAX_SLICE_NS (50 * 1000 * 1000ull)
+#define VCPU_STACK_SIZE (8u << 20)
 
 /* One run: what both threads share. */
 struct run {
@@ -255,9 +256,14 @@ static void *vcpu_main(void *arg)
 	__atomic_store_n(&io->vcpu_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 
 	char err[400];
+	if (machine_open_display(m, io->error, sizeof(io->error)) < 0) {
+		hostio_set_state(io, HOSTIO_FAILED);
+		return NULL;
+	}
 	r->e = r->ops->create(m, err, sizeof(err));
 	if (!r->e) {
 		snprintf(io->error, sizeof(io->error), "cannot start engine %s: %s", r->ops->name, err);
+		machine_close_display(m);
 		hostio_set_state(io, HOSTIO_FAILED);
 		return NULL;
 	}
@@ -270,12 +276,14 @@ static void *vcpu_main(void *arg)
 			.wake_signal = HOSTIO_WAKE_SIGNAL,
 		};
 		if (jail_install_vcpu(&jc, io->error, sizeof(io->error)) < 0) {
+			machine_close_display(m);
 			hostio_set_state(io, HOSTIO_FAILED);
 			return NULL;
 		}
 	}
 	hostio_set_state(io, HOSTIO_RUNNING);
 	vcpu_loop(r);
+	machine_close_display(m);
 	fflush(io->log);
 	hostio_set_state(io, HOSTIO_DONE);
 	return NULL;
@@ -378,7 +386,12 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	sigaddset(&block, HOSTIO_KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	uint64_t start = vclock_now(&m->clock);
-	int rc = pthread_create(&r.vcpu.thread, NULL, vcpu_main, &r);
+	/* the stack the whole machine ran on before the split: not glibc's 2 MiB fallback */
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_STACK_SIZE);
+	int rc = pthread_create(&r.vcpu.thread, &attr, vcpu_main, &r);
+	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		snprintf(r.io->error, sizeof(r.io->error), "cannot start the vCPU thread: %s",
 			 strerror(rc));
