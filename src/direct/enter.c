@@ -43,18 +43,21 @@
 #endif
 
 #define ALTSTACK_SIZE (64 * 1024)
-#define ARITH_FLAGS 0x0cd5u     /* CF PF AF ZF SF DF OF */
+#define GUEST_FLAGS 0x240cd5u   /* CF PF AF ZF SF DF OF, AC, ID: the guest's own */
 
 /* Shared with enter.S (see the overview for why these are global). */
 uint16_t direct_host_cs, direct_host_ss;
 uint64_t direct_host_fsbase;
+uint8_t direct_fsgsbase_ok;
+void (*direct_sig_table[NSIG])(int, siginfo_t *, void *);
 static struct direct_cpu *volatile direct_active;
 static bool direct_fsgsbase;
+static direct_pf_hook pf_hook;
+static void *pf_hook_opaque;
 
 void direct_enter_asm(struct direct_cpu *cpu);
 void direct_exit_stub(void);
-void direct_signal_entry(int sig, siginfo_t *si, void *uc);
-void direct_signal(int sig, siginfo_t *si, void *uc);
+void direct_sig_entry(int sig, siginfo_t *si, void *uc);
 
 static_assert(offsetof(struct direct_cpu, eip) == 0x20, "enter.S layout");
 static_assert(offsetof(struct direct_cpu, eflags) == 0x24, "enter.S layout");
@@ -63,6 +66,8 @@ static_assert(offsetof(struct direct_cpu, has_fsgsbase) == 0x34, "enter.S layout
 static_assert(offsetof(struct direct_cpu, host_rsp) == 0x38, "enter.S layout");
 static_assert(offsetof(struct direct_cpu, host_fsbase) == 0x40, "enter.S layout");
 static_assert(offsetof(struct direct_cpu, host_gsbase) == 0x48, "enter.S layout");
+static_assert(offsetof(struct direct_cpu, seen_sel) == 0x50, "enter.S layout");
+static_assert(S_ES == 0 && S_DS == 3 && S_FS == 4 && S_GS == 5, "enter.S seen_sel offsets");
 static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_CSGSFS * sizeof(greg_t) == 0xb8,
 	      "enter.S UC_CSGSFS");
 static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_RIP * sizeof(greg_t) == 0xa8,
@@ -70,17 +75,55 @@ static_assert(offsetof(ucontext_t, uc_mcontext.gregs) + REG_RIP * sizeof(greg_t)
 
 static const int direct_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS };
 
-int direct_init(void)
+void direct_thread_init(void)
 {
-	struct sigaction sa;
-	stack_t ss;
 	uint16_t cs, ssel;
 
 	__asm__ volatile("mov %%cs, %0; mov %%ss, %1" : "=r"(cs), "=r"(ssel));
 	direct_host_cs = cs;
 	direct_host_ss = ssel;
 	direct_fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	if (direct_fsgsbase) {
+		uint64_t fs;
+		__asm__ volatile("rdfsbase %0" : "=r"(fs));
+		direct_host_fsbase = fs;
+		direct_fsgsbase_ok = 1;
+	}
+}
 
+int direct_sigaction(int sig, void (*fn)(int, siginfo_t *, void *), int flags,
+		     struct sigaction *old)
+{
+	struct sigaction sa;
+
+	if (sig <= 0 || sig >= NSIG)
+		return -EINVAL;
+	direct_sig_table[sig] = fn;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = direct_sig_entry;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | flags;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, old) == 0 ? 0 : -errno;
+}
+
+void direct_set_pf_hook(direct_pf_hook fn, void *opaque)
+{
+	pf_hook_opaque = opaque;
+	pf_hook = fn;
+}
+
+/* The standalone handler of direct_init(): guest signals, or die of it. */
+static void default_handler(int sig, siginfo_t *si, void *uc)
+{
+	if (!direct_signal(sig, si, uc))
+		signal(sig, SIG_DFL);   /* the monitor's own fault: re-executes and dies */
+}
+
+int direct_init(void)
+{
+	stack_t ss;
+
+	direct_thread_init();
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_sp = malloc(ALTSTACK_SIZE);
 	if (!ss.ss_sp)
@@ -88,14 +131,11 @@ int direct_init(void)
 	ss.ss_size = ALTSTACK_SIZE;
 	if (sigaltstack(&ss, NULL) != 0)
 		return -errno;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = direct_signal_entry;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(direct_signals) / sizeof(direct_signals[0]); i++)
-		if (sigaction(direct_signals[i], &sa, NULL) != 0)
-			return -errno;
+	for (size_t i = 0; i < sizeof(direct_signals) / sizeof(direct_signals[0]); i++) {
+		int err = direct_sigaction(direct_signals[i], default_handler, 0, NULL);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -109,7 +149,7 @@ int direct_enter(struct direct_cpu *cpu)
 		__asm__ volatile("rdgsbase %0" : "=r"(cpu->host_gsbase));
 		direct_host_fsbase = cpu->host_fsbase;
 	}
-	cpu->eflags = (cpu->eflags & ARITH_FLAGS) | 0x202;
+	cpu->eflags = (cpu->eflags & GUEST_FLAGS) | 0x202;
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
 	__asm__ volatile("fxsave64 %0" : "=m"(cpu->host_fpu));
 	cpu->fpu.mxcsr &= cpu->host_fpu.mxcsr_mask ? cpu->host_fpu.mxcsr_mask : 0xffbfu;
@@ -172,17 +212,37 @@ static void save_syscall(struct direct_cpu *cpu, const siginfo_t *si, const greg
 	}
 }
 
-void direct_signal(int sig, siginfo_t *si, void *ucv)
+/* Whether the interrupted context is guest code: 32-bit code, or 64-bit code below 4 GiB. */
+static bool guest_context(const greg_t *g)
+{
+	return (uint16_t)g[REG_CSGSFS] != direct_host_cs || !((uint64_t)g[REG_RIP] >> 32);
+}
+
+/* Makes sigreturn resume the monitor in direct_exit_stub instead of the guest. */
+static void leave_guest(struct direct_cpu *cpu, greg_t *g)
+{
+	cpu->seen_sel[S_CS] = (uint16_t)g[REG_CSGSFS];
+	cpu->seen_sel[S_SS] = (uint16_t)((uint64_t)g[REG_CSGSFS] >> 48);
+	g[REG_RIP] = (greg_t)(uintptr_t)direct_exit_stub;
+	g[REG_RSP] = (greg_t)cpu->host_rsp;
+	g[REG_RDI] = (greg_t)(uintptr_t)cpu;
+	g[REG_EFL] = 0x202;
+	g[REG_CSGSFS] = (greg_t)((uint64_t)direct_host_cs | (uint64_t)direct_host_ss << 48);
+}
+
+bool direct_signal(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	greg_t *g = uc->uc_mcontext.gregs;
 	struct direct_cpu *cpu = direct_active;
-	uint16_t cs = (uint16_t)g[REG_CSGSFS];
 
-	if (!cpu || (cs == direct_host_cs && ((uint64_t)g[REG_RIP] >> 32))) {
-		/* the monitor's own fault: die of it as without the handler */
-		signal(sig, SIG_DFL);
-		return;
+	if (!cpu || !guest_context(g))
+		return false;
+	uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
+	if (sig == SIGSEGV && g[REG_TRAPNO] == 14 && !(addr >> 32) && pf_hook &&
+	    pf_hook(pf_hook_opaque, addr, (g[REG_ERR] & 2) != 0)) {
+		cpu->pf_fills++;
+		return true;   /* mapped: the access is retried */
 	}
 	save_guest(cpu, g);
 	cpu->exit.host_rip = (uint64_t)g[REG_RIP];
@@ -195,12 +255,29 @@ void direct_signal(int sig, siginfo_t *si, void *ucv)
 	} else {
 		cpu->exit.kind = DIRECT_EXIT_FAULT;
 		cpu->exit.eip_known = true;
-		cpu->exit.addr = (uint64_t)(uintptr_t)si->si_addr;
+		cpu->exit.addr = addr;
 	}
+	leave_guest(cpu, g);
+	return true;
+}
 
-	g[REG_RIP] = (greg_t)(uintptr_t)direct_exit_stub;
-	g[REG_RSP] = (greg_t)cpu->host_rsp;
-	g[REG_RDI] = (greg_t)(uintptr_t)cpu;
-	g[REG_EFL] = 0x202;
-	g[REG_CSGSFS] = (greg_t)((uint64_t)direct_host_cs | (uint64_t)direct_host_ss << 48);
+bool direct_preempt(void *ucv)
+{
+	ucontext_t *uc = ucv;
+	greg_t *g = uc->uc_mcontext.gregs;
+	struct direct_cpu *cpu = direct_active;
+
+	if (!cpu || !guest_context(g))
+		return false;
+	save_guest(cpu, g);
+	cpu->exit.host_rip = (uint64_t)g[REG_RIP];
+	cpu->exit.kind = DIRECT_EXIT_PREEMPT;
+	cpu->exit.eip_known = true;
+	leave_guest(cpu, g);
+	return true;
+}
+
+bool direct_running(void)
+{
+	return direct_active != NULL;
 }

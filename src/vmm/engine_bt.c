@@ -32,7 +32,8 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 	}
 	e->m = m;
 	struct cpu_bus bus = engine_cpu_bus(m);
-	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, err, errlen);
+	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size,
+			  m->cfg.user_direct ? BT_USER_DIRECT : BT_USER_INTERP, err, errlen);
 	if (!e->bt) {
 		free(e);
 		return NULL;
