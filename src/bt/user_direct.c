@@ -119,11 +119,20 @@ static uint32_t boundary(struct bt *bt)
 	return bt->boundary;
 }
 
-/* Mirrors the six segment registers; false if one cannot be (the interpreter runs it). */
+/*
+ * Mirrors the six segment registers; false if one cannot be (the
+ * interpreter runs it). FS and GS with a base are thread pointers (glibc's
+ * TLS), addressed with negative offsets that wrap around 4 GiB to just
+ * below the base: a truncated limit would turn every such access into a
+ * #GP and an exit, so they keep the guest's limit (docs/DIRECT.md: an
+ * accidental access through them to guest kernel memory is not caught).
+ */
 static bool mirror(struct bt *bt, uint32_t limit_end)
 {
 	for (int r = 0; r < S_NSEG; r++) {
-		int e = direct_ldt_mirror(&bt->ldt, (enum seg_reg)r, &bt->cpu->seg[r], limit_end,
+		const struct seg_cache *sc = &bt->cpu->seg[r];
+		bool tls = (r == S_FS || r == S_GS) && sc->base != 0;
+		int e = direct_ldt_mirror(&bt->ldt, (enum seg_reg)r, sc, tls ? 0 : limit_end,
 					  &bt->dc->sel[r]);
 		if (e < 0)
 			return false;
