@@ -16,14 +16,17 @@
  *  - page faults the window can map are fixed inside the signal handler
  *    (the pf hook: window_fault at CPL 3, which walks the guest's tables
  *    with the user's rights) and the access is retried, no exit;
+ *  - exceptions that are the guest's as the host raised them (a page
+ *    fault its tables forbid, with the walk's error code; #DE; a
+ *    single-step trap; x87 #MF, SIMD #XM) are delivered through the guest IDT directly (interp_call), so
+ *    the interpreter need not know the instruction (user code may run SSE
+ *    and later instructions natively);
  *  - every other fault re-executes the faulting instruction in the
- *    interpreter, which is right by construction: it raises the guest's
- *    #PF/#GP/#UD/#DE... through the guest IDT with the right error code,
- *    emulates an access above the truncation point when the page is a user
- *    page, runs SYSENTER (a #UD in compat mode on AMD), INT n, HLT, IN/OUT
- *    with the guest's IOPL, MMIO; x87 faults come back the same way;
- *  - traps report EIP after the instruction: INT3 and INTO are stepped
- *    back and re-executed, a single-step trap is delivered as #DB;
+ *    interpreter, which is right by construction: #GP from HLT, CLI, IN/OUT
+ *    (with the guest's IOPL and bitmap), INT n, an access above the
+ *    truncation point (emulated when the page is a user page, #PF when
+ *    not); #UD (SYSENTER in compat mode on AMD runs there); MMIO; INT3 and
+ *    INTO, stepped back (the host reports EIP after them);
  *  - INT 0x80 arrives as SIGSYS from the seccomp filter (src/direct/
  *    seccomp.c), with EIP known: the interpreter runs it;
  *  - a compat SYSCALL (AMD) or SYSENTER (Intel) arrives as SIGSYS with the
@@ -147,11 +150,29 @@ static void load_seg(struct vcpu *v, void *arg)
 	seg_load(v, (int)a[0], (uint16_t)a[1]);
 }
 
-static void deliver_db(struct vcpu *v, void *arg)
+/* An exception for the guest, raised where the host raised it (interp_call). */
+struct guest_exc {
+	int vector;
+	enum event_kind kind;
+	bool has_error;
+	uint32_t error;
+};
+
+static void deliver(struct vcpu *v, void *arg)
 {
-	(void)arg;
-	v->s->dr[6] |= 0x4000;   /* BS: single step */
-	exceptions_deliver(v, EXC_DB, EVENT_EXCEPTION, false, 0);
+	const struct guest_exc *x = arg;
+	if (x->vector == EXC_DB)
+		v->s->dr[6] |= 0x4000;   /* BS: single step */
+	exceptions_deliver(v, x->vector, x->kind, x->has_error, x->error);
+}
+
+static enum interp_exit raise_guest(struct bt *bt, int vector, enum event_kind kind,
+				    bool has_error, uint32_t error)
+{
+	struct guest_exc x = { vector, kind, has_error, error };
+	enum interp_exit r = interp_call(&bt->v, deliver, &x);
+	flags_materialize(&bt->v);
+	return r;
 }
 
 static enum interp_exit stop(struct bt *bt, const char *what)
@@ -226,36 +247,57 @@ static void sync_back(struct bt *bt)
 	c->fpu = dc->fpu;
 }
 
-/* After a fault or trap: what the guest must see (the interpreter's view). */
+/*
+ * After a fault or trap: what the guest must see. Where the host's
+ * exception is the guest's (a page fault the guest's tables forbid, #DE,
+ * INT3, x87 and SIMD exceptions, a single-step trap) it is delivered
+ * directly, without decoding the instruction: the interpreter need not
+ * know every instruction user code may run natively (SSE...). The others
+ * (#GP from privileged instructions, INT n, truncated limits; #UD, which
+ * is SYSENTER on AMD; MMIO) are the interpreter's to re-execute.
+ */
 static enum interp_exit after_fault(struct bt *bt)
 {
 	struct cpu_state *c = bt->cpu;
 	const struct direct_exit *e = &bt->dc->exit;
-	if (e->trapno == 1) {   /* single step (TF set natively) or ICEBP: a trap, EIP after */
-		enum interp_exit r = interp_call(&bt->v, deliver_db, NULL);
-		flags_materialize(&bt->v);
-		return r;
-	}
-	if (e->trapno == 3 || e->trapno == 4) {
-		/* INT3 (CC), INT 3 (CD 03), INTO (CE): EIP is after it; run it again in the
-		 * interpreter. The code page was just executed, so it is mapped. */
-		uint32_t lin = c->seg[S_CS].base + c->eip;
-		const uint8_t *p = (const uint8_t *)(uintptr_t)lin;
-		if (e->trapno == 3 && p[-1] != 0xcc)
-			c->eip -= 2;
-		else
-			c->eip -= 1;
-	}
 	if (e->signo == SIGSEGV && e->trapno == 14 && !(e->addr >> 32)) {
-		/* what the window said about it decides whether translations go */
-		uint32_t pf, page = 0;
-		enum window_result r = window_fault(bt->win, c, e->addr, e->err & 2, 3, &pf, &page);
-		if (r == WINDOW_MAPPED)
-			return INTERP_DEADLINE;   /* mapped now (e.g. after a flush): retry natively */
-		if (r == WINDOW_CODE_WRITE)
+		uint32_t pf = 0, page = 0;
+		switch (window_fault(bt->win, c, e->addr, e->err & 2, 3, &pf, &page)) {
+		case WINDOW_MAPPED:       /* mapped now (e.g. after a flush): retry natively */
+			return INTERP_DEADLINE;
+		case WINDOW_CODE_WRITE:   /* a user write to a page with kernel translations */
 			bt_drop_code_page(bt, page);
+			return INTERP_DEADLINE;
+		case WINDOW_GUEST_PF:
+			c->cr2 = (uint32_t)e->addr;
+			return raise_guest(bt, EXC_PF, EVENT_EXCEPTION, true, pf);
+		case WINDOW_EMULATE:
+			break;
+		}
+		return bt_step(bt, &bt->st.step_user);
 	}
-	return bt_step(bt, &bt->st.step_user);
+	switch (e->signo == SIGSEGV || e->signo == SIGFPE || e->signo == SIGTRAP ? e->trapno : ~0u) {
+	case EXC_DE:
+		return raise_guest(bt, EXC_DE, EVENT_EXCEPTION, false, 0);
+	case EXC_DB:   /* single step (TF set natively) or ICEBP: a trap, EIP after */
+		return raise_guest(bt, EXC_DB, EVENT_EXCEPTION, false, 0);
+	case EXC_BP:
+	case EXC_OF: {
+		/* INT3 (CC), INT 3 (CD 03), INTO (CE) report EIP after the instruction;
+		 * the interpreter runs it again (a gate with DPL < 3 must give #GP at
+		 * the instruction). Its page has just been executed: it is mapped. */
+		const uint8_t *p = (const uint8_t *)(uintptr_t)(c->seg[S_CS].base + c->eip);
+		c->eip -= e->trapno == EXC_BP && p[-1] != 0xcc ? 2 : 1;
+		return bt_step(bt, &bt->st.step_user);
+	}
+	case EXC_MF:
+		return raise_guest(bt, EXC_MF, EVENT_EXCEPTION, false, 0);
+	case EXC_XM:
+		return raise_guest(bt, (c->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD,
+				   EVENT_EXCEPTION, false, 0);
+	default:
+		return bt_step(bt, &bt->st.step_user);
+	}
 }
 
 enum interp_exit bt_direct_run(struct bt *bt)
@@ -315,7 +357,7 @@ enum interp_exit bt_direct_run(struct bt *bt)
 		return bt_step(bt, &bt->st.step_user);   /* INT 0x80: EIP is on it */
 	}
 	/* a fault that a wrong (host) segment may have caused: run it again natively */
-	if (alias > 0 && e->trapno != 1 && e->trapno != 3 && e->trapno != 4)
+	if (alias > 0 && e->trapno != EXC_DB && e->trapno != EXC_BP && e->trapno != EXC_OF)
 		return INTERP_DEADLINE;
 	return after_fault(bt);
 }
