@@ -92,6 +92,8 @@ int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 void bt_direct_teardown(struct bt *bt)
 {
 	direct_set_pf_hook(NULL, NULL);
+	free(bt->dc->xarea);
+	free(bt->dc->xhost);
 	free(bt->dc);
 	bt->dc = NULL;
 }

@@ -94,6 +94,7 @@ struct direct_cpu {
 	struct direct_exit exit;
 	struct fpu_state fpu;   /* guest x87/SSE state (FXSAVE format): in and out */
 	struct fpu_state host_fpu;
+	void *xarea, *xhost;    /* XSAVE areas of the components beyond x87/SSE (enter.c) */
 };
 
 /*
