@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #define ARG_LO(i) ((uint32_t)(offsetof(struct seccomp_data, args) + 8 * (i)))
+#define ARG_HI(i) (ARG_LO(i) + 4)
 
 void bpf_init(struct bpf_prog *p)
 {
@@ -58,9 +59,9 @@ void bpf_rule(struct bpf_prog *p, int nr)
 	remember(p, false);
 }
 
-void bpf_arg_in(struct bpf_prog *p, unsigned i, const uint32_t *vals, unsigned n)
+static void word_in(struct bpf_prog *p, uint32_t off, const uint32_t *vals, unsigned n)
 {
-	bpf_stmt(p, BPF_LD | BPF_W | BPF_ABS, ARG_LO(i));
+	bpf_stmt(p, BPF_LD | BPF_W | BPF_ABS, off);
 	if (n == 0) {
 		bpf_jump(p, BPF_JMP | BPF_JA, 0, 0, 0);   /* never: the rule cannot apply */
 		remember(p, false);
@@ -70,6 +71,16 @@ void bpf_arg_in(struct bpf_prog *p, unsigned i, const uint32_t *vals, unsigned n
 		bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, vals[j], (uint8_t)(n - 1 - j), 0);
 	bpf_jump(p, BPF_JMP | BPF_JEQ | BPF_K, vals[n - 1], 0, 0);
 	remember(p, false);
+}
+
+void bpf_arg_in(struct bpf_prog *p, unsigned i, const uint32_t *vals, unsigned n)
+{
+	word_in(p, ARG_LO(i), vals, n);
+}
+
+void bpf_arg_hi_is(struct bpf_prog *p, unsigned i, uint32_t hi)
+{
+	word_in(p, ARG_HI(i), &hi, 1);
 }
 
 void bpf_arg_clear(struct bpf_prog *p, unsigned i, uint32_t mask)

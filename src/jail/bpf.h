@@ -11,9 +11,10 @@
  *
  * so jumps only go forward, to the end of their own block (classic BPF has
  * 8-bit forward offsets; a block stays far below 255 instructions). Argument
- * conditions look at the low 32 bits of an argument only: every argument
- * they are used on (fds, ioctl commands, pids, prot and flags bits) is an
- * int or unsigned int in the kernel, which ignores the high half.
+ * conditions look at the low 32 bits of an argument (every argument they
+ * are used on - fds, ioctl commands, pids, prot and flags bits - is an int
+ * or unsigned int in the kernel, which ignores the high half), except
+ * bpf_arg_hi_is(), which looks at the high half of an address.
  *
  * Example: write(2, ...) allowed, anything else trapped:
  *	bpf_init(&p);
@@ -50,6 +51,8 @@ void bpf_ret(struct bpf_prog *p, uint32_t action);
 void bpf_rule(struct bpf_prog *p, int nr);
 /* The rule applies only if the low 32 bits of argument i are one of vals[0..n). */
 void bpf_arg_in(struct bpf_prog *p, unsigned i, const uint32_t *vals, unsigned n);
+/* ... only if the high 32 bits of argument i are hi (an address: hi 0 is below 4 GiB). */
+void bpf_arg_hi_is(struct bpf_prog *p, unsigned i, uint32_t hi);
 /* ... only if none of the bits in mask are set in argument i. */
 void bpf_arg_clear(struct bpf_prog *p, unsigned i, uint32_t mask);
 /* ... only if all of the bits in mask are set in argument i. */

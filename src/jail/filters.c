@@ -47,7 +47,11 @@ static void head(struct bpf_prog *p, bool vcpu)
 	bpf_ret(p, TRAP_JAIL);
 }
 
-/* Anonymous or (fd >= 0) that file; never PROT_EXEC. */
+/*
+ * Anonymous or (fd >= 0) that file, not PROT_EXEC; and, for the vCPU
+ * thread (fd >= 0), executable mappings of guest RAM and protection changes
+ * below 4 GiB: the guest window, where guest user code runs directly.
+ */
 static void memory_rules(struct bpf_prog *p, int fd)
 {
 	bpf_rule(p, SYS_mmap);
@@ -58,6 +62,14 @@ static void memory_rules(struct bpf_prog *p, int fd)
 		bpf_rule(p, SYS_mmap);
 		bpf_arg_clear(p, 2, PROT_EXEC);
 		bpf_arg_in(p, 4, (const uint32_t[]){ (uint32_t)fd }, 1);
+		bpf_rule_end(p, ALLOW);
+		bpf_rule(p, SYS_mmap);
+		bpf_arg_in(p, 4, (const uint32_t[]){ (uint32_t)fd }, 1);
+		bpf_arg_set(p, 3, MAP_FIXED);
+		bpf_arg_hi_is(p, 0, 0);
+		bpf_rule_end(p, ALLOW);
+		bpf_rule(p, SYS_mprotect);
+		bpf_arg_hi_is(p, 0, 0);
 		bpf_rule_end(p, ALLOW);
 	}
 	bpf_rule(p, SYS_mprotect);

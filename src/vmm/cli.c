@@ -43,8 +43,10 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
-	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (the only\n"
-	"                       mode so far; direct execution on the CPU is not built yet)\n"
+	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
+	"                       in the interpreter) or direct (natively on the CPU in a\n"
+	"                       32-bit segment; fast, but hostile guest user code can reach\n"
+	"                       the softvt process: docs/SECURITY.md; needs the jail)\n"
 	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
 	"                       supports it, off with --display sdl): each thread keeps\n"
 	"                       only the system calls it needs (docs/SECURITY.md); off\n"
@@ -220,12 +222,18 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			cfg->stats_json = optarg;
 			break;
 		case O_USER:
-			if (strcmp(optarg, "interp") == 0)
+			if (strcmp(optarg, "interp") == 0) {
+				cfg->user_direct = false;
 				break;
-			if (strcmp(optarg, "direct") == 0 || strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user %s: not built yet; guest user code runs "
-						 "in the interpreter (--user interp)", optarg);
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp)", optarg);
+			}
+			if (strcmp(optarg, "direct") == 0) {
+				cfg->user_direct = true;
+				break;
+			}
+			if (strcmp(optarg, "bt") == 0)
+				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
+						 "(software) or --user direct (native)");
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
 		case O_JAIL:
 			if (strcmp(optarg, "on") == 0)
 				jail = 1;
@@ -270,14 +278,25 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				 argv[optind]);
 	if (!cfg->kernel)
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
+	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	if (jail == 1 && cfg->display_sdl)
 		return errmsg(err, errlen, "--jail on: the SDL window needs system calls the jail forbids "
 				 "(use --jail off with --display sdl)");
+	/* guest code that runs natively can take the process over: never without the jail */
+	if (cfg->user_direct && jail == 0)
+		return errmsg(err, errlen, "--user direct needs the jail: guest user code running "
+				 "natively can reach the whole softvt process (docs/SECURITY.md); "
+				 "drop --jail off or use --user interp");
+	if (cfg->user_direct && cfg->display_sdl)
+		return errmsg(err, errlen, "--user direct needs the jail, which --display sdl cannot "
+				 "run with: use --display none or --user interp");
 	char why[256];
-	if (jail == 1 && jail_probe(why, sizeof(why)) < 0)
-		return errmsg(err, errlen, "--jail on: %s", why);
+	if ((jail == 1 || cfg->user_direct) && jail_probe(why, sizeof(why)) < 0)
+		return errmsg(err, errlen, "%s: %s", cfg->user_direct ? "--user direct needs the jail"
+							   : "--jail on", why);
 	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
 	return 0;
 }

@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "direct/direct.h"
 #include "jail/jail.h"
 #include "vmm/console.h"
 #include "vmm/hostio.h"
@@ -82,11 +83,15 @@ static void on_stop_signal(int sig)
 	supervisor_poke(r->io, r->vcpu.kick);
 }
 
-/* vCPU thread: HOSTIO_KICK_SIGNAL from the main thread. */
-static void on_kick(int sig)
+/*
+ * vCPU thread: HOSTIO_KICK_SIGNAL from the main thread. Installed behind
+ * src/direct's FS-restoring entry: it may interrupt guest user code
+ * running directly with a guest FS base loaded.
+ */
+static void on_kick(int sig, siginfo_t *si, void *uc)
 {
 	struct run *r = signal_run;
-	(void)sig;
+	(void)sig, (void)si, (void)uc;
 	if (r && r->e && r->ops->kick)
 		r->ops->kick(r->e);
 }
@@ -108,8 +113,12 @@ static void install_signals(bool on)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	/* late wake-ups and kicks may still be pending afterwards: ignored, not fatal */
-	sa.sa_handler = on ? on_kick : SIG_IGN;
-	sigaction(HOSTIO_KICK_SIGNAL, &sa, NULL);
+	if (on) {
+		direct_sigaction(HOSTIO_KICK_SIGNAL, on_kick, 0, NULL);
+	} else {
+		sa.sa_handler = SIG_IGN;
+		sigaction(HOSTIO_KICK_SIGNAL, &sa, NULL);
+	}
 	sa.sa_handler = on ? on_wake : SIG_IGN;
 	sigaction(HOSTIO_WAKE_SIGNAL, &sa, NULL);
 }
