@@ -6,12 +6,16 @@
 # SIGUSR2 in one thread) tries write to fd 9, open(O_CREAT), execve and exit_group from
 # the vCPU thread and open from the main thread: none may happen, softvt stops with the
 # jail's message and exit status 3. The same write with --jail off does reach fd 9 (the
-# test can fail). Usage: jail.sh SOFTVT BUILD_DIR
+# test can fail). Last, the real thing: guests/escape, whose ring-3 code runs directly
+# (--user direct), far-jumps to selector 0x33 and jumps into libc's SYSCALL instruction with
+# write to fd 9, openat(O_CREAT), execve and exit_group: each stopped the same way.
+# Usage: jail.sh SOFTVT BUILD_DIR
 set -u
 softvt=$1
 build=$2
 guests=$build/guests
 escape_lib=$build/tests/libjail_escape.so
+helpers=$(dirname "$0")/helpers
 kernel=$build/guest/vmlinuz-686
 initrd=$build/guest/initramfs.cpio.gz
 tmp=$(mktemp -d)
@@ -67,10 +71,12 @@ fi
 # jail, the second one has its filter)
 start() {
 	local engine=$1 what=$2 jail=$3
+	local accel=(--accel "$engine")
+	[[ $engine == bt-direct ]] && accel=(--accel bt --user direct)
 	: >"$tmp/fd9"
 	rm -f "$tmp/created"
 	SOFTVT_TEST_ESCAPE=$what SOFTVT_TEST_ESCAPE_PATH=$tmp/created LD_PRELOAD=$escape_lib \
-		"$softvt" run --accel "$engine" --jail "$jail" --kernel "$kernel" --initrd "$initrd" \
+		"$softvt" run "${accel[@]}" --jail "$jail" --kernel "$kernel" --initrd "$initrd" \
 		--append console=ttyS0 --serial "file:$tmp/console" --timeout 60 \
 		</dev/null >"$tmp/out" 2>"$tmp/err" 9>>"$tmp/fd9" &
 	pid=$!
@@ -144,11 +150,59 @@ escape() {
 
 escape bt write9 vcpu write
 escape interp write9 vcpu write
+escape bt-direct write9 vcpu write
+escape bt-direct execve vcpu execve
 escape bt open vcpu openat
 escape bt execve vcpu execve
 escape bt exit_group vcpu exit_group
 escape bt open main openat
 escape bt execve main execve
+
+# The real thing: a guest (guests/escape) whose ring-3 code, run directly (--user direct),
+# far-jumps to the host's 64-bit selector 0x33 and jumps into the C library's SYSCALL
+# instruction (its address found by find_syscall.py and typed on COM1).
+guest_escape() {
+	local what=$1 name=$2
+	: >"$tmp/fd9"
+	rm -f "$tmp/created" "$tmp/in"
+	mkfifo "$tmp/in"
+	local what_arg=$what
+	[[ $what == open ]] && what_arg="open $tmp/created"
+	"$softvt" run --accel bt --user direct --kernel "$guests/escape.elf" --append "$what_arg" \
+		--serial stdio --debugcon "file:$tmp/dbg" --timeout 30 \
+		<"$tmp/in" >"$tmp/out" 2>"$tmp/err" 9>>"$tmp/fd9" &
+	pid=$!
+	exec 8>"$tmp/in"
+	local gadget=""
+	for _ in $(seq 50); do
+		gadget=$(python3 "$helpers/find_syscall.py" "$pid" 2>/dev/null) && break
+		sleep 0.1
+	done
+	echo "$gadget" >&8
+	wait "$pid"
+	local status=$?
+	exec 8>&-
+	if [[ -z $gadget ]]; then
+		fail "guest escape $what: no SYSCALL instruction found in softvt's libc"
+	elif [[ $status -ne 3 ]]; then
+		fail "guest escape $what: exit $status, not 3: $(cat "$tmp/err") $(tail -2 "$tmp/dbg")"
+	elif ! grep -q "jail: the vCPU thread made a forbidden host system call $name (nr [0-9]*) at RIP 0x$(printf %x $((0x$gadget + 2))); stopped" "$tmp/err"; then
+		fail "guest escape $what: no jail report: $(cat "$tmp/err")"
+	elif [[ -s $tmp/fd9 || -e $tmp/created ]]; then
+		fail "guest escape $what: it happened: fd 9 '$(cat "$tmp/fd9")', created: $(ls "$tmp/created" 2>&1)"
+	else
+		echo "ok: guest escape (bt --user direct, libc SYSCALL at 0x$gadget): $what stopped: $(grep -o 'jail: .*' "$tmp/err")"
+	fi
+}
+
+if [[ -f $guests/escape.elf ]] && "$softvt" info | grep -q '^  bt .*available'; then
+	guest_escape write9 write
+	guest_escape open openat
+	guest_escape execve execve
+	guest_escape exit_group exit_group
+else
+	echo "SKIP (guest escapes): no $guests/escape.elf or engine bt"
+fi
 
 # without the jail the same write does reach fd 9
 if start bt write9 off; then

@@ -162,7 +162,17 @@ START_TEST(jail_on_off)
 	if (avail) {
 		ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--jail", "on", "--kernel", "k", NULL), 0);
 		ck_assert(cfg.jail);
+		ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k",
+				       NULL), 0);
+		ck_assert(cfg.jail && cfg.user_direct);
 	}
+	/* guest code running natively can take the process over: never without the jail */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--jail", "off",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--user direct needs the jail"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--display", "sdl",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--user direct needs the jail"));
 }
 END_TEST
 

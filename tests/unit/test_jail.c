@@ -183,6 +183,20 @@ static long do_mmap_other_fd(void)
 	return p == MAP_FAILED ? -1 : 0;
 }
 
+/* guest RAM mapped executable above 4 GiB: outside the window */
+static long do_mmap_ram_exec_high(void)
+{
+	void *p = (void *)syscall(SYS_mmap, (void *)(16ull << 30), 4096, PROT_READ | PROT_EXEC,
+				  MAP_SHARED | MAP_FIXED, c.ram_fd, 0);
+	return p == MAP_FAILED ? -1 : 0;
+}
+
+static long do_mprotect_exec_high(void)
+{
+	return syscall(SYS_mprotect, (void *)((uintptr_t)&c & ~4095ul), 4096,
+		       PROT_READ | PROT_WRITE | PROT_EXEC);
+}
+
 static long do_pread_other(void)
 {
 	char b[16];
@@ -314,6 +328,18 @@ START_TEST(vcpu_mmap_foreign_fd_stopped)
 }
 END_TEST
 
+START_TEST(vcpu_exec_mapping_above_4g_stopped)
+{
+	expect_stopped(do_mmap_ram_exec_high, SYS_mmap);
+}
+END_TEST
+
+START_TEST(vcpu_mprotect_exec_above_4g_stopped)
+{
+	expect_stopped(do_mprotect_exec_high, SYS_mprotect);
+}
+END_TEST
+
 START_TEST(vcpu_pread_other_fd_stopped)
 {
 	c.disk_fd = c.ram_fd;   /* the "disk" is allowed, other_fd is not */
@@ -349,6 +375,16 @@ static long do_allowed(void)
 		return -5;
 	memset(big, 1, 1 << 20);
 	free(big);
+	/* direct execution: guest RAM executable in the window (below 4 GiB) */
+	uint8_t *low = (void *)syscall(SYS_mmap, NULL, 1 << 16, PROT_NONE,
+				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	if (low == MAP_FAILED || (uintptr_t)low >> 32)
+		return -15;
+	if (syscall(SYS_mmap, low, 4096, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, c.ram_fd,
+		    0) != (long)(uintptr_t)low || low[5] != 7 ||
+	    syscall(SYS_mprotect, low, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) != 0 ||
+	    syscall(SYS_munmap, low, 1 << 16) != 0)
+		return -16;
 	/* time, its timer, futex, own signals */
 	struct timespec ts;
 	if (syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts) != 0)
@@ -590,6 +626,8 @@ static Suite *jail_suite(void)
 	tcase_add_test(tc, vcpu_read_stopped);
 	tcase_add_test(tc, vcpu_mmap_exec_stopped);
 	tcase_add_test(tc, vcpu_mmap_foreign_fd_stopped);
+	tcase_add_test(tc, vcpu_exec_mapping_above_4g_stopped);
+	tcase_add_test(tc, vcpu_mprotect_exec_above_4g_stopped);
 	tcase_add_test(tc, vcpu_pread_other_fd_stopped);
 	tcase_add_test(tc, vcpu_allowed_calls_work);
 	tcase_add_test(tc, vcpu_disk_fd_allowed);
