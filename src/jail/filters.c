@@ -110,10 +110,11 @@ int jail_build_vcpu(const struct jail_vcpu_config *c, pid_t self, struct bpf_pro
 {
 	bpf_init(p);
 	head(p, true);
-	signal_rules(p, self, c->main_tid);
+	/* the frequent calls first: the program is a linear list (window fills, poll page, timer) */
 	memory_rules(p, c->ram_fd);
 	static const int plain[] = { SYS_timer_settime, SYS_timer_gettime, SYS_modify_ldt };
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);
+	signal_rules(p, self, c->main_tid);
 	if (c->disk_fd >= 0) {
 		bpf_rule(p, SYS_pread64);
 		bpf_arg_in(p, 0, (const uint32_t[]){ (uint32_t)c->disk_fd }, 1);
