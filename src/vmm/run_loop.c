@@ -262,6 +262,7 @@ static void *vcpu_main(void *arg)
 	sigemptyset(&kick);
 	sigaddset(&kick, HOSTIO_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
+	pthread_setname_np(pthread_self(), "softvt-vcpu");   /* ps -L, gdb, /proc: which is which */
 	__atomic_store_n(&io->vcpu_tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 
 	char err[400];
