@@ -2,13 +2,13 @@
 # fuzz-bt.sh [SECONDS] [OUT_DIR] - fuzz engine bt against the interpreter.
 #
 # Builds tests/fuzz/fuzz_bt.c with the interpreter (src/cpu), the guest
-# window (src/mmu) and engine bt (src/bt, src/direct) with clang-14
+# window (src/mmu) and engine bt (src/bt, with src/direct) with clang-14
 # -fsanitize=fuzzer,undefined into OUT_DIR (default: build/fuzz-bt of the
 # source tree). No AddressSanitizer: its shadow memory (0x7fff8000 and up)
 # lies inside the range engine bt reserves for the guest window, host
 # [mmap_min_addr, 8 GiB), so bt cannot start under ASan. bt/stubs.S is
 # assembled by gcc (clang's integrated assembler rejects its C-style
-# constants such as 1u).
+# constants such as 1u), and so is direct/enter.S.
 #
 # Writes a seed corpus (ring-0 programs assembled with nasm: ALU and flags,
 # FS-relative accesses that wrap around 4 GiB, self-modifying code, page

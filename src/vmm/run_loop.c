@@ -102,6 +102,13 @@ static void on_wake(int sig)
 	(void)sig;
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP are blocked in the vCPU thread, so their
+ * handler runs in the main thread: a plain handler (not behind src/direct's
+ * FS-restoring entry, whose host FS base is the vCPU thread's). The kick
+ * interrupts the vCPU thread, possibly in translated code or in guest user
+ * code running directly: behind that entry, on the signal stack.
+ */
 static void install_signals(bool on)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
