@@ -28,7 +28,8 @@
 
 #include "jail/bpf.h"
 
-#define JAIL_EXIT_STATUS 3      /* softvt's exit status after a forbidden call */
+#define JAIL_EXIT_STATUS 100    /* softvt's exit status after a forbidden call (not
+                                   0-3: the test guests' codes; not 124-127, 128+N) */
 #define JAIL_RET_DATA 0x1a11u   /* SECCOMP_RET_DATA of the jail's traps (si_errno) */
 #define JAIL_MAX_FDS 8
 

@@ -60,7 +60,7 @@ const char cli_run_usage[] =
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
-	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 3 when the jail\n"
+	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 100 when the jail\n"
 	"stopped a forbidden host system call (softvt itself or an escaped guest), 124 on\n"
 	"--timeout, 128+N when stopped by signal N.\n";
 

@@ -24,7 +24,7 @@
  * timer signals are directed at the vCPU thread (SIGEV_THREAD_ID).
  *
  * Exit codes (also in README.md and `softvt run --help`): 0 power-off/quit/halt, the guest's
- * value for the exit port, 1 error, 2 triple fault, 3 the jail stopped a
+ * value for the exit port, 1 error, 2 triple fault, 100 the jail stopped a
  * forbidden host system call, 124 timeout, 128+N for signal N.
  *
  * --stats prints "softvt: stats:" lines on stderr when the machine stops;

@@ -5,10 +5,12 @@
 # that took over the process (tests/cli/helpers/jail_escape.c, preloaded, triggered by
 # SIGUSR2 in one thread) tries write to fd 9, open(O_CREAT), execve and exit_group from
 # the vCPU thread and open from the main thread: none may happen, softvt stops with the
-# jail's message and exit status 3. The same write with --jail off does reach fd 9 (the
+# jail's message and exit status 100. The same write with --jail off does reach fd 9 (the
 # test can fail). Last, the real thing: guests/escape, whose ring-3 code runs directly
 # (--user direct), far-jumps to selector 0x33 and jumps into libc's SYSCALL instruction with
-# write to fd 9, openat(O_CREAT), execve and exit_group: each stopped the same way.
+# write to fd 9, openat(O_CREAT), execve and exit_group: each stopped the same way; and the
+# same calls by INT 0x80, compat SYSCALL, SYSENTER and SYSCALL after the far jump: the guest
+# sees a fault or softvt stops with a message, and none happens.
 # Usage: jail.sh SOFTVT BUILD_DIR
 set -u
 softvt=$1
@@ -58,7 +60,7 @@ status=$?
 status=$?
 [[ $status -eq 2 ]] && grep -q 'use --jail off with --display sdl' "$tmp/err" ||
 	fail "--jail on --display sdl: exit $status, $(cat "$tmp/err")"
-"$softvt" run --help | grep -q '3 when the jail' || fail "--help does not list exit status 3"
+"$softvt" run --help | grep -q '100 when the jail' || fail "--help does not list exit status 100"
 
 if [[ ! -f $kernel || ! -f $initrd || ! -f $escape_lib ]]; then
 	echo "SKIP (rest): no $kernel, $initrd or $escape_lib"
@@ -137,8 +139,8 @@ escape() {
 	local status=$?
 	local label=vCPU
 	[[ $thread == main ]] && label=main
-	if [[ $status -ne 3 ]]; then
-		fail "$engine $what ($thread): exit $status, not 3: $(cat "$tmp/err")"
+	if [[ $status -ne 100 ]]; then
+		fail "$engine $what ($thread): exit $status, not 100: $(cat "$tmp/err")"
 	elif ! grep -q "jail: the $label thread made a forbidden host system call $name (nr [0-9]*) at RIP 0x[0-9a-f]*; stopped" "$tmp/err"; then
 		fail "$engine $what ($thread): no jail report: $(cat "$tmp/err")"
 	elif [[ -s $tmp/fd9 || -e $tmp/created ]]; then
@@ -158,48 +160,68 @@ escape bt exit_group vcpu exit_group
 escape bt open main openat
 escape bt execve main execve
 
-# The real thing: a guest (guests/escape) whose ring-3 code, run directly (--user direct),
-# far-jumps to the host's 64-bit selector 0x33 and jumps into the C library's SYSCALL
-# instruction (its address found by find_syscall.py and typed on COM1).
+# The real thing: guests/escape, whose ring-3 code runs directly (--user direct).
+# guest_escape PATH CALL NAME: PATH libc far-jumps to the host's 64-bit selector 0x33 and
+# jumps into the C library's SYSCALL instruction (its address found by find_syscall.py and
+# typed on COM1): the jail must stop it (exit 100, its report naming NAME). The other PATHs
+# (gate: SYSCALL after the far jump from the guest's own code; int80, syscall32, sysenter:
+# 32-bit host system calls) are src/direct's to trap: the guest sees a fault or softvt
+# stops with a message. For every PATH: nothing on fd 9, no file, no exit 42.
 guest_escape() {
-	local what=$1 name=$2
+	local path=$1 what=$2 name=$3
 	: >"$tmp/fd9"
-	rm -f "$tmp/created" "$tmp/in"
+	rm -f "$tmp/created" "$tmp/in" "$tmp/dbg"
 	mkfifo "$tmp/in"
-	local what_arg=$what
-	[[ $what == open ]] && what_arg="open $tmp/created"
-	"$softvt" run --accel bt --user direct --kernel "$guests/escape.elf" --append "$what_arg" \
+	local call=$what
+	[[ $what == open ]] && call="open=$tmp/created"
+	"$softvt" run --accel bt --user direct --kernel "$guests/escape.elf" --append "$path $call" \
 		--serial stdio --debugcon "file:$tmp/dbg" --timeout 30 \
 		<"$tmp/in" >"$tmp/out" 2>"$tmp/err" 9>>"$tmp/fd9" &
 	pid=$!
 	exec 8>"$tmp/in"
 	local gadget=""
-	for _ in $(seq 50); do
-		gadget=$(python3 "$helpers/find_syscall.py" "$pid" 2>/dev/null) && break
-		sleep 0.1
-	done
-	echo "$gadget" >&8
+	if [[ $path == libc ]]; then
+		for _ in $(seq 50); do
+			gadget=$(python3 "$helpers/find_syscall.py" "$pid" 2>/dev/null) && break
+			sleep 0.1
+		done
+		echo "$gadget" >&8
+	fi
 	wait "$pid"
 	local status=$?
 	exec 8>&-
-	if [[ -z $gadget ]]; then
-		fail "guest escape $what: no SYSCALL instruction found in softvt's libc"
-	elif [[ $status -ne 3 ]]; then
-		fail "guest escape $what: exit $status, not 3: $(cat "$tmp/err") $(tail -2 "$tmp/dbg")"
-	elif ! grep -q "jail: the vCPU thread made a forbidden host system call $name (nr [0-9]*) at RIP 0x$(printf %x $((0x$gadget + 2))); stopped" "$tmp/err"; then
-		fail "guest escape $what: no jail report: $(cat "$tmp/err")"
-	elif [[ -s $tmp/fd9 || -e $tmp/created ]]; then
-		fail "guest escape $what: it happened: fd 9 '$(cat "$tmp/fd9")', created: $(ls "$tmp/created" 2>&1)"
+	local label="guest escape $path $what"
+	if [[ -s $tmp/fd9 || -e $tmp/created || $status -eq 42 || $status -ge 128 ]]; then
+		fail "$label: it happened or softvt died: exit $status, fd 9 '$(cat "$tmp/fd9")', created: $(ls "$tmp/created" 2>&1)"
+	elif [[ $path == libc && -z $gadget ]]; then
+		fail "$label: no SYSCALL instruction found in softvt's libc"
+	elif [[ $path == libc ]]; then
+		if [[ $status -eq 100 ]] && grep -q "jail: the vCPU thread made a forbidden host system call $name (nr [0-9]*) at RIP 0x$(printf %x $((0x$gadget + 2))); stopped" "$tmp/err"; then
+			echo "ok: $label (libc SYSCALL at 0x$gadget): $(grep -o 'jail: .*' "$tmp/err")"
+		else
+			fail "$label: exit $status, no jail report: $(cat "$tmp/err") $(tail -2 "$tmp/dbg")"
+		fi
+	elif grep -q 'came back to the guest' "$tmp/dbg"; then
+		fail "$label: the instruction returned to the guest: $(tail -2 "$tmp/dbg")"
+	elif grep -q '^# unexpected exception' "$tmp/dbg"; then
+		echo "ok: $label: the guest sees a fault: $(grep -o '^# unexpected exception vector=[0-9]*' "$tmp/dbg")"
+	elif grep -q '^softvt: error: ' "$tmp/err"; then
+		echo "ok: $label: softvt stops (exit $status): $(head -1 "$tmp/err" | cut -c1-110)"
 	else
-		echo "ok: guest escape (bt --user direct, libc SYSCALL at 0x$gadget): $what stopped: $(grep -o 'jail: .*' "$tmp/err")"
+		fail "$label: neither a guest fault nor a message: exit $status, $(cat "$tmp/err") $(tail -2 "$tmp/dbg")"
 	fi
 }
 
 if [[ -f $guests/escape.elf ]] && "$softvt" info | grep -q '^  bt .*available'; then
-	guest_escape write9 write
-	guest_escape open openat
-	guest_escape execve execve
-	guest_escape exit_group exit_group
+	guest_escape libc write9 write
+	guest_escape libc open open
+	guest_escape libc execve execve
+	guest_escape libc exit_group exit_group
+	for path in gate int80 syscall32 sysenter; do
+		for what in write9 open execve exit_group; do
+			guest_escape "$path" "$what" -
+		done
+	done
 else
 	echo "SKIP (guest escapes): no $guests/escape.elf or engine bt"
 fi
