@@ -44,9 +44,10 @@ const char cli_run_usage[] =
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter) or direct (natively on the CPU in a\n"
-	"                       32-bit segment; fast, but hostile guest user code can reach\n"
-	"                       the softvt process: docs/SECURITY.md; needs the jail)\n"
+	"                       in the interpreter), bt (translated like the kernel), or\n"
+	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
+	"                       hostile guest user code can reach the softvt process:\n"
+	"                       docs/SECURITY.md; needs the jail)\n"
 	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
 	"                       supports it, off with --display sdl): each thread keeps\n"
 	"                       only the system calls it needs (docs/SECURITY.md); off\n"
@@ -223,17 +224,21 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			break;
 		case O_USER:
 			if (strcmp(optarg, "interp") == 0) {
-				cfg->user_direct = false;
+				cfg->user_direct = cfg->user_bt = false;
 				break;
 			}
 			if (strcmp(optarg, "direct") == 0) {
 				cfg->user_direct = true;
+				cfg->user_bt = false;
 				break;
 			}
-			if (strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
-						 "(software) or --user direct (native)");
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
+			if (strcmp(optarg, "bt") == 0) {
+				cfg->user_direct = false;
+				cfg->user_bt = true;
+				break;
+			}
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct, bt)",
+				      optarg);
 		case O_JAIL:
 			if (strcmp(optarg, "on") == 0)
 				jail = 1;
@@ -278,8 +283,9 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				 argv[optind]);
 	if (!cfg->kernel)
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
-	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
-		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
+	if ((cfg->user_direct || cfg->user_bt) && strcmp(cfg->engine, "bt") != 0 &&
+	    strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	if (jail == 1 && cfg->display_sdl)
@@ -289,10 +295,10 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 	if (cfg->user_direct && jail == 0)
 		return errmsg(err, errlen, "--user direct needs the jail: guest user code running "
 				 "natively can reach the whole softvt process (docs/SECURITY.md); "
-				 "drop --jail off or use --user interp");
+				 "drop --jail off or use --user bt or interp");
 	if (cfg->user_direct && cfg->display_sdl)
 		return errmsg(err, errlen, "--user direct needs the jail, which --display sdl cannot "
-				 "run with: use --display none or --user interp");
+				 "run with: use --display none or --user bt or interp");
 	char why[256];
 	if ((jail == 1 || cfg->user_direct) && jail_probe(why, sizeof(why)) < 0)
 		return errmsg(err, errlen, "%s: %s", cfg->user_direct ? "--user direct needs the jail"
