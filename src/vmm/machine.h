@@ -5,9 +5,12 @@
  * machine_create() builds the whole board from a machine_config: guest RAM
  * (memfd), the physical map (docs/MEMORY_MAP.md), the port map, the
  * devices (PIC pair, PIT, RTC/CMOS, COM1, i8042, port 0x92, POST 0x80,
- * debug console 0xE9, test exit 0xF4, VGA text, ACPI PM), and loads the
- * kernel (Linux bzImage or Multiboot) so that cpu is ready to run. It
- * contains no engine; vmm/run_loop.c runs one.
+ * debug console 0xE9, test exit 0xF4, VGA text, ACPI PM, and with --disk
+ * the IDE channel), places the BIOS ROM, and loads the kernel (Linux
+ * bzImage or Multiboot) so that cpu is ready to run - or, without a
+ * kernel, leaves the CPU in its reset state so that it starts in the BIOS
+ * at F000:FFF0 and boots the disk. It contains no engine; vmm/run_loop.c
+ * runs one.
  *
  * Devices never call each other: the machine wires their irq_lines to the
  * PIC and their callbacks (reset, A20, power-off, exit) to requests here.
@@ -41,6 +44,8 @@ struct machine_config {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	const char *disk;            /* raw disk image on the IDE channel (NULL: none) */
+	bool snapshot;               /* disk writes go to an in-memory overlay */
 	struct output_spec serial;   /* COM1 */
 	struct output_spec debugcon; /* port 0xE9 */
 	bool display_sdl;
@@ -88,6 +93,9 @@ struct vga_text;
 struct acpi_pm;
 struct console;
 struct sdl_display;
+struct disk_image;
+struct ide_ata;
+struct bootfail;
 
 struct machine {
 	struct machine_config cfg;
@@ -112,6 +120,9 @@ struct machine {
 	struct acpi_pm *acpi;
 	struct console *console;
 	struct sdl_display *sdl;
+	struct disk_image *disk;
+	struct ide_ata *ide;
+	struct bootfail *bootfail;
 	FILE *debugcon_out;
 	bool a20;
 
