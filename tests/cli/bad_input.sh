@@ -40,7 +40,7 @@ expect() {
 
 expect 2 "no command given" --
 expect 2 "unknown command 'frobnicate'" -- frobnicate
-expect 2 "no kernel given" -- run
+expect 2 "nothing to boot" -- run
 expect 2 "unknown option '--frobnicate'" -- run --frobnicate --kernel x
 expect 2 "option --kernel needs a value" -- run --kernel
 expect 2 "unknown engine 'vmware'.*interp.*bt.*kvm" -- run --accel vmware --kernel x
