@@ -9,7 +9,9 @@
 ;   AH=0Fh get mode   11h/30h font information   12h/10h EGA information
 ;   AH=13h write string   1Ah display combination (VGA colour)
 ; Teletype output (0Eh, and 13h) is mirrored to COM1, so a serial console
-; sees what the screen shows. Other functions return with nothing changed.
+; sees what the screen shows; so are characters written with 09h/0Ah (see
+; mirror_cells: boot loaders such as SYSLINUX print that way, moving the
+; cursor with 02h). Other functions return with nothing changed.
 
 int10_video:
 	FRAME_ENTER
@@ -134,12 +136,14 @@ v_read_char:
 	jmp v_done
 
 v_write_char_attr:
+	call mirror_cells
 	call cursor_cell
 	mov ah, bl
 	rep stosw
 	jmp v_done
 
 v_write_char:
+	call mirror_cells
 	call cursor_cell
 	test cx, cx
 	jz v_done
@@ -228,6 +232,7 @@ v_write_string:
 .step:
 	loop .char
 .end:
+	call sync_serial_pos
 	pop ax
 	test byte [F_AL], 1
 	jnz .moved
@@ -241,6 +246,71 @@ v_write_string:
 
 ; ---------------------------------------------------------------------------
 ; Helpers. DS = BDA on entry to each.
+
+; The serial mirror of characters written at the cursor without moving it
+; (AH=09h/0Ah, which boot loaders use with AH=02h instead of the teletype):
+; EB_SERPOS remembers where the serial terminal's cursor stands on the
+; screen. Writing to its right on the same row pads with spaces; anywhere
+; else starts a new line. AL = character, CX = count (more than 80: not
+; mirrored, a fill).
+mirror_cells:
+	cmp cx, 80
+	ja .out
+	pushad
+	push es
+	push word EBDA_SEG
+	pop es
+	mov bx, [BDA_CURPOS]                ; BL column, BH row
+	mov dx, [es:EB_SERPOS]              ; DL column, DH row
+	cmp al, ' '
+	jae .printable
+	mov al, ' '
+.printable:
+	mov ah, al
+	cmp bh, dh
+	jne .newline
+	cmp bl, dl
+	jae .pad
+.newline:
+	mov al, 13
+	call serial_putc
+	mov al, 10
+	call serial_putc
+	xor dl, dl
+.pad:
+	mov al, ' '
+.padding:
+	cmp dl, bl
+	jae .chars
+	call serial_putc
+	inc dl
+	jmp .padding
+.chars:
+	mov al, ah
+	jcxz .store
+.char:
+	call serial_putc
+	inc dl
+	loop .char
+.store:
+	mov dh, bh
+	mov [es:EB_SERPOS], dx
+	pop es
+	popad
+.out:
+	ret
+
+; The serial terminal's cursor is where page 0's cursor is (after teletype output).
+sync_serial_pos:
+	push ax
+	push es
+	push word EBDA_SEG
+	pop es
+	mov ax, [BDA_CURPOS]
+	mov [es:EB_SERPOS], ax
+	pop es
+	pop ax
+	ret
 
 ; CX = shape (CH start line, CL end line)
 set_cursor_shape:
@@ -337,6 +407,7 @@ tty_putc:
 	call tty_advance
 .done:
 	call update_hw_cursor
+	call sync_serial_pos
 	popad
 	pop es
 	pop ds
