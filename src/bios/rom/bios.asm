@@ -139,6 +139,7 @@ post:
 	call pic_init
 	call pit_init
 	call rtc_init
+	call kbd_poll_serial                ; a byte already received survives the FIFO reset
 	call serial_init
 	call kbc_init
 	mov ax, 0x0003
