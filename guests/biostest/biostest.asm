@@ -723,7 +723,64 @@ test_keyboard:
 	T_BEGIN
 	T_R8 "al", [r_eax], 0
 	T_END "int 16h ah=02h shift flags"
+
+	; IRQ1: set-1 codes put in the i8042's output buffer with command D2h
+	; (as if the keyboard sent them) raise IRQ1; the BIOS's handler turns them
+	; into keys: a, shift+a, ctrl+c, F1, E0 48 (up), with the releases.
+	sti
+	mov si, irq1_codes
+.code:
+	lodsb
+	test al, al
+	jz .codes_done
+	mov ah, al
+	mov al, 0xd2
+	out 0x64, al
+	mov al, ah
+	out 0x60, al
+	nop                                 ; IRQ1 is taken here
+	cmp ah, 0x2a                        ; while shift is down: AH=02h shows it
+	jne .code
+	mov ah, 0x02
+	int 0x16
+	mov [r_ebp], al
+	jmp .code
+.codes_done:
+	mov di, keys_got
+	mov cx, 6
+.key:
+	mov ah, 0x01
+	int 0x16
+	jz .keys_done
+	mov ah, 0x00
+	int 0x16
+	stosw
+	loop .key
+.keys_done:
+	T_BEGIN
+	T_R16 "a", [keys_got], 0x1e61
+	T_R16 "shift.a", [keys_got + 2], 0x1e41
+	T_R16 "ctrl.c", [keys_got + 4], 0x2e03
+	T_R16 "f1", [keys_got + 6], 0x3b00
+	T_R16 "up", [keys_got + 8], 0x4800
+	T_R16 "none", [keys_got + 10], 0
+	T_R8 "shift.flags", [r_ebp], 0x02
+	T_END "irq1: i8042 scan codes become keys"
+	mov ah, 0x02
+	int 0x16
+	call save_regs
+	T_BEGIN
+	T_R8 "al", [r_eax], 0
+	T_END "int 16h ah=02h shift flags after the releases"
 	ret
+
+irq1_codes:
+	db 0x1e, 0x9e                       ; a
+	db 0x2a, 0x1e, 0x9e, 0xaa           ; shift + a
+	db 0x1d, 0x2e, 0xae, 0x9d           ; ctrl + c
+	db 0x3b, 0xbb                       ; F1
+	db 0xe0, 0x48, 0xe0, 0xc8           ; up (extended)
+	db 0
 
 test_disk_info:
 	mov ah, 0x08
@@ -1147,6 +1204,7 @@ t1: dd 0
 t2: dd 0
 align 4
 e820_buf: times 24 db 0
+keys_got: times 6 dw 0
 params: times 32 db 0
 dap: times 16 db 0
 line: times 512 db 0
