@@ -142,6 +142,23 @@ static void serial_discard(void *opaque, uint8_t byte)
 {
 }
 
+bool machine_firmware_boot(const struct machine *m)
+{
+	return m->cfg.kernel == NULL;
+}
+
+void machine_reset(struct machine *m)
+{
+	cpu_state_reset(&m->cpu);
+	i8042_reset(m->kbc);
+	board_set_a20(m, true);
+	m->stop = STOP_NONE;
+	m->exit_code = 0;
+	m->error[0] = '\0';
+	m->requests = 0;
+	m->resets++;
+}
+
 /* --- interrupt interface ---------------------------------------------- */
 
 bool machine_intr_pending(const struct machine *m)

@@ -131,12 +131,26 @@ struct machine {
 	volatile sig_atomic_t intr_line;  /* the PIC's INTR output */
 	enum stop_reason stop;
 	int exit_code;                    /* process exit code once stopped */
+	unsigned resets;                  /* guest resets the BIOS rebooted from */
 	char error[512];
 };
 
 /* Builds the machine and loads the guest. NULL with a one-line reason in err. */
 struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+
+/*
+ * A firmware boot (no --kernel): the CPU started in the BIOS, so a guest's
+ * reset request can restart the machine instead of stopping it.
+ */
+bool machine_firmware_boot(const struct machine *m);
+/*
+ * The board's reset line for a firmware boot: the CPU back to its reset
+ * state (F000:FFF0), the keyboard controller to its power-on state, A20 on,
+ * the stop request cleared. RAM, the disk and the other devices keep their
+ * state; the BIOS's POST programs them again. The caller recreates the engine.
+ */
+void machine_reset(struct machine *m);
 
 /* Interrupt interface for engines. */
 bool machine_intr_pending(const struct machine *m);
