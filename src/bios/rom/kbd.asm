@@ -4,8 +4,8 @@
 ; sources: the i8042 (IRQ1: set-1 make codes, translated with the US
 ; tables in tables.inc; shift, ctrl and alt tracked in 417h) and COM1
 ; (bytes polled by INT 16h, each turned into scan code/ASCII through
-; ascii_scan; DEL arrives as backspace). Escape sequences from a serial
-; terminal (arrows, function keys) arrive as their separate bytes.
+; ascii_scan; DEL arrives as backspace; VT100 escape sequences for the
+; arrows, home/end, insert/delete, page up/down and F1-F4 become those keys).
 ;
 ;   AH=00h/10h wait for a key: AH scan code, AL ASCII (waits with STI;HLT,
 ;             so the timer tick wakes it to poll COM1)
@@ -112,7 +112,11 @@ kbd_enqueue:
 	pop bx
 	ret
 
-; Moves the bytes waiting on COM1 into the buffer. DS = BDA.
+; Moves the bytes waiting on COM1 into the buffer. DS = BDA. A VT100/xterm
+; escape sequence that has arrived whole becomes its key: ESC [ A/B/C/D
+; (arrows), ESC [ H/F and ESC [ 1~/4~ (home, end), ESC [ 2~/3~/5~/6~
+; (insert, delete, page up, page down), ESC O P/Q/R/S (F1-F4). An ESC not
+; followed at once by '[' or 'O' is the escape key.
 kbd_poll_serial:
 	push ax
 	push bx
@@ -120,6 +124,53 @@ kbd_poll_serial:
 	call serial_getc
 	jz .done
 	and al, 0x7f
+	cmp al, 0x1b
+	jne .plain
+	call serial_getc
+	jz .esc
+	cmp al, '['
+	je .csi
+	cmp al, 'O'
+	je .ss3
+	push ax                             ; ESC then another key
+	mov ax, 0x011b
+	call kbd_enqueue
+	pop ax
+	jmp .plain
+.esc:
+	mov ax, 0x011b
+	jmp .put2
+.ss3:
+	call serial_getc
+	jz .esc
+	sub al, 'P'                         ; F1-F4: 3Bh-3Eh
+	cmp al, 3
+	ja .esc
+	add al, 0x3b
+	mov ah, al
+	xor al, al
+	jmp .put2
+.csi:
+	call serial_getc
+	jz .esc
+	mov bx, csi_keys
+.find:
+	cmp byte [cs:bx], 0
+	je .esc
+	cmp [cs:bx], al
+	je .found
+	add bx, 2
+	jmp .find
+.found:
+	mov ah, [cs:bx + 1]
+	xor al, al
+	cmp byte [cs:bx], '9'               ; digits end with '~'
+	ja .put2
+	push ax
+	call serial_getc                    ; the '~'
+	pop ax
+	jmp .put2
+.plain:
 	movzx bx, al
 	mov ah, [cs:ascii_scan + bx]
 	cmp al, 0x7f                        ; DEL: the backspace key
@@ -136,6 +187,12 @@ kbd_poll_serial:
 	pop bx
 	pop ax
 	ret
+
+; The final byte of ESC [ sequences and the key's scan code (ASCII 0).
+csi_keys:
+	db 'A', 0x48, 'B', 0x50, 'C', 0x4d, 'D', 0x4b, 'H', 0x47, 'F', 0x4f
+	db '1', 0x47, '2', 0x52, '3', 0x53, '4', 0x4f, '5', 0x49, '6', 0x51
+	db 0
 
 ; IRQ1: one byte from the keyboard.
 irq1_keyboard:
