@@ -69,6 +69,11 @@ static bool direct_pf(void *opaque, uint64_t addr, bool write)
 
 int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 {
+	char why[160];
+	if (direct_probe(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--user direct cannot work on this host: %s", why);
+		return -1;
+	}
 	bt->dc = aligned_alloc(64, (sizeof(struct direct_cpu) + 63) & ~(size_t)63);
 	if (!bt->dc) {
 		snprintf(err, errlen, "out of memory");
