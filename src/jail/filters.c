@@ -92,6 +92,23 @@ static void signal_rules(struct bpf_prog *p, pid_t self, pid_t other)
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);
 }
 
+/* The calls nrs[] on the disk's fds (those >= 0). */
+static void disk_rules(struct bpf_prog *p, const int *fds, const int *nrs, unsigned n)
+{
+	uint32_t v[JAIL_DISK_FDS];
+	unsigned k = 0;
+	for (unsigned i = 0; i < JAIL_DISK_FDS; i++)
+		if (fds[i] >= 0)
+			v[k++] = (uint32_t)fds[i];
+	if (!k)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		bpf_rule(p, nrs[i]);
+		bpf_arg_in(p, 0, v, k);
+		bpf_rule_end(p, ALLOW);
+	}
+}
+
 /* Reading terminal settings (isatty) anywhere; changing them on the terminal only. */
 static void tty_rules(struct bpf_prog *p, int tty_fd)
 {
@@ -115,14 +132,8 @@ int jail_build_vcpu(const struct jail_vcpu_config *c, pid_t self, struct bpf_pro
 	static const int plain[] = { SYS_timer_settime, SYS_timer_gettime, SYS_modify_ldt };
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);
 	signal_rules(p, self, c->main_tid);
-	if (c->disk_fd >= 0) {
-		bpf_rule(p, SYS_pread64);
-		bpf_arg_in(p, 0, (const uint32_t[]){ (uint32_t)c->disk_fd }, 1);
-		bpf_rule_end(p, ALLOW);
-		bpf_rule(p, SYS_pwrite64);
-		bpf_arg_in(p, 0, (const uint32_t[]){ (uint32_t)c->disk_fd }, 1);
-		bpf_rule_end(p, ALLOW);
-	}
+	static const int disk_io[] = { SYS_pread64, SYS_pwrite64, SYS_fsync, SYS_fdatasync };
+	disk_rules(p, c->disk_fds, disk_io, NELEM(disk_io));
 	tty_rules(p, c->tty_fd);
 	bpf_ret(p, TRAP_JAIL);
 	return p->overflow ? -1 : 0;
@@ -152,6 +163,8 @@ int jail_build_main(const struct jail_main_config *c, pid_t self, struct bpf_pro
 	static const int plain[] = { SYS_ppoll, SYS_poll, SYS_exit_group, SYS_sigaltstack,
 				     SYS_close, SYS_timer_delete };
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);
+	static const int disk_sync[] = { SYS_fsync, SYS_fdatasync };
+	disk_rules(p, c->disk_fds, disk_sync, NELEM(disk_sync));
 	tty_rules(p, c->tty_fd);
 	bpf_ret(p, TRAP_JAIL);
 	return p->overflow ? -1 : 0;

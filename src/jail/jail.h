@@ -5,7 +5,7 @@
  * (per thread, no TSYNC) once set-up is over:
  *  - the vCPU thread (guest, engine, devices): memory management on its own
  *    mappings, futex, its timer, signals to its own process, modify_ldt,
- *    thread exit; pread64/pwrite64 on the disk image only. Ahead of the
+ *    thread exit; pread64/pwrite64/fsync on the disk image only. Ahead of the
  *    allow-list come the guest system-call traps of direct execution (arch
  *    I386, or a call from below 4 GiB: SECCOMP_RET_TRAP with data 0, for
  *    src/direct's SIGSYS handler).
@@ -32,11 +32,13 @@
                                    0-3: the test guests' codes; not 124-127, 128+N) */
 #define JAIL_RET_DATA 0x1a11u   /* SECCOMP_RET_DATA of the jail's traps (si_errno) */
 #define JAIL_MAX_FDS 8
+#define JAIL_DISK_FDS 2
 
 struct jail_vcpu_config {
 	pid_t main_tid;          /* signals may go to it and to the calling thread */
 	int ram_fd;              /* guest RAM memfd: may be mapped (not executable) */
-	int disk_fd;             /* -1, or the disk image: pread64/pwrite64 on it (--disk) */
+	int disk_fds[JAIL_DISK_FDS];  /* the disk image and its --snapshot overlay (-1: none):
+	                                 pread64, pwrite64, fsync, fdatasync on them */
 	int tty_fd;              /* -1, or the terminal: TCSETS* (restore on a crash) */
 	int wake_signal;         /* sent to main_tid when the jail stops this thread */
 };
@@ -48,6 +50,7 @@ struct jail_main_config {
 	int write_fds[JAIL_MAX_FDS];
 	unsigned nwrite;
 	int tty_fd;              /* -1, or the terminal: TCSETS* */
+	int disk_fds[JAIL_DISK_FDS];  /* -1, or the disk's: fsync (closing it at the end) */
 	/* async-signal-safe; called before the process exits after a forbidden
 	   call of the main thread (e.g. restore the terminal); may be NULL */
 	void (*on_violation)(void);

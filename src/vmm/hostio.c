@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "vmm/hostio.h"
 
+#include <errno.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -117,6 +118,26 @@ uint32_t hostio_pending_output(const struct hostio *io)
 {
 	return ring_used(&io->serial_out) + ring_used(&io->debugcon_out) +
 	       ring_used(&io->log_out);
+}
+
+/*
+ * Input that is there before the guest starts (a pipe) must reach COM1 at
+ * the guest's first device poll, as when the run loop read the fd itself:
+ * firmware that resets the UART FIFO early depends on it.
+ */
+void hostio_wait_primed(struct hostio *io)
+{
+	struct timespec ts = { 1, 0 };   /* bounded: a main thread that died must not hang us */
+	while (!__atomic_load_n(&io->input_primed, __ATOMIC_ACQUIRE))
+		if (syscall(SYS_futex, &io->input_primed, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0) < 0 &&
+		    errno == ETIMEDOUT)
+			return;
+}
+
+void hostio_set_primed(struct hostio *io)
+{
+	__atomic_store_n(&io->input_primed, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &io->input_primed, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 enum hostio_state hostio_wait_state(struct hostio *io, enum hostio_state from)

@@ -50,6 +50,8 @@ struct hostio {
 	uint32_t main_asleep;    /* the main thread is (about to be) in ppoll */
 	uint32_t vcpu_seq;       /* futex word of the vCPU thread's HLT wait */
 	uint32_t quit;           /* Ctrl-A x seen by the main thread */
+	uint32_t input_primed;   /* futex word: the main thread has queued the input there
+	                            was at the start (the vCPU thread waits for it) */
 	pid_t pid, main_tid, vcpu_tid;
 	FILE *log;               /* vCPU thread's message stream (into log_out) */
 	char error[512];         /* HOSTIO_FAILED */
@@ -78,6 +80,10 @@ void hostio_set_state(struct hostio *io, enum hostio_state s);
 void hostio_wake_vcpu(struct hostio *io);
 /* Bytes of output waiting in the three vCPU -> main rings. */
 uint32_t hostio_pending_output(const struct hostio *io);
+/* vCPU side: waits until the main thread has queued the input available at the start. */
+void hostio_wait_primed(struct hostio *io);
+/* Main side: that input is queued. */
+void hostio_set_primed(struct hostio *io);
 /* Waits (futex) until the state leaves `from`; returns the new state. */
 enum hostio_state hostio_wait_state(struct hostio *io, enum hostio_state from);
 

@@ -15,7 +15,10 @@
  * the next deadline or until the main thread delivers input or a stop
  * request. The loop ends when the machine stops: power-off, the test exit
  * port, a reset request, a triple fault, an engine error, --timeout,
- * SIGINT/SIGTERM/SIGHUP, or the console's quit key.
+ * SIGINT/SIGTERM/SIGHUP, or the console's quit key. A reset request of a
+ * disk boot (no --kernel) does not end it: machine_reset() puts the CPU back
+ * at F000:FFF0, the engine forgets the guest (restart_engine()), and the
+ * BIOS boots the disk again.
  *
  * Signals: SIGINT/SIGTERM/SIGHUP and HOSTIO_WAKE_SIGNAL are blocked in the
  * vCPU thread and handled by the main thread, which passes a stop request
@@ -45,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/disk_image.h"
 #include "direct/direct.h"
 #include "jail/jail.h"
 #include "vmm/console.h"
@@ -188,7 +192,7 @@ static void report_stop(struct machine *m, uint64_t elapsed_ns)
 			strsignal((int)signal_number));
 		break;
 	case STOP_RESET:
-		fprintf(stderr, "softvt: guest requested a reset; stopping (rebooting needs the BIOS)\n");
+		fprintf(stderr, "softvt: guest requested a reset; stopping (a kernel loaded with --kernel cannot reboot: only a --disk boot through the BIOS restarts)\n");
 		break;
 	case STOP_HALTED:
 		fprintf(stderr, "softvt: guest halted the CPU with interrupts disabled; stopping\n");
@@ -205,6 +209,36 @@ static void report_stop(struct machine *m, uint64_t elapsed_ns)
 			(unsigned long long)m->ports.unclaimed_accesses);
 }
 
+/*
+ * After a guest reset of a firmware boot: the engine must forget what it
+ * learnt about the guest. Engines with reset() do it in place - engine bt
+ * could not be created again under the jail (a memfd, a timer, executable
+ * mappings); the others are destroyed and created again. 0, or -1 with the
+ * machine stopped with an error.
+ */
+static int restart_engine(struct run *r)
+{
+	struct machine *m = r->m;
+	char err[400];
+	if (r->ops->reset) {
+		machine_reset(m);
+		r->ops->reset(r->e);
+		return 0;
+	}
+	struct engine *old = r->e;
+	r->e = NULL;   /* the kick handler must not see it half destroyed */
+	r->ops->destroy(old);
+	machine_reset(m);
+	struct engine *e = r->ops->create(m, err, sizeof(err));
+	if (!e) {
+		machine_fail(m, "cannot restart engine %s after the guest's reset: %s", r->ops->name,
+			     err);
+		return -1;
+	}
+	r->e = e;
+	return 0;
+}
+
 /* The vCPU thread's part: the machine's life once it is set up. */
 static void vcpu_loop(struct run *r)
 {
@@ -214,6 +248,7 @@ static void vcpu_loop(struct run *r)
 	uint64_t timeout_at = m->cfg.timeout_s > 0
 				      ? start + (uint64_t)(m->cfg.timeout_s * NS_PER_SEC)
 				      : VCLOCK_NEVER;
+restart:
 	while (m->stop == STOP_NONE) {
 		uint32_t seq = __atomic_load_n(&r->io->vcpu_seq, __ATOMIC_SEQ_CST);
 		if (signal_number) {
@@ -242,7 +277,8 @@ static void vcpu_loop(struct run *r)
 				machine_stop(m, STOP_HALTED, 0);
 				break;
 			}
-			wait_for_event(m, seq, deadline);
+			if (!machine_input_pending(m))
+				wait_for_event(m, seq, deadline);
 			continue;
 		}
 		switch (ops->run(r->e, deadline)) {
@@ -257,6 +293,11 @@ static void vcpu_loop(struct run *r)
 				machine_fail(m, "engine %s stopped without a reason", ops->name);
 			break;
 		}
+	}
+	if (m->stop == STOP_RESET && machine_firmware_boot(m)) {
+		/* A reset with the BIOS in charge: the CPU restarts at F000:FFF0. */
+		if (restart_engine(r) == 0)
+			goto restart;
 	}
 }
 
@@ -288,10 +329,12 @@ static void *vcpu_main(void *arg)
 		struct jail_vcpu_config jc = {
 			.main_tid = io->main_tid,
 			.ram_fd = m->ram.fd,
-			.disk_fd = -1,   /* the disk image's fd, once the machine has one (--disk) */
+			.disk_fds = { -1, -1 },
 			.tty_fd = m->console ? console_tty_fd(m->console) : -1,
 			.wake_signal = HOSTIO_WAKE_SIGNAL,
 		};
+		if (m->disk)
+			disk_image_fds(m->disk, jc.disk_fds);
 		if (jail_install_vcpu(&jc, io->error, sizeof(io->error)) < 0) {
 			machine_close_display(m);
 			hostio_set_state(io, HOSTIO_FAILED);
@@ -299,6 +342,7 @@ static void *vcpu_main(void *arg)
 		}
 	}
 	hostio_set_state(io, HOSTIO_RUNNING);
+	hostio_wait_primed(io);
 	vcpu_loop(r);
 	machine_close_display(m);
 	fflush(io->log);
@@ -329,7 +373,10 @@ static int jail_main(struct run *r, FILE *json, char *err, size_t errlen)
 		.vcpu_tid = r->io->vcpu_tid,
 		.tty_fd = m->console ? console_tty_fd(m->console) : -1,
 		.on_violation = console_restore_terminal,
+		.disk_fds = { -1, -1 },
 	};
+	if (m->disk)
+		disk_image_fds(m->disk, jc.disk_fds);
 	jc.write_fds[jc.nwrite++] = STDOUT_FILENO;
 	jc.write_fds[jc.nwrite++] = STDERR_FILENO;
 	if (m->console) {

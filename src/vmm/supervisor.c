@@ -97,6 +97,10 @@ void supervisor_run(struct machine *m, struct hostio *io, struct supervisor_vcpu
 	sigset_t during_sleep;
 	pthread_sigmask(SIG_SETMASK, NULL, &during_sleep);
 	sigdelset(&during_sleep, HOSTIO_WAKE_SIGNAL);
+	/* input already waiting (a pipe) is queued before the guest's first device poll */
+	if (m->console && console_fd(m->console) >= 0)
+		take_input(m, io, v);
+	hostio_set_primed(io);
 	for (;;) {
 		drain(m, io);
 		if (vcpu_stopped(io, v))

@@ -63,7 +63,7 @@ static void *vcpu_thread(void *arg)
 {
 	(void)arg;
 	struct jail_vcpu_config cfg = {
-		.main_tid = c.main_tid, .ram_fd = c.ram_fd, .disk_fd = c.disk_fd, .tty_fd = -1,
+		.main_tid = c.main_tid, .ram_fd = c.ram_fd, .disk_fds = { c.disk_fd, -1 }, .tty_fd = -1,
 		.wake_signal = WAKE_SIGNAL,
 	};
 	char err[256];
@@ -411,7 +411,8 @@ static long do_allowed(void)
 		return -13;
 	char b[8];
 	if (c.disk_fd >= 0 && (syscall(SYS_pread64, c.disk_fd, b, sizeof(b), 0) != sizeof(b) ||
-			       syscall(SYS_pwrite64, c.disk_fd, b, sizeof(b), 8) != sizeof(b)))
+			       syscall(SYS_pwrite64, c.disk_fd, b, sizeof(b), 8) != sizeof(b) ||
+			       syscall(SYS_fsync, c.disk_fd) != 0))
 		return -14;
 	return 0;
 }
@@ -517,7 +518,7 @@ static int run_main(long (*action)(void), char *err, size_t errlen)
 		pthread_t t;
 		if (pthread_create(&t, NULL, parked, NULL) != 0)
 			_exit(100);
-		struct jail_main_config cfg = { .vcpu_tid = 0, .tty_fd = -1 };
+		struct jail_main_config cfg = { .vcpu_tid = 0, .tty_fd = -1, .disk_fds = { -1, -1 } };
 		cfg.write_fds[cfg.nwrite++] = 1;
 		cfg.write_fds[cfg.nwrite++] = 2;
 		cfg.read_fds[cfg.nread++] = 0;
@@ -594,11 +595,12 @@ END_TEST
 START_TEST(filters_fit_and_names)
 {
 	static struct bpf_prog p;
-	struct jail_vcpu_config vc = { .main_tid = 1, .ram_fd = 3, .disk_fd = 4, .tty_fd = 0 };
+	struct jail_vcpu_config vc = { .main_tid = 1, .ram_fd = 3, .disk_fds = { 4, 5 },
+				       .tty_fd = 0 };
 	ck_assert_int_eq(jail_build_vcpu(&vc, 2, &p), 0);
 	ck_assert_uint_gt(p.n, 20);
 	struct jail_main_config mc = { .vcpu_tid = 2, .nread = 1, .nwrite = JAIL_MAX_FDS,
-				       .tty_fd = 0 };
+				       .tty_fd = 0, .disk_fds = { 4, 5 } };
 	ck_assert_int_eq(jail_build_main(&mc, 1, &p), 0);
 	ck_assert_str_eq(jail_syscall_name(SYS_execve), "execve");
 	ck_assert_ptr_null(jail_syscall_name(100000));
