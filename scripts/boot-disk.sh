@@ -56,7 +56,7 @@ if [[ ! -s $image ]]; then
 	[[ -s $image ]] || { echo "boot: FAIL: $image was not built"; exit 1; }
 fi
 
-# shellcheck source=lib/console.sh
+# shellcheck source-path=SCRIPTDIR source=lib/console.sh
 source "$script_dir/lib/console.sh"
 
 # boot_image : one boot; returns non-zero on the first failed check.

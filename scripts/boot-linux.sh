@@ -42,7 +42,7 @@ else
 fi
 [[ -f $guest/initramfs.cpio.gz ]] || { echo "boot: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 
-# shellcheck source=lib/console.sh
+# shellcheck source-path=SCRIPTDIR source=lib/console.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/console.sh"
 
 # boot_flavour FLAVOUR : one boot; returns non-zero on the first failed check.

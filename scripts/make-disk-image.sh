@@ -49,7 +49,14 @@ out=$build_dir/disk
 kernel=$guest/vmlinuz-686
 initrd=$guest/initramfs.cpio.gz
 
-have() { [[ $1 == /* ]] && [[ -f $1 ]] || { [[ $1 != /* ]] && command -v "$1" >/dev/null; }; }
+# have TOOL : TOOL (a command, or an absolute path to a file) is there.
+have() {
+	if [[ $1 == /* ]]; then
+		[[ -f $1 ]]
+	else
+		command -v "$1" >/dev/null
+	fi
+}
 
 # ensure_tools : every tool is there, installing the missing packages with
 # apt when root; exit 2 when apt cannot supply them.
@@ -60,8 +67,9 @@ ensure_tools() {
 	done
 	((${#missing[@]})) || return 0
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
-	[[ $EUID -eq 0 ]] && command -v apt-get >/dev/null ||
+	if [[ $EUID -ne 0 ]] || ! command -v apt-get >/dev/null; then
 		die_apt "missing packages ${missing[*]}: run scripts/install-deps.sh as root"
+	fi
 	say "installing ${missing[*]} with apt"
 	export DEBIAN_FRONTEND=noninteractive
 	# apt-get update may fail for one index (i386 security) and still be
@@ -143,8 +151,9 @@ build_syslinux() {
 		  APPEND console=ttyS0 softvt.boot=syslinux
 	EOF
 	export MTOOLS_SKIP_CHECK=1
-	mcopy -i "$fat" "$kernel" ::vmlinuz && mcopy -i "$fat" "$initrd" ::initrd.gz &&
-		mcopy -i "$fat" "$cfg" ::syslinux.cfg || die "mcopy into $img failed"
+	mcopy -i "$fat" "$kernel" ::vmlinuz || die "mcopy into $img failed"
+	mcopy -i "$fat" "$initrd" ::initrd.gz || die "mcopy into $img failed"
+	mcopy -i "$fat" "$cfg" ::syslinux.cfg || die "mcopy into $img failed"
 	rm -f "$cfg"
 	syslinux --install --offset $((PART_START * 512)) "$img" || die "syslinux --install failed"
 	mattrib -i "$fat" ::/ldlinux.sys 2>/dev/null | grep -q 'SHR' ||
