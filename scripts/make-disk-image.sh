@@ -10,10 +10,14 @@
 #   debian-grub.img  the same kernel and initramfs on an ext2 partition made
 #                    by `mke2fs -d`, booted by GRUB: boot.img in sector 0,
 #                    core.img (grub-mkimage) in the gap before the partition
+#   debian-extlinux.img  as debian-grub.img but with syslinux-common's mbr.bin
+#                    and `extlinux --install` (the issue's bootloader); only
+#                    where loop mounting works (root), see build_extlinux
 #   INPUTS           what the images were built from (the cache key)
-# Nothing is mounted and no loop device is used: mtools, syslinux's mtools
-# installer, sfdisk, mke2fs -d and dd work on the image files directly, so
-# the script runs unprivileged too (once the packages are installed).
+# For the first two nothing is mounted and no loop device is used: mtools,
+# syslinux's mtools installer, sfdisk, mke2fs -d and dd work on the image
+# files directly, so they build unprivileged too (once the packages are
+# installed). SOFTVT_DISK_NO_MOUNT=1 skips the extlinux image.
 #
 # The kernel and initramfs come from scripts/fetch-guest.sh (run if they are
 # missing). Both images boot with console=ttyS0 and a softvt.boot=LOADER
@@ -30,6 +34,9 @@ set -euo pipefail
 readonly EXIT_APT=2
 readonly DISK_MIB=64
 readonly PART_START=2048 # sectors: the 1 MiB gap holds GRUB's core.img
+# The CHS geometry sfdisk assumes for an image file (LBA-assisted translation);
+# the boot records get the same. Only a BIOS without INT 13h extensions uses it.
+readonly GEOMETRY=255/63
 readonly SYSLINUX_DIR=/usr/lib/syslinux
 readonly GRUB_DIR=/usr/lib/grub/i386-pc
 # command:package pairs this script needs
@@ -136,7 +143,7 @@ part_sectors() { echo $((DISK_MIB * 2048 - PART_START)); }
 build_syslinux() {
 	local img=$1 fat="$1@@$((PART_START * 512))" cfg
 	new_disk "$img" e
-	mkfs.fat -F 16 -n SOFTVT -i 50f7d15c -h "$PART_START" --offset "$PART_START" \
+	mkfs.fat -F 16 -n SOFTVT -i 50f7d15c -g "$GEOMETRY" -h "$PART_START" --offset "$PART_START" \
 		"$img" $(($(part_sectors) / 2)) >/dev/null || die "mkfs.fat failed"
 	cfg=$(mktemp "$out/syslinux.cfg.XXXXXX")
 	cat >"$cfg" <<-'EOF'
@@ -208,6 +215,69 @@ build_grub() {
 	poke "$img" $((0x66)) '\x90\x90'
 }
 
+# loop_mount_ok : this host lets us loop-mount (root, extlinux, a free loop
+# device) and the user did not forbid it (SOFTVT_DISK_NO_MOUNT=1); else says why.
+loop_mount_ok() {
+	if [[ -n ${SOFTVT_DISK_NO_MOUNT:-} ]]; then
+		echo "SOFTVT_DISK_NO_MOUNT is set"
+	elif [[ $EUID -ne 0 ]]; then
+		echo "extlinux needs a mounted file system and mounting needs root"
+	elif ! command -v extlinux >/dev/null; then
+		echo "no extlinux (apt-get install extlinux)"
+	elif ! losetup -f >/dev/null 2>&1; then
+		echo "no free loop device"
+	else
+		return 0
+	fi
+	return 1
+}
+
+# build_extlinux IMG : ext2 (mke2fs -d) + extlinux, the installer the issue
+# names; fails (status 1) only when the loop mount does. extlinux asks the kernel where ldlinux.sys landed (FIBMAP) and writes
+# the volume boot record through the block device, so the partition is loop-
+# mounted for the one `extlinux --install` command. The mount is undone on
+# any exit. ext2's first 1 KiB is free for the boot record.
+build_extlinux() {
+	local img=$1 tree part msg
+	new_disk "$img" 83
+	tree=$(mktemp -d "$out/extlinux-tree.XXXXXX")
+	mkdir -p "$tree/boot/syslinux"
+	cp "$kernel" "$tree/boot/vmlinuz"
+	cp "$initrd" "$tree/boot/initrd.gz"
+	cat >"$tree/boot/syslinux/extlinux.conf" <<-'EOF'
+		SERIAL 0 115200
+		PROMPT 0
+		TIMEOUT 0
+		DEFAULT debian
+		SAY SOFTVT-DISK: extlinux loading /boot/vmlinuz and /boot/initrd.gz
+		LABEL debian
+		  LINUX /boot/vmlinuz
+		  INITRD /boot/initrd.gz
+		  APPEND console=ttyS0 softvt.boot=extlinux
+	EOF
+	part=$(mktemp "$out/extlinux-part.XXXXXX")
+	mke2fs -q -F -t ext2 -L softvt -U 50f7d15c-0000-4000-8000-000000000001 \
+		-E root_owner=0:0 -d "$tree" "$part" $(($(part_sectors) / 2))k ||
+		die "mke2fs -d failed"
+	dd if="$part" of="$img" bs=512 seek="$PART_START" conv=notrunc,sparse status=none
+	rm -rf "$tree" "$part"
+
+	mnt=$(mktemp -d "$out/mnt.XXXXXX")
+	trap 'umount "$mnt" 2>/dev/null; rmdir "$mnt" 2>/dev/null' EXIT
+	if ! mount -o loop,offset=$((PART_START * 512)) "$img" "$mnt"; then
+		rmdir "$mnt"
+		trap - EXIT
+		return 1
+	fi
+	msg=$(extlinux --install --heads "${GEOMETRY%/*}" --sectors "${GEOMETRY#*/}" \
+		"$mnt/boot/syslinux" 2>&1) || die "extlinux --install failed: $msg"
+	[[ -f $mnt/boot/syslinux/ldlinux.sys ]] || die "extlinux wrote no ldlinux.sys"
+	umount "$mnt" || die "umount $mnt failed"
+	rmdir "$mnt"
+	trap - EXIT
+	dd if="$SYSLINUX_DIR/mbr/mbr.bin" of="$img" bs=440 count=1 conv=notrunc status=none
+}
+
 ensure_tools
 ensure_guest
 mkdir -p "$out"
@@ -218,19 +288,37 @@ key=$(inputs)
 if [[ -s $out/debian.img && -s $out/debian-grub.img && -f $out/INPUTS ]] &&
 	[[ $(cat "$out/INPUTS") == "$key" ]]; then
 	say "cached in $out"
-	exit 0
+else
+	rm -f "$out/INPUTS"
+	say "building $out/debian.img (FAT16 + syslinux)"
+	build_syslinux "$out/debian.img.new"
+	mv -f "$out/debian.img.new" "$out/debian.img"
+	say "building $out/debian-grub.img (ext2 + GRUB)"
+	build_grub "$out/debian-grub.img.new"
+	mv -f "$out/debian-grub.img.new" "$out/debian-grub.img"
+	printf '%s\n' "$key" >"$out/INPUTS"
 fi
 
-rm -f "$out/INPUTS"
-say "building $out/debian.img (FAT16 + syslinux)"
-build_syslinux "$out/debian.img.new"
-mv -f "$out/debian.img.new" "$out/debian.img"
-say "building $out/debian-grub.img (ext2 + GRUB)"
-build_grub "$out/debian-grub.img.new"
-mv -f "$out/debian-grub.img.new" "$out/debian-grub.img"
-printf '%s\n' "$key" >"$out/INPUTS"
+# The extlinux image where loop mounting works; redone with the others.
+images=(debian.img debian-grub.img)
+if [[ -s $out/debian-extlinux.img && $out/debian-extlinux.img -nt $out/INPUTS ]]; then
+	say "debian-extlinux.img cached"
+	images+=(debian-extlinux.img)
+elif why=$(loop_mount_ok); then
+	say "building $out/debian-extlinux.img (ext2 + extlinux, loop-mounted once)"
+	rm -f "$out/debian-extlinux.img"
+	if build_extlinux "$out/debian-extlinux.img.new"; then
+		mv -f "$out/debian-extlinux.img.new" "$out/debian-extlinux.img"
+		images+=(debian-extlinux.img)
+	else
+		rm -f "$out/debian-extlinux.img.new"
+		say "not building debian-extlinux.img: mount -o loop failed here"
+	fi
+else
+	rm -f "$out/debian-extlinux.img"
+	say "not building debian-extlinux.img: $why"
+fi
 
-say "done, in $out:"
-for f in debian.img debian-grub.img; do
+for f in "${images[@]}"; do
 	say "  $f: $DISK_MIB MiB, partition 1 at LBA $PART_START, $(sfdisk -l -o Type "$out/$f" 2>/dev/null | tail -n 1)"
 done
