@@ -12,6 +12,9 @@
 #       rest of its sectors); an ext2 partition with /boot/vmlinuz and
 #       /boot/initrd.gz equal to the guest's, /boot/grub/grub.cfg (serial,
 #       console=ttyS0) and the modules
+#   debian-extlinux.img (where loop mounting works):  mbr.bin, ext2 partition
+#       with extlinux's boot record (OEM name SYSLINUX, 2048 hidden sectors,
+#       255/63 geometry), /boot/syslinux/{ldlinux.sys,ldlinux.c32,extlinux.conf}
 # A second run must report the cache. Exits 77 when apt could not supply the
 # packages (make-disk-image.sh exit 2).
 set -uo pipefail
@@ -123,6 +126,41 @@ check "debian-grub.img: /boot/grub/i386-pc/linux.mod is GRUB's" cmp -s "$tmp/lin
 check "debian-grub.img: grub.cfg sets up the serial terminal" grep -q '^serial --unit=0 --speed=115200' "$tmp/grub.cfg"
 check "debian-grub.img: grub.cfg boots /boot/vmlinuz with console=ttyS0" \
 	grep -q '^linux /boot/vmlinuz .*console=ttyS0' "$tmp/grub.cfg"
+
+# ---- debian-extlinux.img: ext2 + extlinux (only where loop mounting works) ----
+img=$disk/debian-extlinux.img
+if grep -q "^disk: not building debian-extlinux.img" "$log"; then
+	echo "note: $(grep "^disk: not building debian-extlinux.img" "$log" | sed 's/^disk: //'): not checked"
+else
+	partition_checks "$img" $((0x83))
+	check "debian-extlinux.img: sector 0 code is syslinux's mbr.bin" \
+		same_bytes "$img" 0 /usr/lib/syslinux/mbr/mbr.bin 0 440
+	check "debian-extlinux.img: volume boot record ends in 0xAA55" \
+		test "$(u16 "$img" $((1048576 + 510)))" -eq $((0xaa55))
+	check "debian-extlinux.img: boot record OEM name SYSLINUX" \
+		test "$(tail -c +$((1048576 + 4)) "$img" | head -c 8)" = "SYSLINUX"
+	check "debian-extlinux.img: BPB hidden sectors = 2048" test "$(u32 "$img" $((1048576 + 28)))" -eq 2048
+	check "debian-extlinux.img: BPB geometry 255 heads, 63 sectors" \
+		test "$(u16 "$img" $((1048576 + 26)))/$(u16 "$img" $((1048576 + 24)))" = 255/63
+	rm -rf "${tmp:?}"/*
+	dd if="$img" of="$tmp/part" bs=1M skip=1 status=none
+	check "debian-extlinux.img: partition 1 is a clean ext2 file system" \
+		bash -c "e2fsck -fn '$tmp/part' >/dev/null 2>&1"
+	for f in vmlinuz initrd.gz syslinux/extlinux.conf syslinux/ldlinux.sys syslinux/ldlinux.c32; do
+		debugfs -R "dump /boot/$f $tmp/$(basename "$f")" "$tmp/part" >/dev/null 2>&1
+	done
+	check "debian-extlinux.img: /boot/vmlinuz is guest/vmlinuz-686" cmp -s "$tmp/vmlinuz" "$guest/vmlinuz-686"
+	check "debian-extlinux.img: /boot/initrd.gz is guest/initramfs.cpio.gz" \
+		cmp -s "$tmp/initrd.gz" "$guest/initramfs.cpio.gz"
+	check "debian-extlinux.img: /boot/syslinux/ldlinux.sys is there" test -s "$tmp/ldlinux.sys"
+	# (the installer writes its own copy, which must match its ldlinux.sys)
+	check "debian-extlinux.img: /boot/syslinux/ldlinux.c32 is an ELF module" \
+		test "$(head -c 4 "$tmp/ldlinux.c32" 2>/dev/null | od -An -t x1 | tr -d ' ')" = 7f454c46
+	check "debian-extlinux.img: extlinux.conf starts with SERIAL 0 115200" \
+		test "$(head -n 1 "$tmp/extlinux.conf" 2>/dev/null)" = "SERIAL 0 115200"
+	check "debian-extlinux.img: extlinux.conf boots with console=ttyS0" \
+		grep -Eq '^ *APPEND .*console=ttyS0' "$tmp/extlinux.conf"
+fi
 
 echo "$((checks - failures)) passed, $failures failed"
 ((failures == 0))
