@@ -34,6 +34,10 @@ check "no-signature.img: an active partition entry (it looks like an MBR otherwi
 	test "$(od -An -t u1 -j 446 -N 1 "$img" | tr -d ' ')" -eq 128
 img=$bad/odd-size.img
 check "odd-size.img: 1000 bytes, not a multiple of 512" test "$(stat -c %s "$img" 2>/dev/null)" = 1000
+check "odd-size.img: otherwise a valid boot sector (0xAA55 at 510)" test "$(u16 "$img" 510)" -eq $((0xaa55))
+check "odd-size.img: its code prints its line" grep -aq "SOFTVT-DISK: odd-size.img boot sector ran" "$img"
+check "no-signature.img: its code prints the FAIL line" \
+	grep -aq "SOFTVT-DISK: FAIL: the BIOS ran a sector without 0xAA55" "$bad/no-signature.img"
 check "empty.img: 0 bytes" test -f "$bad/empty.img" -a ! -s "$bad/empty.img"
 check "missing.img does not exist" test ! -e "$bad/missing.img"
 
