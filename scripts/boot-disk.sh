@@ -14,7 +14,8 @@
 # the serial console, the kernel (686 flavour) reached the shell, its command
 # line carries softvt.boot=LOADER (the bootloader's configuration on the disk,
 # nothing else, started it), then the same uname/cpuinfo/tty/job-control/^C and
-# poweroff checks as scripts/boot-linux.sh (scripts/lib/console.sh).
+# poweroff checks as scripts/boot-linux.sh (scripts/lib/console.sh). Last,
+# the image file must be unchanged (snapshot mode).
 #
 # Environment: QEMU, QEMU_CPU (default pentium3), MEM (MiB, default 256),
 # BOOT_TIMEOUT (seconds to the prompt, default 180), SOFTVT_ARGS (more softvt
@@ -99,8 +100,13 @@ boot_image() {
 }
 
 failed=0
+sum_before=$(sha256sum <"$image")
 boot_image || failed=1
 console_stop
+if [[ $(sha256sum <"$image") != "$sum_before" ]]; then
+	echo "boot: FAIL: $image changed although the VM had it as a snapshot"
+	failed=1
+fi
 if ((failed)); then
 	echo "boot: console log in $log"
 	echo "boot: FAILED"
