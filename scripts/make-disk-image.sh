@@ -20,7 +20,7 @@
 # installed). SOFTVT_DISK_NO_MOUNT=1 skips the extlinux image.
 #
 # The kernel and initramfs come from scripts/fetch-guest.sh (run if they are
-# missing). Both images boot with console=ttyS0 and a softvt.boot=LOADER
+# missing). All images boot with console=ttyS0 and a softvt.boot=LOADER
 # marker on the kernel command line; the loaders talk on COM1 (115200 8N1)
 # and print a "SOFTVT-DISK: LOADER ..." line before loading the kernel.
 #
@@ -30,6 +30,8 @@
 # Exit status: 0 ok, 2 apt could not supply the packages (tools or guest;
 # the disk tests skip on this), 1 any other error.
 set -euo pipefail
+# sfdisk, mkfs.fat and mke2fs live in /usr/sbin, not in a user's PATH.
+PATH=$PATH:/usr/sbin:/sbin
 
 readonly EXIT_APT=2
 readonly DISK_MIB=64
