@@ -43,9 +43,10 @@ const char cli_run_usage[] =
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter) or direct (natively on the CPU in a\n"
-	"                       32-bit segment; fast, but hostile guest user code can reach\n"
-	"                       the softvt process: docs/SECURITY.md)\n"
+	"                       in the interpreter), bt (translated like the kernel), or\n"
+	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
+	"                       hostile guest user code can reach the softvt process:\n"
+	"                       docs/SECURITY.md)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -215,17 +216,21 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			break;
 		case O_USER:
 			if (strcmp(optarg, "interp") == 0) {
-				cfg->user_direct = false;
+				cfg->user_direct = cfg->user_bt = false;
 				break;
 			}
 			if (strcmp(optarg, "direct") == 0) {
 				cfg->user_direct = true;
+				cfg->user_bt = false;
 				break;
 			}
-			if (strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
-						 "(software) or --user direct (native)");
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
+			if (strcmp(optarg, "bt") == 0) {
+				cfg->user_direct = false;
+				cfg->user_bt = true;
+				break;
+			}
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct, bt)",
+				      optarg);
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -262,8 +267,9 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				 argv[optind]);
 	if (!cfg->kernel)
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
-	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
-		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
+	if ((cfg->user_direct || cfg->user_bt) && strcmp(cfg->engine, "bt") != 0 &&
+	    strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	return 0;

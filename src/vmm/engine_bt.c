@@ -43,7 +43,8 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 	e->m = m;
 	struct cpu_bus bus = engine_cpu_bus(m);
 	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size,
-			  m->cfg.user_direct ? BT_USER_DIRECT : BT_USER_INTERP, err, errlen);
+			  m->cfg.user_direct ? BT_USER_DIRECT :
+			  m->cfg.user_bt ? BT_USER_BT : BT_USER_INTERP, err, errlen);
 	if (!e->bt) {
 		free(e);
 		return NULL;

@@ -54,6 +54,7 @@ struct machine_config {
 	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
 	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
 	bool user_direct;            /* engine bt: guest user code runs natively (--user direct) */
+	bool user_bt;                /* engine bt: guest user code is translated (--user bt) */
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
 };
 

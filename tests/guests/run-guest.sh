@@ -6,7 +6,8 @@
 # be 0. ENGINE "qemu" runs the reference under qemu-system-i386 (TCG); any
 # other ENGINE runs SOFTVT_BINARY with --accel ENGINE ("bt-lockstep": --accel bt
 # --lockstep, every translated instruction checked against the interpreter; "bt-direct":
-# --accel bt --user direct, guest user code on the CPU). Exit status: 0 pass,
+# --accel bt --user direct, guest user code on the CPU; "bt-user": --accel bt --user bt,
+# guest user code translated too). Exit status: 0 pass,
 # 1 fail, 77 skip (with the reason printed). See guests/README.md.
 #
 # Under bt-direct a guest may have its own golden file GUEST.direct.expected:
@@ -109,6 +110,7 @@ qemu)
 	accel=(--accel "$engine")
 	[ "$engine" = bt-lockstep ] && accel=(--accel bt --lockstep)
 	[ "$engine" = bt-direct ] && accel=(--accel bt --user direct)
+	[ "$engine" = bt-user ] && accel=(--accel bt --user bt)
 	timeout --kill-after=5 $((limit + 10)) "$softvt" run "${accel[@]}" \
 		--kernel "$elf" --memory 64M --serial none \
 		--debugcon file:"$out" --timeout $limit >"$log" 2>&1
