@@ -295,7 +295,8 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 	if (bt_signals_install(bt, err, errlen) < 0)
 		goto fail;
 	bt->user_bt = user == BT_USER_BT;
-	if (user == BT_USER_DIRECT) {
+	bt->naive = user == BT_USER_NAIVE;
+	if (user == BT_USER_DIRECT || user == BT_USER_NAIVE) {
 		if (bt_direct_setup(bt, err, errlen) < 0)
 			goto fail;
 		bt->user_direct = true;
@@ -589,6 +590,13 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 		if (!cpu->halted && !intr && !cpu->int_shadow && bt_direct_ok(bt)) {
 			bt->chain_site = 0;
 			ret = bt_direct_run(bt);
+			if (ret != INTERP_DEADLINE)
+				break;
+			continue;
+		}
+		if (bt->naive) {   /* --accel naive never translates */
+			ret = bt_step(bt, cpu->halted || intr || cpu->int_shadow ? &bt->st.step_event
+										  : &bt->st.step_mode);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;

@@ -48,6 +48,7 @@ struct bt {
 
 	/* --user direct (bt/user_direct.c) */
 	bool user_direct;
+	bool naive;                 /* --accel naive: the guest kernel runs directly too */
 	struct direct_cpu *dc;      /* 64-byte aligned (FXSAVE areas) */
 	struct direct_ldt ldt;
 	uint32_t boundary;          /* segment truncation for user code (0: 4 GiB) */
