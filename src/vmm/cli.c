@@ -312,17 +312,17 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		return errmsg(err, errlen, "--jail on: the SDL window needs system calls the jail forbids "
 				 "(use --jail off with --display sdl)");
 	/* guest code that runs natively can take the process over: never without the jail */
-	if (cfg->user_direct && jail == 0)
-		return errmsg(err, errlen, "--user direct needs the jail: guest user code running "
-				 "natively can reach the whole softvt process (docs/SECURITY.md); "
-				 "drop --jail off or use --user bt or interp");
-	if (cfg->user_direct && cfg->display_sdl)
-		return errmsg(err, errlen, "--user direct needs the jail, which --display sdl cannot "
-				 "run with: use --display none or --user bt or interp");
+	bool native = cfg->user_direct || strcmp(cfg->engine, "naive") == 0;
+	const char *what = cfg->user_direct ? "--user direct" : "--accel naive";
+	if (native && jail == 0)
+		return errmsg(err, errlen, "%s needs the jail: guest code running natively can reach "
+				 "the whole softvt process (docs/SECURITY.md); drop --jail off", what);
+	if (native && cfg->display_sdl)
+		return errmsg(err, errlen, "%s needs the jail, which --display sdl cannot run with: "
+				 "use --display none", what);
 	char why[256];
-	if ((jail == 1 || cfg->user_direct) && jail_probe(why, sizeof(why)) < 0)
-		return errmsg(err, errlen, "%s: %s", cfg->user_direct ? "--user direct needs the jail"
-							   : "--jail on", why);
+	if ((jail == 1 || native) && jail_probe(why, sizeof(why)) < 0)
+		return errmsg(err, errlen, "%s: %s", native ? what : "--jail on", why);
 	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
 	return 0;
 }

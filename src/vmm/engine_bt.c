@@ -148,6 +148,7 @@ const struct engine_ops engine_naive = {
 	.create = naive_engine_create,
 	.destroy = bt_engine_destroy,
 	.run = bt_engine_run,
+	.reset = bt_engine_reset,
 	.kick = bt_engine_kick,
 	.stats = bt_engine_stats,
 	.stats_json = bt_engine_stats_json,

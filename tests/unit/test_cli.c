@@ -199,6 +199,9 @@ START_TEST(jail_on_off)
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--display", "sdl",
 			       "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--user direct needs the jail"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "naive", "--jail", "off",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--accel naive needs the jail"));
 }
 END_TEST
 
