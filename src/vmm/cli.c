@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "direct/direct.h"
 #include "jail/jail.h"
 #include "mmu/guest_ram.h"
 #include "vmm/engine.h"
@@ -51,11 +52,12 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
-	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter), bt (translated like the kernel), or\n"
-	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
-	"                       hostile guest user code can reach the softvt process:\n"
-	"                       docs/SECURITY.md; needs the jail)\n"
+	"  --user MODE          bt only: how guest user code (CPL 3) runs: direct (natively\n"
+	"                       on the CPU in a 32-bit segment; the default where the jail\n"
+	"                       runs; fastest, but hostile guest user code can reach the\n"
+	"                       softvt process: docs/SECURITY.md), bt (translated like the\n"
+	"                       kernel: for untrusted guest code), or interp (interpreted;\n"
+	"                       the default without the jail)\n"
 	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
 	"                       supports it, off with --display sdl): each thread keeps\n"
 	"                       only the system calls it needs (docs/SECURITY.md); off\n"
@@ -166,6 +168,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		.debugcon = { OUTPUT_STDIO, NULL },
 	};
 	int jail = -1;   /* -1: not given (on where it works) */
+	bool user_given = false;
 	*help = false;
 	opterr = 0;
 	optind = 1;
@@ -239,6 +242,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			cfg->stats_json = optarg;
 			break;
 		case O_USER:
+			user_given = true;
 			if (strcmp(optarg, "interp") == 0) {
 				cfg->user_direct = cfg->user_bt = false;
 				break;
@@ -324,5 +328,9 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 	if ((jail == 1 || native) && jail_probe(why, sizeof(why)) < 0)
 		return errmsg(err, errlen, "%s: %s", native ? what : "--jail on", why);
 	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
+	/* engine bt's default: guest user code directly on the CPU, where that can run safely
+	   (the jail confines softvt); else in the interpreter */
+	if (!user_given && (!strcmp(cfg->engine, "bt") || !strcmp(cfg->engine, "auto")))
+		cfg->user_direct = cfg->jail && direct_probe(why, sizeof(why)) == 0;
 	return 0;
 }
