@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "bt/tc.h"
@@ -141,6 +142,10 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
  * starts at the first bt_run() at or after start_ns on the run's clock and,
  * with after_paging, once the guest has turned paging on. */
 void bt_set_lockstep(struct bt *bt, uint64_t start_ns, bool after_paging);
+
+/* The translation viewer: print to f every block as it is translated (all), or the
+ * blocks that contain guest address eip. f NULL: off. */
+void bt_set_show(struct bt *bt, FILE *f, bool all, uint32_t eip);
 
 /* Makes a running bt_run() look at its requests soon. Async-signal-safe. */
 void bt_kick(struct bt *bt);

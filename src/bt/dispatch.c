@@ -42,6 +42,7 @@
 #include "bt/blocks.h"
 #include "bt/ctx.h"
 #include "bt/dispatch_priv.h"
+#include "bt/show.h"
 #include "bt/tc.h"
 #include "bt/translate.h"
 #include "cpu/decode.h"
@@ -329,6 +330,13 @@ void bt_destroy(struct bt *bt)
 	free(bt);
 }
 
+void bt_set_show(struct bt *bt, FILE *f, bool all, uint32_t eip)
+{
+	bt->show = f;
+	bt->show_all = all;
+	bt->show_eip = eip;
+}
+
 void bt_set_lockstep(struct bt *bt, uint64_t start_ns, bool after_paging)
 {
 	bt->ls.pending = true;
@@ -440,6 +448,9 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	tb->phys = paddr;
 	tb->mode = *mode;
 	bt->st.translations++;
+	if (bt->show && (bt->show_all || (eip <= bt->show_eip &&
+					  bt->show_eip - eip < (uint32_t)tb->guest_len + 1)))
+		bt_show_block(bt->show, tb, page + off, 4096 - off);
 	if (blocks_insert(bt->blocks, tb)) {
 		window_code_protect(bt->win, paddr & ~0xfffu);
 		vcpu_mark_code(&bt->v, paddr & ~0xfffu);

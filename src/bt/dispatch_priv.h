@@ -6,6 +6,7 @@
 #define SOFTVT_BT_DISPATCH_PRIV_H
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -40,6 +41,11 @@ struct bt {
 	uint8_t *xchain_pages;      /* bitmap of linear pages such chains lead into */
 	bool polled;                /* the last exit was a poll: look at the clock */
 	struct lockstep ls;         /* --lockstep */
+
+	/* --show-translation (bt/show.c): blocks printed as they are translated */
+	FILE *show;
+	bool show_all;
+	uint32_t show_eip;
 
 	/* --user bt: translated user code */
 	bool user_bt;

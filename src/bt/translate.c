@@ -221,6 +221,7 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 			break;
 		}
 		by_class[c]++;
+		tb->body_end = (uint16_t)(b.e.p - b.e.start);
 		if (c == BT_IDENT && (size_t)(b.e.p - start) == in.d.length &&
 		    memcmp(start, code + off, in.d.length) == 0)
 			verbatim++;

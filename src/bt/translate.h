@@ -55,6 +55,8 @@ struct tb {
 	struct bt_mode mode;
 	uint16_t guest_len;      /* bytes of guest code covered */
 	uint16_t ninsn;          /* guest instructions translated (0: the first one leaves the TC) */
+	uint16_t body_end;       /* host offset where the last translated instruction's code ends
+				    (the block's exits and tails follow; for the viewer) */
 	uint8_t *host;           /* RX entry address */
 	uint32_t host_len;
 	struct tb_insn *insn;    /* ninsn entries */

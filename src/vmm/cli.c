@@ -64,6 +64,11 @@ const char cli_run_usage[] =
 	"                       is for debugging (valgrind, strace -f of the guest's I/O)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
+	"  --show-translation EIP|all\n"
+	"                       bt only: print each translated block that contains guest\n"
+	"                       address EIP (hex), or every block, beside the host code it\n"
+	"                       became, as it is translated (to stderr; softvt\n"
+	"                       translation-html turns the output into a web page)\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
 	"                       too and stop at the first difference (slow; for testing);\n"
 	"                       WHEN: SECONDS into the run, or `paging` (once the guest\n"
@@ -136,7 +141,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT, O_JAIL };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT, O_JAIL, O_SHOW };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -156,6 +161,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "stats-json", required_argument, NULL, O_STATS_JSON },
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
+		{ "show-translation", required_argument, NULL, O_SHOW },
 		{ "user", required_argument, NULL, O_USER },
 		{ "jail", required_argument, NULL, O_JAIL },
 		{ "help", no_argument, NULL, 'h' },
@@ -267,6 +273,21 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			else
 				return errmsg(err, errlen, "--jail: '%s' is not one of on, off", optarg);
 			break;
+		case O_SHOW: {
+			cfg->show_translation = true;
+			if (strcmp(optarg, "all") == 0) {
+				cfg->show_all = true;
+				break;
+			}
+			char *end;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 16);
+			if (!*optarg || *end || errno || v > 0xffffffffu)
+				return errmsg(err, errlen, "--show-translation: '%s' is neither 'all' nor "
+						 "a guest address in hex (e.g. c1001000)", optarg);
+			cfg->show_eip = (uint32_t)v;
+			break;
+		}
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -310,6 +331,9 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 	if ((cfg->user_direct || cfg->user_bt) && strcmp(cfg->engine, "bt") != 0 &&
 	    strcmp(cfg->engine, "auto") != 0)
 		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
+	if (cfg->show_translation && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--show-translation shows the binary translator's work: use it "
+				 "with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	if (jail == 1 && cfg->display_sdl)

@@ -12,6 +12,7 @@
 #include "direct/direct.h"
 #include "vmm/engine.h"
 #include "vmm/engine_bus.h"
+#include "vmm/hostio.h"
 #include "vmm/machine.h"
 #include "vmm/stats_bt.h"
 
@@ -59,6 +60,8 @@ static struct engine *create(struct machine *m, enum bt_user_mode user, char *er
 		 */
 		m->model.edx_features &= ~CPUID_SEP;
 	}
+	if (m->cfg.show_translation)
+		bt_set_show(e->bt, m->io ? m->io->log : stderr, m->cfg.show_all, m->cfg.show_eip);
 	if (m->cfg.lockstep)
 		bt_set_lockstep(e->bt, vclock_now(&m->clock) + (uint64_t)(m->cfg.lockstep_delay_s * 1e9),
 				m->cfg.lockstep_after_paging);

@@ -60,6 +60,9 @@ struct machine_config {
 	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
 	bool user_direct;            /* engine bt: guest user code runs natively (--user direct) */
 	bool user_bt;                /* engine bt: guest user code is translated (--user bt) */
+	bool show_translation;       /* engine bt: print translated blocks (--show-translation) */
+	bool show_all;               /* ... every one, else those containing show_eip */
+	uint32_t show_eip;
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
 	bool jail;                   /* confine softvt after set-up (jail/jail.h) */
 };
