@@ -1,6 +1,8 @@
 /*
  * demo.c - `softvt demo ring-compression`: the critical-instructions probe
- * (guests/critical) under every execution model, in one table.
+ * (guests/critical) under every execution model, in one table; and `softvt
+ * demo redpill`: the classic VM-detection tricks (guests/redpill/tricks.h)
+ * the same way, with a verdict per model and this host as the baseline.
  *
  * The probe runs SGDT, SIDT, SLDT, STR, SMSW, PUSHF, POPF, LAR, LSL, VERR,
  * VERW and MOV from CS/SS in ring 0 and in ring 3 of a test kernel and
@@ -108,10 +110,15 @@ static void parse(FILE *f, struct result *r)
 	char line[256];
 	while (r->n < MAX_LINES && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "ring0 ", 6) != 0 && strncmp(line, "ring3 ", 6) != 0)
+		char *p;
+		if (!strncmp(line, "ring0 ", 6) || !strncmp(line, "ring3 ", 6))
+			p = line + 6;
+		else if (!strncmp(line, "redpill ", 8) || !strncmp(line, "kernel ", 7))
+			p = strchr(line, ' ') + 1;
+		else
 			continue;
 		/* the key is "ringN insn" plus the selector for the descriptor checks */
-		char *p = line + 6, *sp = strchr(p, ' ');
+		char *sp = strchr(p, ' ');
 		if (!sp)
 			continue;
 		size_t klen = (size_t)(sp - line);
@@ -196,7 +203,7 @@ static int run_child(char *const argv[], const char *out_path, char *why, size_t
 }
 
 static void run_model(const struct model *m, const char *self, const char *dir,
-		      struct result *r)
+		      const char *probe, struct result *r)
 {
 	char out[] = "/tmp/softvt-demo.XXXXXX";
 	int fd = mkstemp(out);
@@ -208,7 +215,7 @@ static void run_model(const struct model *m, const char *self, const char *dir,
 	char prog[PATH_MAX], elf[PATH_MAX], dc[PATH_MAX + 8];
 	int rc;
 	if (!m->accel) {
-		snprintf(prog, sizeof(prog), "%s/critical-native", dir);
+		snprintf(prog, sizeof(prog), "%s/%s-native", dir, probe);
 		char *argv[] = { prog, NULL };
 		rc = run_child(argv, out, r->why, sizeof(r->why));
 	} else {
@@ -230,7 +237,7 @@ static void run_model(const struct model *m, const char *self, const char *dir,
 			unlink(out);
 			return;
 		}
-		snprintf(elf, sizeof(elf), "%s/critical.elf", dir);
+		snprintf(elf, sizeof(elf), "%s/%s.elf", dir, probe);
 		snprintf(dc, sizeof(dc), "file:%s", out);
 		char *argv[16];
 		unsigned a = 0;
@@ -391,18 +398,158 @@ static int write_json(const struct result *res, const char *path)
 	return 0;
 }
 
+/* --- softvt demo redpill ------------------------------------------------- */
+
+static const struct {
+	const char *key, *label;
+} pills[] = {
+	{ "redpill sidt", "Red Pill: SIDT base" },
+	{ "redpill sgdt", "SGDT base" },
+	{ "redpill sldt", "No Pill: SLDT" },
+	{ "redpill str", "STR" },
+	{ "redpill smsw", "SMSW" },
+	{ "redpill cpuid-hv", "CPUID hypervisor bit" },
+	{ "redpill cpuid-40000000", "CPUID 0x40000000" },
+};
+#define NPILLS (sizeof(pills) / sizeof(pills[0]))
+
+/*
+ * Whether trick k gives the VM away. In a guest model: its answer differs
+ * from the interpreter's (what a real P6 running this guest gives), or the
+ * CPUID tricks name a hypervisor. Natively (the host): the classic tools'
+ * own rules - an IDT or GDT above 0xd0000000, a non-zero LDTR, the
+ * hypervisor bit, a vendor in leaf 0x40000000; STR and SMSW have no rule
+ * without a reference.
+ */
+static bool pill_fires(const struct result *truth, const struct result *r, size_t k, bool native)
+{
+	const char *v = lookup(r, pills[k].key);
+	if (!v)
+		return false;
+	if (!strcmp(pills[k].key, "redpill cpuid-hv"))
+		return !strcmp(v, "1");
+	if (!strcmp(pills[k].key, "redpill cpuid-40000000"))
+		return strspn(v, ".") != strlen(v);
+	if (!native) {
+		const char *t = lookup(truth, pills[k].key);
+		return t && strcmp(t, v) != 0;
+	}
+	unsigned long x = strtoul(v, NULL, 16);
+	if (!strcmp(pills[k].key, "redpill sidt") || !strcmp(pills[k].key, "redpill sgdt"))
+		return x >= 0xd0000000ul;
+	if (!strcmp(pills[k].key, "redpill sldt"))
+		return x != 0;
+	return false;
+}
+
+static void print_redpill(const struct result *res, FILE *out)
+{
+	const struct result *truth = &res[0];
+	fprintf(out, "%-22s %-15s", "trick", "interp (a P6)");
+	for (size_t m = 1; m < NMODELS; m++)
+		fprintf(out, " %-15s", models[m].name);
+	fprintf(out, "\n");
+	for (size_t k = 0; k < NPILLS; k++) {
+		const char *t = lookup(truth, pills[k].key);
+		fprintf(out, "%-22s %-15.15s", pills[k].label, t ? t : "?");
+		for (size_t m = 1; m < NMODELS; m++) {
+			char cell[40];
+			const char *v = res[m].ran ? lookup(&res[m], pills[k].key) : NULL;
+			if (!res[m].ran)
+				snprintf(cell, sizeof(cell), "n/a");
+			else if (!v)
+				snprintf(cell, sizeof(cell), "-");
+			else
+				snprintf(cell, sizeof(cell), "%.12s%s", v,
+					 pill_fires(truth, &res[m], k, !models[m].accel) ? " VM" : "");
+			fprintf(out, " %-15.15s", cell);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "%-22s %-15s", "verdict", "bare machine");
+	for (size_t m = 1; m < NMODELS; m++) {
+		unsigned n = 0;
+		for (size_t k = 0; k < NPILLS && res[m].ran; k++)
+			n += pill_fires(truth, &res[m], k, !models[m].accel);
+		char cell[40];
+		if (!res[m].ran)
+			snprintf(cell, sizeof(cell), "n/a");
+		else if (n)
+			snprintf(cell, sizeof(cell), "VM (%u tricks)", n);
+		else
+			snprintf(cell, sizeof(cell), "looks bare");
+		fprintf(out, " %-15s", cell);
+	}
+	fprintf(out, "\n\n"
+		"VM = the trick gives the virtual machine away: in a guest, its answer differs from the\n"
+		"interpreter's (a real P6 running the same guest) or CPUID names a hypervisor; natively,\n"
+		"by the classic tools' own rules (IDT/GDT base above 0xd0000000, a non-zero LDTR, the\n"
+		"hypervisor bit, a vendor at leaf 0x40000000). The native column is this host itself,\n"
+		"which is a virtual machine, with UMIP: its kernel answers SGDT and SIDT from user code\n"
+		"with fixed dummy values, and guest user code running directly sees those too.\n"
+		"Translated and interpreted user code (bt+bt, interp) show the guest's own machine.\n\n"
+		"models:\n");
+	for (size_t m = 0; m < NMODELS; m++)
+		fprintf(out, "  %-10s %s%s%s\n", models[m].name, models[m].what,
+			res[m].ran ? "" : " - not run: ", res[m].ran ? "" : res[m].why);
+}
+
+static int write_redpill_json(const struct result *res, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "softvt demo: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	struct json js, *j = &js;
+	json_begin(j, f);
+	json_string(j, "demo", "redpill");
+	json_object(j, "models");
+	for (size_t m = 0; m < NMODELS; m++) {
+		json_object(j, models[m].name);
+		json_bool(j, "ran", res[m].ran);
+		if (!res[m].ran)
+			json_string(j, "why", res[m].why);
+		unsigned n = 0;
+		json_object(j, "tricks");
+		for (size_t k = 0; k < NPILLS && res[m].ran; k++) {
+			const char *v = lookup(&res[m], pills[k].key);
+			bool fires = pill_fires(&res[0], &res[m], k, !models[m].accel);
+			n += fires;
+			json_object(j, pills[k].key + 8);
+			json_string(j, "value", v ? v : "");
+			json_bool(j, "gives_vm_away", fires);
+			json_close(j);
+		}
+		json_close(j);
+		json_u64(j, "tricks_firing", n);
+		json_close(j);
+	}
+	json_close(j);
+	json_end(j);
+	if (f != stdout)
+		fclose(f);
+	return 0;
+}
+
 static const char demo_usage[] =
-	"usage: softvt demo ring-compression [--json FILE] [--guests DIR]\n"
+	"usage: softvt demo ring-compression|redpill [--json FILE] [--guests DIR]\n"
 	"\n"
-	"Runs the critical-instructions probe (guests/critical: SGDT, SIDT, SLDT, STR, SMSW,\n"
-	"PUSHF, POPF, LAR, LSL, VERR, VERW, MOV from CS/SS in ring 0 and ring 3) under every\n"
-	"execution model - the interpreter (the truth), natively as a host process, naive\n"
-	"ring deprivileging, binary translation with user code direct or translated, and KVM\n"
-	"where this host can run it - and prints which answers are wrong and why.\n"
+	"ring-compression  the critical-instructions probe (guests/critical: SGDT, SIDT, SLDT,\n"
+	"                  STR, SMSW, PUSHF, POPF, LAR, LSL, VERR, VERW, MOV from CS/SS in ring 0\n"
+	"                  and ring 3) under every execution model, with which answers are wrong\n"
+	"                  and why\n"
+	"redpill           the classic VM-detection tricks (Red Pill SIDT, SGDT, No Pill SLDT,\n"
+	"                  STR, SMSW, the CPUID hypervisor bit and leaf 0x40000000) run by guest\n"
+	"                  user code under every model, and on this host itself\n"
+	"\n"
+	"Models: the interpreter (the truth), natively as a host process, naive ring\n"
+	"deprivileging, binary translation with user code direct or translated, and KVM where\n"
+	"this host can run it. docs/DEMOS.md explains the results.\n"
 	"\n"
 	"  --json FILE   also write the values and verdicts as JSON (- for stdout)\n"
-	"  --guests DIR  where critical.elf and critical-native are (default: the guests/\n"
-	"                folder beside the softvt binary, as the build makes it)\n";
+	"  --guests DIR  where the probe guests and their native twins are (default: the\n"
+	"                guests/ folder beside the softvt binary, as the build makes it)\n";
 
 int demo_main(int argc, char **argv)
 {
@@ -411,10 +558,13 @@ int demo_main(int argc, char **argv)
 		fputs(demo_usage, argc < 2 ? stderr : stdout);
 		return argc < 2 ? 1 : 0;
 	}
-	if (strcmp(argv[1], "ring-compression") != 0) {
-		fprintf(stderr, "softvt demo: unknown demo '%s' (demos: ring-compression)\n", argv[1]);
+	bool redpill = !strcmp(argv[1], "redpill");
+	if (!redpill && strcmp(argv[1], "ring-compression") != 0) {
+		fprintf(stderr, "softvt demo: unknown demo '%s' (demos: ring-compression, redpill)\n",
+			argv[1]);
 		return 1;
 	}
+	const char *probe = redpill ? "redpill" : "critical";
 	const char *json = NULL;
 	char dir[PATH_MAX] = "", self[PATH_MAX];
 	for (int i = 2; i < argc; i++) {
@@ -440,7 +590,7 @@ int demo_main(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/guests", dirname(tmp));
 	}
 	char elf[PATH_MAX + 16];
-	snprintf(elf, sizeof(elf), "%s/critical.elf", dir);
+	snprintf(elf, sizeof(elf), "%s/%s.elf", dir, probe);
 	struct stat sb;
 	if (stat(elf, &sb) < 0) {
 		fprintf(stderr, "softvt demo: no probe guest %s (%s): build softvt with its test "
@@ -453,20 +603,28 @@ int demo_main(int argc, char **argv)
 		fprintf(stderr, "softvt demo: out of memory\n");
 		return 1;
 	}
-	fprintf(stderr, "softvt demo: running the probe under %zu models ...\n", NMODELS);
+	fprintf(stderr, "softvt demo: running guests/%s under %zu models ...\n", probe, NMODELS);
 	for (size_t m = 0; m < NMODELS; m++)
-		run_model(&models[m], self, dir, &res[m]);
+		run_model(&models[m], self, dir, probe, &res[m]);
 	if (!res[0].ran) {
 		fprintf(stderr, "softvt demo: the interpreter (the reference) did not run the probe: "
 				"%s\n", res[0].why);
 		free(res);
 		return 1;
 	}
-	printf("ring compression: the critical-instructions probe (guests/critical) under each "
-	       "execution model\n\n");
-	print_table(res, stdout);
-	print_reasons(res, stdout);
-	int rc = json ? (write_json(res, json) < 0) : 0;
+	int rc = 0;
+	if (redpill) {
+		printf("red pills: VM-detection tricks run by guest user code under each execution "
+		       "model, and on this host\n\n");
+		print_redpill(res, stdout);
+		rc = json ? (write_redpill_json(res, json) < 0) : 0;
+	} else {
+		printf("ring compression: the critical-instructions probe (guests/critical) under "
+		       "each execution model\n\n");
+		print_table(res, stdout);
+		print_reasons(res, stdout);
+		rc = json ? (write_json(res, json) < 0) : 0;
+	}
 	free(res);
 	return rc;
 }
