@@ -83,9 +83,11 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
  */
 static int naive_engine_probe(char *why, size_t whylen)
 {
-	if (bt_probe(why, whylen) < 0)
+	if (bt_probe(why, whylen) < 0 || direct_probe(why, whylen) < 0)
 		return -1;
-	return direct_probe(why, whylen);
+	if (whylen)
+		why[0] = '\0';
+	return 0;
 }
 
 static struct engine *naive_engine_create(struct machine *m, char *err, size_t errlen)
@@ -159,8 +161,8 @@ const struct engine_ops engine_naive = {
 
 const struct engine_ops engine_bt = {
 	.name = "bt",
-	.summary = "binary translation of guest kernel code, shadow paging; user code interpreted "
-		   "or (--user direct) run natively",
+	.summary = "binary translation of guest kernel code, shadow paging; user code run natively "
+		   "(--user direct, the default with the jail), translated or interpreted",
 	.probe = bt_engine_probe,
 	.create = bt_engine_create,
 	.destroy = bt_engine_destroy,

@@ -21,7 +21,7 @@ static const char usage[] =
 	"commands:\n"
 	"  run      boot a guest (softvt run --help for its options)\n"
 	"  info     what this host offers: engines, /dev/kvm, UMIP, FSGSBASE, ...\n"
-	"  demo     teaching demonstrations: softvt demo ring-compression\n"
+	"  demo     teaching demonstrations: softvt demo ring-compression|redpill\n"
 	"  translation-html DUMP [OUT]  a web page of the blocks run --show-translation printed\n"
 	"  help     this text\n"
 	"  version  print the version\n";
