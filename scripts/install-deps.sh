@@ -14,6 +14,7 @@ packages=(
 	cpio gzip xz-utils                       # the default guest's initramfs
 	python3                                  # test scripts that read JSON (softvt demo, --stats-json)
 	chromium                                 # the translation viewer's page, rendered in a test
+	gnuplot-nox                              # softvt bench's chart
 	qemu-system-x86                          # reference runs of the test guests and the Linux guest
 	syslinux syslinux-common extlinux        # the disk images' bootloaders (scripts/make-disk-image.sh)
 	grub-pc-bin mtools dosfstools fdisk      # ... and the tools that build them without mounting

@@ -7,6 +7,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/engine.h"
+#include "vmm/bench.h"
 #include "vmm/demo.h"
 #include "vmm/info.h"
 #include "vmm/translation_html.h"
@@ -22,6 +23,7 @@ static const char usage[] =
 	"  run      boot a guest (softvt run --help for its options)\n"
 	"  info     what this host offers: engines, /dev/kvm, UMIP, FSGSBASE, ...\n"
 	"  demo     teaching demonstrations: softvt demo ring-compression|redpill\n"
+	"  bench    the nanobenchmarks under every execution model (softvt bench --help)\n"
 	"  translation-html DUMP [OUT]  a web page of the blocks run --show-translation printed\n"
 	"  help     this text\n"
 	"  version  print the version\n";
@@ -87,7 +89,7 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "softvt: no command given (usage: softvt run|info|demo|translation-html|help|version; see softvt help)\n");
+		fprintf(stderr, "softvt: no command given (usage: softvt run|info|demo|bench|translation-html|help|version; see softvt help)\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
 		return info_print(stdout);
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (strcmp(cmd, "bench") == 0)
+		return bench_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "translation-html") == 0)
 		return translation_html_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
@@ -107,6 +111,6 @@ int main(int argc, char **argv)
 		printf("softvt %s\n", SOFTVT_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "softvt: unknown command '%s' (commands: run, info, demo, translation-html, help, version)\n", cmd);
+	fprintf(stderr, "softvt: unknown command '%s' (commands: run, info, demo, bench, translation-html, help, version)\n", cmd);
 	return 2;
 }
