@@ -50,6 +50,15 @@ static struct engine *create(struct machine *m, enum bt_user_mode user, char *er
 		free(e);
 		return NULL;
 	}
+	if (user == BT_USER_DIRECT || user == BT_USER_NAIVE) {
+		/*
+		 * RDTSC executed natively by guest code reads the host's TSC (no TSC
+		 * scaling or offsetting for a user process), so the guest's TSC is the
+		 * host's everywhere: the guest kernel calibrates the host's rate
+		 * against its PIT, and its vDSO clock then agrees with it.
+		 */
+		m->tsc_host = true;
+	}
 	if ((user == BT_USER_DIRECT || user == BT_USER_NAIVE) && host_is_intel()) {
 		/*
 		 * SYSENTER from compat mode enters an Intel host's kernel, which

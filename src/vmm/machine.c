@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <x86intrin.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,6 +186,8 @@ uint8_t machine_intr_ack(struct machine *m)
 
 uint64_t machine_tsc(const struct machine *m)
 {
+	if (m->tsc_host)   /* guest code runs natively too: RDTSC there reads the host's */
+		return __rdtsc() + m->cpu.tsc_offset;
 	struct vclock *clock = (struct vclock *)&m->clock;
 	uint64_t ns = vclock_now(clock);
 	/* tsc_hz is 1 GHz in the model: one tick per nanosecond. */

@@ -133,6 +133,7 @@ struct machine {
 	FILE *debugcon_out;
 	FILE *vga_dump_out;               /* opened by machine_open_vga_dump() */
 	struct hostio *io;                /* set: host I/O goes through the main thread */
+	bool tsc_host;                    /* the guest's TSC is the host's (machine_tsc) */
 	bool a20;
 
 	volatile sig_atomic_t requests;   /* REQ_* bits; set from signal handlers too */
