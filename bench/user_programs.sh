@@ -12,9 +12,9 @@
 # guest's CLOCK_MONOTONIC, and guest-run.sh's host wall time per command is a check on
 # that clock (printed with the raw lines).
 #
-# Counts (environment): CPU_LOOP_ITERS (default 1000000000, ~1.1 s natively here),
+# Counts (environment): CPU_LOOP_ITERS (default 500000000, ~1.2 s natively here),
 # GETPID_N (200000), FORKWAIT_N (2000), PGFAULT_N (16384 pages); engines whose name
-# contains "interp" run them divided by SLOW_DIV (default 10): the table compares time per
+# contains "interp" run them divided by SLOW_DIV (default 20): the table compares time per
 # operation. cpu_loop's checksum is checked against a native run with the same count.
 # REPEAT (default 3): each program runs that many times (in the same boot) and the table
 # shows the fastest run, the steadier number on a loaded machine. Raw output goes to stderr.
@@ -26,9 +26,9 @@ specs=("$@")
 here=$(cd "$(dirname "$0")" && pwd)
 progs=$build/linux-progs
 [[ -x $progs/softvt-progs ]] || { echo "user_programs: no $progs/softvt-progs: build first" >&2; exit 1; }
-slow_div=${SLOW_DIV:-10}
+slow_div=${SLOW_DIV:-20}
 benches=(cpu_loop getpid forkwait pgfault)
-declare -A count=([cpu_loop]=${CPU_LOOP_ITERS:-1000000000} [getpid]=${GETPID_N:-200000}
+declare -A count=([cpu_loop]=${CPU_LOOP_ITERS:-500000000} [getpid]=${GETPID_N:-200000}
 	[forkwait]=${FORKWAIT_N:-2000} [pgfault]=${PGFAULT_N:-16384})
 declare -A unit=([cpu_loop]="ns/iteration" [getpid]="ns/syscall" [forkwait]="µs/fork+wait"
 	[pgfault]="ns/page fault")
