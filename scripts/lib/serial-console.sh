@@ -10,7 +10,7 @@
 # MEM (MiB, default 256; QEMU_MEM is the old name), SOFTVT_ARGS (more softvt
 # options, split at spaces), CONSOLE_FD9 (a file that softvt - not QEMU - gets
 # as its fd 9, opened for appending: the hostile-guest test's marker).
-# Set by console_start: console_pid (the VM), console_log, console_engine.
+# Set by console_start: console_pid (the VM), console_log.
 # console_tag (default empty) starts every message these functions print.
 # shellcheck shell=bash
 
@@ -19,7 +19,6 @@ console_cpu=${QEMU_CPU:-pentium3}
 console_mem=${MEM:-${QEMU_MEM:-256}}
 console_pid=
 console_log=
-console_engine=
 console_tag=
 
 now() { date +%s.%N; }
@@ -49,7 +48,6 @@ console_check() {
 # TCG), console in LOG; afterwards fd 3 writes to the console.
 console_start() {
 	local engine=$1 build_dir=$2 kernel=$3 dir
-	console_engine=$engine
 	console_log=$4
 	dir=$(mktemp -d)
 	mkfifo "$dir/console"
