@@ -27,7 +27,7 @@ source "$(dirname "$0")/user-common.sh"
 tag=$name-$$
 marker=$(mktemp /tmp/softvt-marker.XXXXXX)
 trap 'rm -f "$marker" /tmp/softvt-hostile-*-"$tag"' EXIT
-export CONSOLE_FD9=$marker LOG_TAG=user-hostile
+export CONSOLE_FD9=$marker LOG_TAG=user-hostile-$name
 user_run 'hostile probe' "hostile -t $tag all @LIBC_TEXT@" 'ls /tmp' 'echo alive'
 
 check "the guest booted, every command ran and softvt exited 0 after poweroff" test "$rc" -eq 0

@@ -10,7 +10,7 @@
 set -uo pipefail
 # shellcheck source=user-common.sh
 source "$(dirname "$0")/user-common.sh"
-export LOG_TAG=user-kmemread
+export LOG_TAG=user-kmemread-$name
 user_run kmemread 'echo alive'
 
 check "the guest booted, both commands ran and the VM exited 0 after poweroff" test "$rc" -eq 0
