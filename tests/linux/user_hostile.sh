@@ -17,10 +17,11 @@
 #   - INT 0x80 is the guest's system call: write to the guest's closed fd 9
 #     gives EBADF, open gives a descriptor, the exec'd shell exits 0 and the
 #     files appear in the guest's /tmp, exit_group(42) ends the child with 42;
-#   - SYSENTER: the same results where the guest kernel uses it (SEP), else a signal;
-#   - SYSCALL (never enabled by a 32-bit kernel), the gate (0x33 is a data
-#     segment of the guest's GDT) and the libc jump behind it: a signal each,
-#     never a result.
+#   - SYSENTER: the same results where the guest kernel uses it (SEP), else a
+#     signal each; SYSCALL (#UD: a 32-bit kernel never enables it): a signal
+#     each, or the same results if the monitor completes it as a guest call;
+#   - the gate (0x33 is a data segment of the guest's GDT) and the libc jump
+#     behind it: a signal each, never a result.
 set -uo pipefail
 # shellcheck source=user-common.sh
 source "$(dirname "$0")/user-common.sh"
@@ -57,12 +58,17 @@ all_signals() {
 	done
 }
 check "INT 0x80 is the guest's system call (EBADF, fd, exec, exit 42, guest files)" syscall_like int80
-if [[ $(child sysenter write) == *": SIG"* ]]; then
-	check "SYSENTER faults in the guest (no SEP)" all_signals sysenter
-else
-	check "SYSENTER is the guest's system call (SEP)" syscall_like sysenter
-fi
-for mode in syscall gate64 libcjump; do
+# SYSENTER (a guest system call where the guest kernel uses it, with SEP) and
+# SYSCALL (#UD on a 32-bit CPU, but a monitor may complete it as the guest's
+# system call): either a signal for every attempt or the guest's system call.
+for mode in sysenter syscall; do
+	if [[ $(child $mode write) == *": SIG"* ]]; then
+		check "$mode: every attempt is a signal in the guest" all_signals $mode
+	else
+		check "$mode: the guest's system call (EBADF, fd, exec, exit 42, guest files)" syscall_like $mode
+	fi
+done
+for mode in gate64 libcjump; do
 	check "$mode: every attempt is a signal in the guest" all_signals $mode
 done
 finish
