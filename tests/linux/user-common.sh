@@ -1,5 +1,7 @@
 # user-common.sh - sourced by the linux.user.* tests: arguments, skips, the run.
 #   source user-common.sh BUILD_DIR ENGINE [SOFTVT OPTION...]
+# ENGINE qemu is the reference run under QEMU TCG (guest-side checks only: softvt's
+# fd 9 and exit status do not apply, QEMU has neither).
 # Sets build_dir, engine, name (ENGINE and options as one word, e.g.
 # bt-user-interp) and SOFTVT_ARGS (the options, before any SOFTVT_ARGS given);
 # exits 77 when the guest or its user programs are missing, with the reason.
@@ -14,6 +16,10 @@ export SOFTVT_ARGS
 name=$(echo "$engine $*" | sed -E 's/(^| )-+/\1/g; s/ +$//; s/ +/-/g')
 failures=0
 
+if [[ $engine == qemu ]] && ! command -v "${QEMU:-qemu-system-i386}" >/dev/null; then
+	echo "SKIP: ${QEMU:-qemu-system-i386} not found (the QEMU reference run; apt-get install qemu-system-x86)"
+	exit 77
+fi
 if [[ ! -f $build_dir/guest/initramfs.cpio.gz || ! -f $build_dir/guest/vmlinuz-686 ]]; then
 	echo "SKIP: no default Linux guest in $build_dir/guest (scripts/fetch-guest.sh)"
 	exit 77
