@@ -149,7 +149,7 @@ done
 if [[ -x $build_dir/linux-progs/softvt-progs ]]; then
 	check "initramfs: /bin/softvt-progs is an executable i386 ELF" \
 		test -x "$tree/bin/softvt-progs" -a "$(u16 "$tree/bin/softvt-progs" 18 2>/dev/null)" = 3
-	for prog in cpu_loop getpid forkwait pgfault kmemread hostile; do
+	for prog in cpu_loop getpid forkwait pgfault kmemread hostile ufaults; do
 		check "initramfs: /bin/$prog -> softvt-progs" test "$(readlink "$tree/bin/$prog")" = softvt-progs
 	done
 else

@@ -23,7 +23,8 @@
 	X(forkwait)     \
 	X(pgfault)      \
 	X(kmemread)     \
-	X(hostile)
+	X(hostile)      \
+	X(ufaults)
 
 #define DECLARE_PROG(name) int name##_main(int argc, char **argv);
 SOFTVT_PROGS(DECLARE_PROG)
