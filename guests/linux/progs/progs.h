@@ -3,7 +3,7 @@
  * (docs/USER_PROGRAMS.md).
  *
  * They are one multi-call binary, softvt-progs, like busybox: a static glibc
- * program is ~700 KiB, and six of them would triple the initramfs that every
+ * program is ~700 KiB, and seven of them would triple the initramfs that every
  * boot unpacks. scripts/fetch-guest.sh puts it in /bin with one symlink per
  * program; `softvt-progs NAME ARGS` works too. The same binary runs natively
  * on the host as a 32-bit process, for the ratio to native.
