@@ -101,8 +101,45 @@ report_catch(unsigned i, unsigned vector, uint32_t error, enum eip_at at, const 
 	return ok;
 }
 
+/*
+ * What ring 3 looks like, seen from ring 0: INT 0x80 with EAX = 3 records
+ * the interrupted CS and SS (from the frame) and FS and GS (which the trap
+ * stub leaves alone). Ring 3 reads its selectors this way rather than with
+ * MOV r32, Sreg: under direct execution (softvt --user direct) that
+ * instruction runs natively and shows the host's selectors (a documented
+ * ring-compression leak, which guests/critical demonstrates).
+ */
+static struct { uint32_t cs, ss, fs, gs; } snap;
+
+static uint16_t read_fs_sel(void)
+{
+	uint16_t v;
+	asm volatile("movw %%fs, %0" : "=r"(v));
+	return v;
+}
+
+static uint16_t read_gs_sel(void)
+{
+	uint16_t v;
+	asm volatile("movw %%gs, %0" : "=r"(v));
+	return v;
+}
+
+static void snapshot_selectors(void)
+{
+	uint32_t eax = 3;
+	asm volatile("int $0x80" : "+a"(eax) : : "memory");
+}
+
 static void syscall_handler(struct trap_frame *f)
 {
+	if (f->eax == 3) {
+		snap.cs = f->cs & 0xffff;
+		snap.ss = f->ss & 0xffff;
+		snap.fs = read_fs_sel();
+		snap.gs = read_gs_sel();
+		return;
+	}
 	sys_seen.frame_top = (uint32_t)&f->ss + 4;
 	sys_seen.cs = f->cs;
 	sys_seen.ss = f->ss;
@@ -120,17 +157,18 @@ static void syscall_handler(struct trap_frame *f)
 
 static uint32_t user_int80(void *arg)
 {
-	uint32_t esp, result, cs, fs, gs;
+	uint32_t esp, result;
 
-	asm volatile("movl %%esp, %0\n\tint $0x80\n\tmovl %%cs, %2"
-		     : "=&r"(esp), "=a"(result), "=r"(cs) : "a"(1) : "memory");
+	asm volatile("movl %%esp, %0\n\tint $0x80"
+		     : "=&r"(esp), "=a"(result) : "a"(1) : "memory");
 	view.esp_before_int = esp;
 	view.int_result = result;
-	view.cs_after_int = cs;
-	asm volatile("int $0x80\n\tmovl %%fs, %1\n\tmovl %%gs, %2"
-		     : "=a"(result), "=r"(fs), "=r"(gs) : "a"(2) : "memory");
-	view.fs_after_iret = fs & 0xffff;
-	view.gs_after_iret = gs & 0xffff;
+	snapshot_selectors();
+	view.cs_after_int = snap.cs;
+	asm volatile("int $0x80" : "=a"(result) : "a"(2) : "memory");
+	snapshot_selectors();
+	view.fs_after_iret = snap.fs;
+	view.gs_after_iret = snap.gs;
 	return 0x5a5a;
 }
 
@@ -235,20 +273,19 @@ static uint32_t user_iomap(void *arg)
 
 static uint32_t user_sysenter(void *arg)
 {
-	uint32_t cs, ss, esp_after, esp_before;
+	uint32_t esp_after, esp_before;
 
 	asm volatile("movl %%esp, %%ecx\n\t"
-		     "movl %%ecx, %3\n\t"
+		     "movl %%ecx, %1\n\t"
 		     "movl $1f, %%edx\n\t"
 		     "sysenter\n"
 		     "1:\n\t"
-		     "movl %%cs, %0\n\t"
-		     "movl %%ss, %1\n\t"
-		     "movl %%esp, %2"
-		     : "=r"(cs), "=r"(ss), "=r"(esp_after), "=m"(esp_before)
+		     "movl %%esp, %0"
+		     : "=r"(esp_after), "=m"(esp_before)
 		     : : "ecx", "edx", "memory");
-	view.cs_after_sysexit = cs & 0xffff;
-	view.ss_after_sysexit = ss & 0xffff;
+	snapshot_selectors();
+	view.cs_after_sysexit = snap.cs;
+	view.ss_after_sysexit = snap.ss;
 	view.esp_after_sysexit = esp_after;
 	view.esp_before_sysenter = esp_before;
 	TRY("sysexit");

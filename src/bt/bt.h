@@ -7,7 +7,8 @@
  * EIP and run it; otherwise, and for every instruction the TC leaves to it
  * (BT_EXIT_INTERP) or that faulted in a way the window cannot fix, step
  * the interpreter (cpu/interp.c) on the same cpu_state. Guest user code
- * (CPL 3) runs in the interpreter in this version (`--user interp`).
+ * (CPL 3) runs directly on the CPU (`--user direct`, bt/user_direct.c on
+ * top of src/direct/) or in the interpreter (`--user interp`).
  */
 #ifndef SOFTVT_BT_BT_H
 #define SOFTVT_BT_BT_H
@@ -31,6 +32,21 @@ struct bt;
  * their misses are exits[BT_EXIT_INDIRECT].
  */
 #define BT_STATS_MNEMONICS 2048   /* > ZYDIS_MNEMONIC_MAX_VALUE (as INTERP_MNEMONICS) */
+
+/* Why guest user code running directly came back to the monitor (--user direct). */
+enum bt_direct_exit {
+	BT_DX_PAGE_FAULT,   /* #PF the window could not fix: guest #PF, MMIO, code page */
+	BT_DX_GP,           /* #GP: privileged instruction, INT n, truncated segment limit */
+	BT_DX_UD,           /* #UD (SYSENTER on AMD hosts, undefined opcodes) */
+	BT_DX_DE,           /* divide error */
+	BT_DX_TRAP,         /* INT3, INTO, single-step */
+	BT_DX_FPU,          /* x87 #MF, SIMD #XM */
+	BT_DX_OTHER,        /* #SS, #NP, #AC, #BR, SIGBUS */
+	BT_DX_INT80,        /* INT 0x80 (seccomp) */
+	BT_DX_FAST_SYSCALL, /* compat SYSCALL/SYSENTER (seccomp, EIP lost) or a 64-bit syscall */
+	BT_DX_PREEMPT,      /* the run's deadline timer */
+	BT_DX_N
+};
 
 struct bt_stats {
 	uint64_t enters, exits[8];          /* block entries; exits by enum bt_exit */
@@ -66,7 +82,20 @@ struct bt_stats {
 	uint64_t invalidated_blocks;
 	uint64_t outside_window;            /* TC page faults at host addresses >= 8 GiB (bugs) */
 
+	/* --user direct: guest user code on the CPU (bt/user_direct.c) */
+	uint64_t direct_enters;
+	uint64_t direct_exits[BT_DX_N];     /* by enum bt_direct_exit */
+	uint64_t direct_fills;              /* user page faults mapped in the handler, no exit */
+	uint64_t direct_alias;              /* ring-alias repairs: a guest selector loaded natively */
+	uint64_t direct_refused;            /* user code whose segments the host LDT cannot mirror */
+	uint64_t ldt_writes;                /* modify_ldt calls */
+	/* where bt_run()'s time went, in TSC cycles: directly run user code,
+	 * interpreter steps, and all of bt_run() (the rest: translated code and
+	 * the dispatcher) */
+	uint64_t tsc_direct, tsc_interp, tsc_run;
+
 	/* filled by bt_get_stats() only */
+	double tsc_hz;                      /* TSC rate measured over the run, for seconds */
 	bool lockstep;                      /* --lockstep: the check has started */
 	uint64_t lockstep_checked;          /* instructions checked against the interpreter */
 	uint64_t lockstep_differences;
@@ -81,8 +110,13 @@ int bt_probe(char *why, size_t whylen);
 
 /* bus as for the interpreter (its on_* hooks are taken over); tc_size: bytes of
  * translated code before the cache is flushed (0: the default). NULL + err on failure. */
+enum bt_user_mode {
+	BT_USER_INTERP,     /* guest user code in the interpreter */
+	BT_USER_DIRECT,     /* guest user code natively in a 32-bit segment (src/direct/) */
+};
+
 struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,
-		     char *err, size_t errlen);
+		     enum bt_user_mode user, char *err, size_t errlen);
 void bt_destroy(struct bt *bt);
 
 /*

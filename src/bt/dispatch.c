@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <x86intrin.h>
 
 #include "bt/blocks.h"
 #include "bt/ctx.h"
@@ -193,7 +194,7 @@ static void on_tlb_flush(void *opaque, int kind, uint32_t linear)
 	jc_clear(bt);
 }
 
-static void drop_page(struct bt *bt, uint32_t page)
+void bt_drop_code_page(struct bt *bt, uint32_t page)
 {
 	unsigned n = blocks_invalidate_page(bt->blocks, page);
 	bt->st.invalidated_blocks += n;
@@ -215,7 +216,7 @@ static void on_code_write(void *opaque, uint32_t page)
 {
 	struct bt *bt = opaque;
 	bt->st.interp_code_writes++;
-	drop_page(bt, page);
+	bt_drop_code_page(bt, page);
 }
 
 /* --- create / destroy ---------------------------------------------------- */
@@ -226,7 +227,7 @@ int bt_probe(char *why, size_t whylen)
 }
 
 struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,
-		     char *err, size_t errlen)
+		     enum bt_user_mode user, char *err, size_t errlen)
 {
 	struct bt *bt = calloc(1, sizeof(*bt));
 	if (!bt) {
@@ -234,6 +235,10 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 		return NULL;
 	}
 	bt->cpu = s;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	bt->ns0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	bt->tsc0 = __rdtsc();
 	struct cpu_bus b = *bus;
 	b.on_tlb_flush = on_tlb_flush;
 	b.on_code_page = on_code_page;
@@ -276,6 +281,12 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 		goto fail;
 	if (bt_signals_install(bt, err, errlen) < 0)
 		goto fail;
+	if (user == BT_USER_DIRECT) {
+		if (bt_direct_setup(bt, err, errlen) < 0)
+			goto fail;
+		bt->user_direct = true;
+		window_set_exec(bt->win, true);
+	}
 	return bt;
 fail:
 	bt_destroy(bt);
@@ -287,6 +298,8 @@ void bt_destroy(struct bt *bt)
 	if (!bt)
 		return;
 	bt_signals_remove(bt);
+	if (bt->dc)
+		bt_direct_teardown(bt);
 	if (bt->win)
 		window_destroy(bt->win);
 	if (bt->tc)
@@ -490,12 +503,14 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 }
 
 /* One instruction (or one event delivery) in the interpreter; counter: why. */
-static enum interp_exit step(struct bt *bt, uint64_t *counter)
+enum interp_exit bt_step(struct bt *bt, uint64_t *counter)
 {
+	uint64_t t0 = __rdtsc();
 	bt->st.interp_steps++;
 	(*counter)++;
 	enum interp_exit r = interp_step(&bt->v);
 	flags_materialize(&bt->v);
+	bt->st.tsc_interp += __rdtsc() - t0;
 	return r;
 }
 
@@ -525,10 +540,10 @@ static enum interp_exit handle_fault(struct bt *bt)
 		/* the write must happen with the page unprotected; the interpreter
 		 * does it, so that a block writing its own page makes progress */
 		bt->st.code_writes++;
-		drop_page(bt, bt->fault_page);
+		bt_drop_code_page(bt, bt->fault_page);
 		decode_invalidate_page(bt->v.dcache, bt->fault_page);
 	}
-	return step(bt, &bt->st.step_fault);
+	return bt_step(bt, &bt->st.step_fault);
 }
 
 enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(void *),
@@ -536,6 +551,7 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 {
 	struct cpu_state *cpu = bt->cpu;
 	struct vcpu *v = &bt->v;
+	uint64_t t_start = __rdtsc();
 	flags_materialize(v);
 	bt_arm_deadline(bt, deadline_ns, now(now_opaque));
 	enum interp_exit ret = INTERP_DEADLINE;
@@ -553,13 +569,20 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 				break;
 		}
 		bool intr = *v->bus.intr_line && (cpu->eflags & EFL_IF);
+		if (!cpu->halted && !intr && !cpu->int_shadow && bt_direct_ok(bt)) {
+			bt->chain_site = 0;
+			ret = bt_direct_run(bt);
+			if (ret != INTERP_DEADLINE)
+				break;
+			continue;
+		}
 		if (cpu->halted || intr || cpu->int_shadow || !tc_mode_ok(bt)) {
 			bt->chain_site = 0;
 			uint64_t *why = &bt->st.step_event;
 			if (!cpu->halted && !intr && !cpu->int_shadow)
 				why = cpu_cpl(cpu) == 3 && !(cpu->eflags & EFL_VM) ? &bt->st.step_user
 										   : &bt->st.step_mode;
-			ret = step(bt, why);
+			ret = bt_step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;
@@ -578,7 +601,7 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 				why = &bt->st.step_tc_exit;
 				bt->st.tc_exit_mnemonic[tb->exit_mnemonic % BT_STATS_MNEMONICS]++;
 			}
-			ret = step(bt, why);
+			ret = bt_step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;
@@ -621,7 +644,7 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 		case BT_EXIT_INTERP:
 			cpu->eip = bt->ctx->next_eip;
 			bt->st.tc_exit_mnemonic[bt->ctx->exit_mnemonic % BT_STATS_MNEMONICS]++;
-			ret = step(bt, &bt->st.step_tc_exit);
+			ret = bt_step(bt, &bt->st.step_tc_exit);
 			break;
 		case BT_EXIT_POLL:
 			cpu->eip = bt->ctx->next_eip;
@@ -656,17 +679,28 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 	}
 out:
 	bt_disarm_deadline(bt);
+	bt->st.tsc_run += __rdtsc() - t_start;
 	return ret;
 }
 
 void bt_kick(struct bt *bt)
 {
+	bt->deadline_fired = 1;   /* no new entry into guest user code */
 	bt_arm_poll(bt);
+	if (bt->in_direct && bt->have_timer) {
+		/* guest user code is running: the timer's handler preempts it */
+		struct itimerspec its = { .it_value = { .tv_nsec = 1 } };
+		timer_settime(bt->timer, 0, &its, NULL);
+	}
 }
 
 void bt_get_stats(const struct bt *bt, struct bt_stats *out)
 {
 	*out = bt->st;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	out->tsc_hz = ns > bt->ns0 ? (double)(__rdtsc() - bt->tsc0) * 1e9 / (double)(ns - bt->ns0) : 0;
 	tc_get_stats(bt->tc, &out->tc);
 	window_get_stats(bt->win, &out->win);
 	out->lockstep = bt->ls.on;

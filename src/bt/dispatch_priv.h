@@ -13,6 +13,7 @@
 #include "bt/bt.h"
 #include "bt/ctx.h"
 #include "bt/lockstep.h"
+#include "direct/direct.h"
 
 struct tc;
 struct window;
@@ -40,6 +41,18 @@ struct bt {
 	bool polled;                /* the last exit was a poll: look at the clock */
 	struct lockstep ls;         /* --lockstep */
 
+	/* --user direct (bt/user_direct.c) */
+	bool user_direct;
+	struct direct_cpu *dc;      /* 64-byte aligned (FXSAVE areas) */
+	struct direct_ldt ldt;
+	uint32_t boundary;          /* segment truncation for user code (0: 4 GiB) */
+	uint32_t boundary_cr3;
+	bool boundary_known;
+	bool host_intel;            /* fast system calls from compat mode are SYSENTER */
+	volatile sig_atomic_t in_direct;      /* between deciding to enter and the return */
+	volatile sig_atomic_t deadline_fired; /* the timer went off in this bt_run() */
+	uint64_t tsc0, ns0;         /* rdtsc and CLOCK_MONOTONIC at creation (the TSC's rate) */
+
 	/* signal side */
 	volatile sig_atomic_t in_tc;
 	int fault_result;           /* enum window_result of the last TC fault, -1 if none */
@@ -51,6 +64,17 @@ struct bt {
 
 /* dispatch.c: ctx->callout_fn (bt_stub_callout calls it from translated code) */
 uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op);
+
+/* dispatch.c: one instruction (or event) in the interpreter, counted in *counter */
+enum interp_exit bt_step(struct bt *bt, uint64_t *counter);
+/* dispatch.c: a TC page fault's rules apply to this page: drop its translations */
+void bt_drop_code_page(struct bt *bt, uint32_t page);
+
+/* user_direct.c */
+int bt_direct_setup(struct bt *bt, char *err, size_t errlen);
+void bt_direct_teardown(struct bt *bt);
+bool bt_direct_ok(struct bt *bt);     /* guest user code may run directly now */
+enum interp_exit bt_direct_run(struct bt *bt);
 
 /* signals.c */
 int bt_host_probe(char *why, size_t whylen);

@@ -12,7 +12,15 @@
  *
  * Stopping translated code: a POSIX timer for the run's deadline (and
  * bt_kick() for stop requests) make the TC's poll page PROT_NONE, so the
- * next block entry faults and exits with BT_EXIT_POLL.
+ * next block entry faults and exits with BT_EXIT_POLL. Guest user code
+ * running directly is preempted by the same timer (direct_preempt); if it
+ * fires just while the monitor is entering or leaving that code, it is
+ * re-armed for 100 us, and deadline_fired stops an entry that has not
+ * begun.
+ *
+ * Every handler is installed behind src/direct's FS-restoring entry (the
+ * guest's FS base may be loaded when a signal arrives), and guest user
+ * code's signals go to direct_signal() first.
  *
  * Signal handlers need to find the engine: there is one vCPU per process,
  * so one process-wide pointer (`running`) is the honest representation.
@@ -41,7 +49,7 @@
 #endif
 
 static struct bt *volatile running;
-static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP };
+static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS };
 #define NFAULT_SIGNALS (sizeof(fault_signals) / sizeof(fault_signals[0]))
 static struct sigaction previous[NFAULT_SIGNALS];   /* e.g. the console's terminal restore */
 
@@ -71,6 +79,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	struct bt *bt = running;
 	ucontext_t *uc = ucv;
+	if (direct_signal(sig, si, ucv))
+		return;   /* guest user code running directly (bt/user_direct.c) */
 	if (bt && bt->in_tc) {
 		bt->fault_result = -1;
 		uint64_t addr = (uint64_t)(uintptr_t)si->si_addr;
@@ -107,16 +117,23 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 	 * handler (the console's, then the default action) take it when the
 	 * faulting instruction re-executes. */
 	restore_previous(sig);
-	if (sig == SIGTRAP)
-		raise(sig);
+	if (sig == SIGTRAP || sig == SIGSYS)
+		raise(sig);   /* not re-raised by re-executing an instruction */
 }
 
 static void on_deadline(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig, (void)si, (void)uc;
+	(void)sig, (void)si;
 	struct bt *bt = running;
-	if (bt)
-		bt_arm_poll(bt);
+	if (!bt)
+		return;
+	bt->deadline_fired = 1;
+	bt_arm_poll(bt);
+	if (bt->in_direct && !direct_preempt(uc) && bt->have_timer) {
+		/* about to enter or just leaving guest user code: look again soon */
+		struct itimerspec its = { .it_value = { .tv_nsec = 100000 } };
+		timer_settime(bt->timer, 0, &its, NULL);
+	}
 }
 
 int bt_signals_install(struct bt *bt, char *err, size_t errlen)
@@ -137,16 +154,12 @@ int bt_signals_install(struct bt *bt, char *err, size_t errlen)
 		snprintf(err, errlen, "sigaltstack: %s", strerror(errno));
 		return -1;
 	}
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_fault;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
+	/* every handler behind the FS-restoring entry: guest user code running
+	   directly may have a guest FS base loaded (src/direct/enter.S) */
+	direct_thread_init();
 	for (size_t i = 0; i < NFAULT_SIGNALS; i++)
-		sigaction(fault_signals[i], &sa, &previous[i]);
-	sa.sa_sigaction = on_deadline;
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-	sigaction(DEADLINE_SIGNAL, &sa, NULL);
+		direct_sigaction(fault_signals[i], on_fault, SA_NODEFER, &previous[i]);
+	direct_sigaction(DEADLINE_SIGNAL, on_deadline, SA_RESTART, NULL);
 	struct sigevent sev;
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
@@ -195,6 +208,7 @@ void bt_disarm_poll(struct bt *bt)
 void bt_arm_deadline(struct bt *bt, uint64_t deadline_ns, uint64_t now_ns)
 {
 	bt_disarm_poll(bt);
+	bt->deadline_fired = 0;
 	if (!bt->have_timer)
 		return;
 	uint64_t rel = deadline_ns > now_ns ? deadline_ns - now_ns : 1;

@@ -396,6 +396,22 @@ enum interp_exit interp_step(struct vcpu *v)
 	return why;
 }
 
+enum interp_exit interp_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg)
+{
+	v->esp_saved = false;
+	v->insn_eip = v->s->eip;
+	v->insn_esp = v->s->gpr[R_ESP];
+	int jumped = setjmp(v->fault_jmp);
+	if (jumped == 2)
+		return INTERP_ERROR;
+	if (jumped == 1)
+		return handle_fault(v) ? INTERP_DEADLINE : INTERP_SHUTDOWN;
+	v->prev_block = NULL;
+	v->env_valid = false;
+	fn(v, arg);
+	return INTERP_DEADLINE;
+}
+
 /*
  * The fault handler is armed once per run and re-armed after each fault
  * (setjmp per instruction would cost more than many instructions).

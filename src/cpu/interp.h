@@ -56,4 +56,13 @@ void interp_follow(struct vcpu *v);
 /* Executes exactly one instruction (or delivers one pending event); for tests. */
 enum interp_exit interp_step(struct vcpu *v);
 
+/*
+ * Runs fn(v, arg) as if it were an instruction at s->eip: a fault it
+ * raises (vcpu_fault) rolls EIP and ESP back and is delivered through the
+ * guest's IDT, like an instruction's. For engines that must apply an
+ * architectural action outside an instruction (deliver a trap, load a
+ * segment the guest loaded natively).
+ */
+enum interp_exit interp_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg);
+
 #endif

@@ -162,6 +162,30 @@ int paging_walk(struct physmap *phys, const struct cpu_state *cpu, uint32_t line
 	return walk_32(phys, cpu, linear, access, out, error_code);
 }
 
+uint64_t paging_user_boundary(struct physmap *phys, const struct cpu_state *cpu)
+{
+	if (!paging_enabled(cpu))
+		return 1ull << 32;
+	if (!(cpu->cr4 & CR4_PAE)) {
+		for (uint32_t i = 0; i < 1024; i++) {
+			uint64_t pde = read_entry(phys, (cpu->cr3 & 0xfffff000u) + 4 * i, false);
+			if ((pde & PTE_P) && !(pde & PTE_US))
+				return (uint64_t)i << 22;
+		}
+		return 1ull << 32;
+	}
+	for (uint32_t d = 0; d < 4; d++) {
+		if (!(cpu->pdpte[d] & PTE_P))
+			continue;
+		for (uint32_t i = 0; i < 512; i++) {
+			uint64_t pde = read_entry(phys, (cpu->pdpte[d] & PAE_ADDR_4K) + 8 * i, true);
+			if ((pde & PTE_P) && !(pde & PTE_US))
+				return (uint64_t)d << 30 | (uint64_t)i << 21;
+		}
+	}
+	return 1ull << 32;
+}
+
 int paging_load_pdptes(struct physmap *phys, struct cpu_state *cpu)
 {
 	uint64_t base = cpu->cr3 & 0xffffffe0u;

@@ -55,6 +55,15 @@ int paging_walk(struct physmap *phys, const struct cpu_state *cpu, uint32_t line
  */
 int paging_load_pdptes(struct physmap *phys, struct cpu_state *cpu);
 
+/*
+ * The lowest linear address under a present supervisor directory entry
+ * (a PDE with U/S clear), 4 GiB if none: where guest user code's segments
+ * can be truncated (direct execution) without cutting off any whole user
+ * region. User pages above it and supervisor pages below it may still
+ * exist; callers must not rely on the value for protection. No A bits set.
+ */
+uint64_t paging_user_boundary(struct physmap *phys, const struct cpu_state *cpu);
+
 static inline bool paging_enabled(const struct cpu_state *cpu)
 {
 	return (cpu->cr0 & (CR0_PG | CR0_PE)) == (CR0_PG | CR0_PE);

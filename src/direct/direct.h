@@ -14,13 +14,15 @@
  *   - seccomp.c traps every 32-bit system call and every system call made
  *     below 4 GiB (SIGSYS), so guest INT 0x80 / SYSCALL / SYSENTER never
  *     reach the host kernel.
- * Not yet wired to engine bt. One vCPU per thread; see enter.c for the
- * process-wide state the signal path needs.
+ * Engine bt uses it for --user direct (src/bt/user_direct.c). One vCPU
+ * thread; see enter.c for the process-wide state the signal path needs.
  */
 #ifndef SOFTVT_DIRECT_H
 #define SOFTVT_DIRECT_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cpu/cpu_state.h"
@@ -56,6 +58,7 @@ uint16_t direct_ldt_selector(enum seg_reg r);
 enum direct_exit_kind {
 	DIRECT_EXIT_FAULT,      /* SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP */
 	DIRECT_EXIT_SYSCALL,    /* SIGSYS from the seccomp filter */
+	DIRECT_EXIT_PREEMPT,    /* direct_preempt() from another signal (a timer) */
 };
 
 enum direct_syscall_kind {
@@ -87,16 +90,49 @@ struct direct_cpu {
 	uint64_t host_rsp;      /* 0x38 monitor stack at entry */
 	uint64_t host_fsbase;   /* 0x40 */
 	uint64_t host_gsbase;   /* 0x48 */
+	uint16_t seen_sel[S_NSEG];  /* 0x50 out: the selectors the guest left in each register */
+	uint64_t pf_fills;      /* page faults the pf hook fixed without an exit (counter) */
 	struct direct_exit exit;
 	struct fpu_state fpu;   /* guest x87/SSE state (FXSAVE format): in and out */
 	struct fpu_state host_fpu;
+	void *xarea, *xhost;    /* XSAVE areas of the components beyond x87/SSE (enter.c) */
 };
 
 /*
- * Once per thread: installs the sigaltstack and the handlers of SIGSEGV,
- * SIGBUS, SIGILL, SIGFPE, SIGTRAP and SIGSYS. Returns 0 or -errno.
+ * Standalone use (tests), once per thread: direct_thread_init(), a 64 KiB
+ * sigaltstack and handlers of SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP and
+ * SIGSYS that take guest signals (direct_signal) and let the monitor's own
+ * faults kill it. Returns 0 or -errno.
  */
 int direct_init(void);
+/* Once, in the thread that will run guest code: host CS/SS, FS base, FSGSBASE. */
+void direct_thread_init(void);
+/*
+ * Installs fn for signal sig behind the FS-restoring entry (enter.S), with
+ * SA_SIGINFO | SA_ONSTACK | flags. Every handler of a signal that may
+ * interrupt guest code must be installed this way (the guest's FS base
+ * would break compiled C). The caller provides the sigaltstack.
+ */
+int direct_sigaction(int sig, void (*fn)(int, siginfo_t *, void *), int flags,
+		     struct sigaction *old);
+/*
+ * For a handler: if the signal interrupted guest code, handles it and
+ * returns true (a page fault the pf hook fixes is retried; anything else
+ * makes direct_enter() return with cpu->exit filled). False: not the
+ * guest's; the caller deals with it.
+ */
+bool direct_signal(int sig, siginfo_t *si, void *uc);
+/* For a timer's handler: if guest code was interrupted, makes direct_enter() return
+   (DIRECT_EXIT_PREEMPT) and returns true. */
+bool direct_preempt(void *uc);
+/* Whether direct_enter() is between its entry and its return. */
+bool direct_running(void);
+/*
+ * Called from the signal handler for a guest page fault at addr (< 4 GiB):
+ * returns true if it mapped the page (async-signal-safe only!).
+ */
+typedef bool (*direct_pf_hook)(void *opaque, uint64_t addr, bool write);
+void direct_set_pf_hook(direct_pf_hook fn, void *opaque);
 /*
  * Runs guest code from cpu->eip with the given registers, x87/SSE state
  * (cpu->fpu; MXCSR reserved bits are cleared) and host selectors until it
@@ -117,5 +153,8 @@ void direct_fpu_reset(struct fpu_state *fpu);
  * or -errno.
  */
 int direct_seccomp_install(void);
+
+/* 0 if direct execution can work on this host (modify_ldt, seccomp), else -1; why says. */
+int direct_probe(char *why, size_t whylen);
 
 #endif

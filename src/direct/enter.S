@@ -9,15 +9,22 @@
  * itself: the guest runs until it traps.
  *
  * direct_exit_stub: where direct_signal() sends sigreturn (CS 0x33, RSP =
- * cpu->host_rsp, RDI = cpu). Resets the data selectors, restores the host
- * FS/GS bases (the guest's FS/GS loads replaced them) and returns from
- * direct_enter_asm() to its C caller.
+ * cpu->host_rsp, RDI = cpu). Records the data selectors the guest left
+ * (cpu->seen_sel: a guest `mov gs, ax` executed natively loads a *host*
+ * selector, ring aliasing, which the caller repairs), resets them,
+ * restores the host FS/GS bases (the guest's FS/GS loads replaced them)
+ * and returns from direct_enter_asm() to its C caller.
  *
- * direct_signal_entry: the sa_sigaction of the direct-execution signals.
- * When the signal interrupted guest code (CS != host CS in the ucontext, or
- * 64-bit code below 4 GiB after a far jump to it) FS may hold a guest
- * base, and compiled C code reads FS (stack protector), so the host TLS
- * base is restored first, from direct_host_fsbase.
+ * direct_sig_entry: the sa_sigaction of every signal the monitor handles
+ * while guest code may run (direct_sigaction()). The signal may have
+ * interrupted guest code whose FS holds a guest base, and compiled C code
+ * reads FS (stack protector, errno), so the entry saves the interrupted FS
+ * base, installs the host's (direct_host_fsbase), calls the C handler
+ * registered for the signal in direct_sig_table, and puts the saved base
+ * back before returning: sigreturn does not restore FS bases, and a
+ * handler that resumes the guest (a page filled on the spot) must give it
+ * its own FS back. Without FSGSBASE (direct_fsgsbase_ok == 0) it only
+ * calls the handler.
  */
 	.text
 
@@ -66,6 +73,10 @@ direct_enter_asm:
 	.globl	direct_exit_stub
 	.type	direct_exit_stub, @function
 direct_exit_stub:
+	movw	%es, 0x50(%rdi)		/* seen_sel[S_ES] */
+	movw	%ds, 0x56(%rdi)		/* seen_sel[S_DS] */
+	movw	%fs, 0x58(%rdi)		/* seen_sel[S_FS] */
+	movw	%gs, 0x5a(%rdi)		/* seen_sel[S_GS] */
 	xorl	%eax, %eax
 	movw	%ax, %ds
 	movw	%ax, %es
@@ -87,23 +98,23 @@ direct_exit_stub:
 	ret
 	.size	direct_exit_stub, . - direct_exit_stub
 
-	/* offsetof(ucontext_t, uc_mcontext.gregs[REG_CSGSFS / REG_RIP]): checked in enter.c */
-	.set	UC_CSGSFS, 0xb8
-	.set	UC_RIP, 0xa8
-
-	.globl	direct_signal_entry
-	.type	direct_signal_entry, @function
-direct_signal_entry:
-	movzwl	UC_CSGSFS(%rdx), %eax
-	cmpw	direct_host_cs(%rip), %ax
-	jne	2f
-	cmpl	$0, UC_RIP + 4(%rdx)	/* 64-bit code below 4 GiB: the guest's too */
-	jne	1f
-2:	movq	direct_host_fsbase(%rip), %rax
-	testq	%rax, %rax
-	jz	1f
+	.globl	direct_sig_entry
+	.type	direct_sig_entry, @function
+direct_sig_entry:
+	push	%rbx			/* also aligns the stack for the call */
+	cmpb	$0, direct_fsgsbase_ok(%rip)
+	je	1f
+	rdfsbase %rbx
+	movq	direct_host_fsbase(%rip), %rax
 	wrfsbase %rax
-1:	jmp	direct_signal
-	.size	direct_signal_entry, . - direct_signal_entry
+1:	movslq	%edi, %rax
+	leaq	direct_sig_table(%rip), %rcx
+	call	*(%rcx,%rax,8)
+	cmpb	$0, direct_fsgsbase_ok(%rip)
+	je	2f
+	wrfsbase %rbx
+2:	pop	%rbx
+	ret
+	.size	direct_sig_entry, . - direct_sig_entry
 
 	.section .note.GNU-stack, "", @progbits

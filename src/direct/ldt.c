@@ -9,8 +9,9 @@
  * Segment truncation (the 0/3/3 model's ring compression): with a boundary
  * B, an expand-up segment whose last byte base + limit reaches B gets the
  * limit B - 1 - base, so a guest access at or above B raises #GP even where
- * the page is mapped (SDM vol. 3A 5.3). Expand-down segments are mirrored
- * untruncated (their valid range is above the limit; not needed yet).
+ * the page is mapped (SDM vol. 3A 5.3). An expand-down data segment's valid
+ * range lies above its limit, up to 4 GiB, across any boundary: with a
+ * boundary it is refused (-EINVAL; the caller keeps such code in software).
  *
  * modify_ldt only makes DPL-3, present, 32-bit segments: a 16-bit segment
  * or a system descriptor is refused (-EINVAL); the caller keeps such code
@@ -94,7 +95,9 @@ int direct_ldt_mirror(struct direct_ldt *l, enum seg_reg r,
 	if (s->attr & SEG_AVL)
 		flags |= F_AVL;
 
-	if (boundary && !(!code && (type & 4))) {
+	if (boundary && !code && (type & 4))
+		return -EINVAL;
+	if (boundary) {
 		if (s->base >= boundary)
 			return -ERANGE;
 		if ((uint64_t)s->base + limit >= boundary)

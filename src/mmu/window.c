@@ -48,7 +48,8 @@ int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, bo
 {
 	void *want = (void *)((uintptr_t)lpfn << 12);
 	w->st.syscalls++;
-	void *p = mmap(want, (size_t)n << 12, PROT_READ | (writable ? PROT_WRITE : 0),
+	void *p = mmap(want, (size_t)n << 12,
+		       PROT_READ | (writable ? PROT_WRITE : 0) | (w->exec ? PROT_EXEC : 0),
 		       MAP_SHARED | MAP_FIXED, w->fd, (off_t)off);
 	return p == want ? 0 : -1;
 }
@@ -57,7 +58,7 @@ int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, bool writabl
 {
 	w->st.syscalls++;
 	return mprotect((void *)((uintptr_t)lpfn << 12), (size_t)n << 12,
-			PROT_READ | (writable ? PROT_WRITE : 0));
+			PROT_READ | (writable ? PROT_WRITE : 0) | (w->exec ? PROT_EXEC : 0));
 }
 
 static void *reserve(uint64_t addr, uint64_t len, int extra)
@@ -349,6 +350,13 @@ enum window_result window_fault(struct window *w, const struct cpu_state *cpu, u
 	enum window_result r = fault(w, cpu, addr, write, cpl, pf_error, phys_page);
 	errno = saved;
 	return r;
+}
+
+void window_set_exec(struct window *w, bool exec)
+{
+	if (w->exec != exec)
+		window_flush_all(w);
+	w->exec = exec;
 }
 
 void window_get_stats(const struct window *w, struct window_stats *out)

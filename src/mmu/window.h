@@ -49,6 +49,7 @@ struct window_stats {
 	uint64_t batched;           /* of which neighbours of the faulting page */
 	uint64_t guest_pf, emulate, code_writes;   /* the other results */
 	uint64_t flush_all, flush_nonglobal, flush_page;
+	uint64_t user_drops;        /* supervisor pages dropped by window_enter_user() */
 	uint64_t flush_vma_limit;   /* flush_all because the VMA count neared vm.max_map_count */
 	uint64_t syscalls;          /* mmap + mprotect calls on the window */
 	uint64_t mapped_now;        /* pages mapped at this moment */
@@ -78,6 +79,13 @@ void window_flush_all(struct window *w);
 void window_flush_nonglobal(struct window *w);   /* MOV CR3 (global pages stay if CR4.PGE) */
 void window_flush_page(struct window *w, uint32_t linear);   /* INVLPG */
 
+/*
+ * Before guest user code runs directly with segments truncated below
+ * boundary (0: 4 GiB): drops every mapping with supervisor rights below
+ * it, or everything when CR0.WP (wp) is clear.
+ */
+void window_enter_user(struct window *w, uint32_t boundary, bool wp);
+
 /* Guest RAM page phys_page (a page address) holds translated code: map it read-only everywhere. */
 void window_code_protect(struct window *w, uint32_t phys_page);
 void window_code_unprotect(struct window *w, uint32_t phys_page);
@@ -85,6 +93,9 @@ bool window_is_code(const struct window *w, uint32_t phys_page);
 /* Drops every mapping and forgets every code page: for a caller that replaces guest RAM
    and the guest state wholesale (bt_reset()). */
 void window_reset(struct window *w);
+
+/* Map guest pages executable too: guest code runs natively from the window (--user direct). */
+void window_set_exec(struct window *w, bool exec);
 
 void window_get_stats(const struct window *w, struct window_stats *out);
 

@@ -99,6 +99,35 @@ void window_flush_page(struct window *w, uint32_t linear)
 	dropper_flush(&d);
 }
 
+/*
+ * Guest user code is about to run directly (engine bt, --user direct) with
+ * its segments truncated below boundary: nothing it can reach may carry
+ * supervisor rights. Mappings made for the guest kernel (WM_USER clear)
+ * below the boundary go; above it the truncated segments keep user code
+ * out. With CR0.WP clear the kernel's fills may have made read-only user
+ * pages writable, which the books do not tell apart: everything goes.
+ */
+void window_enter_user(struct window *w, uint32_t boundary, bool wp)
+{
+	uint32_t end = (uint32_t)(((uint64_t)boundary + 0xfff) >> 12);
+	if (!boundary)
+		end = WMAP_PAGES;
+	if (!wp) {
+		if (w->map.mapped.count)
+			window_flush_all(w);
+		return;
+	}
+	uint32_t p = pageset_next(&w->map.super, w->lo_pfn);
+	if (p >= end)
+		return;
+	struct dropper d = { w, 0, 0 };
+	for (; p < end; p = pageset_next(&w->map.super, p + 1)) {
+		dropper_add(&d, p);
+		w->st.user_drops++;
+	}
+	dropper_flush(&d);
+}
+
 void window_code_protect(struct window *w, uint32_t phys_page)
 {
 	phys_page &= WM_PAGE_MASK;

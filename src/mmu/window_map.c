@@ -47,8 +47,8 @@ uint32_t pageset_next(const struct pageset *s, uint32_t from)
 int wmap_init(struct wmap *m)
 {
 	memset(m, 0, sizeof(*m));
-	/* entry, rnext, rprev, rhead: 4 bytes per page; code, 2 bitsets: 1 bit per page */
-	size_t words = 4 * (size_t)WMAP_PAGES + 3 * (size_t)WMAP_PAGES / 8 / 4;
+	/* entry, rnext, rprev, rhead: 4 bytes per page; code, 3 bitsets: 1 bit per page */
+	size_t words = 4 * (size_t)WMAP_PAGES + 4 * (size_t)WMAP_PAGES / 8 / 4;
 	m->memlen = words * 4;
 	m->mem = mmap(NULL, m->memlen, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -64,6 +64,7 @@ int wmap_init(struct wmap *m)
 	m->code = (uint64_t *)(p + 4 * WMAP_PAGES);
 	m->mapped.bits = m->code + WMAP_WORDS;
 	m->nonglobal.bits = m->code + 2 * WMAP_WORDS;
+	m->super.bits = m->code + 3 * WMAP_WORDS;
 	return 0;
 }
 
@@ -141,6 +142,10 @@ void wmap_set(struct wmap *m, uint32_t p, uint32_t entry)
 		pageset_del(&m->nonglobal, p);
 	else
 		pageset_add(&m->nonglobal, p);
+	if (entry & WM_USER)
+		pageset_del(&m->super, p);
+	else
+		pageset_add(&m->super, p);
 	m->entry[p] = entry;
 	m->runs = (uint64_t)(runs + run_share(m, p));
 }
@@ -155,6 +160,7 @@ void wmap_clear(struct wmap *m, uint32_t p)
 	rmap_unlink(m, p, old);
 	pageset_del(&m->mapped, p);
 	pageset_del(&m->nonglobal, p);
+	pageset_del(&m->super, p);
 	m->entry[p] = 0;
 }
 
@@ -170,12 +176,14 @@ void wmap_clear_all(struct wmap *m)
 				m->entry[p] = 0;
 			}
 			m->mapped.bits[w] = 0;
-			m->nonglobal.bits[w] = 0;     /* a subset of mapped */
+			m->nonglobal.bits[w] = 0;     /* subsets of mapped */
+			m->super.bits[w] = 0;
 		}
 		m->mapped.sum[s] = 0;
 		m->nonglobal.sum[s] = 0;
+		m->super.sum[s] = 0;
 	}
-	m->mapped.count = m->nonglobal.count = 0;
+	m->mapped.count = m->nonglobal.count = m->super.count = 0;
 	m->runs = 0;
 	m->segs = 0;
 }

@@ -11,6 +11,9 @@
  *   entry[lpfn]   physical page address | WM_* flags, 0 when nothing is mapped
  *   mapped        two-level bitmap of the linear pages with WM_MAPPED
  *   nonglobal     the subset without WM_GLOBAL (what MOV CR3 drops)
+ *   super         the subset without WM_USER (what guest user code must not
+ *                 reach: dropped below the segment-truncation boundary when
+ *                 the guest enters user mode, window_enter_user())
  *   rhead[ppfn]   reverse map: first linear page (pfn + 1, 0 = none) that
  *                 maps physical page ppfn; rnext/rprev chain the others
  *                 through the linear pages themselves. A linear page is in
@@ -51,7 +54,7 @@ struct wmap {
 	uint32_t *entry;
 	uint32_t *rnext, *rprev, *rhead;
 	uint64_t *code;
-	struct pageset mapped, nonglobal;
+	struct pageset mapped, nonglobal, super;
 	uint64_t runs, segs;
 	void *mem;                            /* the one allocation behind all arrays */
 	uint64_t memlen;

@@ -19,6 +19,7 @@ struct window {
 	uint32_t lo_pfn;              /* first linear page the window may map (mmap_min_addr) */
 	uint64_t vma_budget;          /* flush everything when the VMA estimate reaches this */
 	uint64_t generation;          /* physmap generation the mappings were made under */
+	bool exec;                    /* map with PROT_EXEC (guest code runs natively) */
 	struct wmap map;
 	struct window_stats st;
 };

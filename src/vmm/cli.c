@@ -42,8 +42,10 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
-	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (the only\n"
-	"                       mode so far; direct execution on the CPU is not built yet)\n"
+	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
+	"                       in the interpreter) or direct (natively on the CPU in a\n"
+	"                       32-bit segment; fast, but hostile guest user code can reach\n"
+	"                       the softvt process: docs/SECURITY.md)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -212,12 +214,18 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			cfg->stats_json = optarg;
 			break;
 		case O_USER:
-			if (strcmp(optarg, "interp") == 0)
+			if (strcmp(optarg, "interp") == 0) {
+				cfg->user_direct = false;
 				break;
-			if (strcmp(optarg, "direct") == 0 || strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user %s: not built yet; guest user code runs "
-						 "in the interpreter (--user interp)", optarg);
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp)", optarg);
+			}
+			if (strcmp(optarg, "direct") == 0) {
+				cfg->user_direct = true;
+				break;
+			}
+			if (strcmp(optarg, "bt") == 0)
+				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
+						 "(software) or --user direct (native)");
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -254,6 +262,8 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 				 argv[optind]);
 	if (!cfg->kernel)
 		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
+	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	return 0;

@@ -4,6 +4,7 @@
  * maps exits; the translator, the guest window and the interpreter it falls
  * back to live in bt/, mmu/ and cpu/.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,6 +18,15 @@ struct engine {
 	struct machine *m;
 	struct bt *bt;
 };
+
+#define CPUID_SEP (1u << 11)
+
+static bool host_is_intel(void)
+{
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	return b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu;   /* GenuineIntel */
+}
 
 static int bt_engine_probe(char *why, size_t whylen)
 {
@@ -32,10 +42,21 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 	}
 	e->m = m;
 	struct cpu_bus bus = engine_cpu_bus(m);
-	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, err, errlen);
+	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size,
+			  m->cfg.user_direct ? BT_USER_DIRECT : BT_USER_INTERP, err, errlen);
 	if (!e->bt) {
 		free(e);
 		return NULL;
+	}
+	if (m->cfg.user_direct && host_is_intel()) {
+		/*
+		 * SYSENTER from compat mode enters an Intel host's kernel, which
+		 * rewrites the return address before seccomp traps it: the guest's
+		 * EIP is lost (docs/DIRECT.md). Without SEP the guest kernel gives
+		 * its user code INT 0x80, which comes back with EIP known. On AMD
+		 * SYSENTER is #UD in compat mode and the interpreter runs it.
+		 */
+		m->model.edx_features &= ~CPUID_SEP;
 	}
 	if (m->cfg.lockstep)
 		bt_set_lockstep(e->bt, vclock_now(&m->clock) + (uint64_t)(m->cfg.lockstep_delay_s * 1e9),
@@ -83,7 +104,8 @@ static void bt_engine_stats_json(struct engine *e, double seconds, struct json *
 
 const struct engine_ops engine_bt = {
 	.name = "bt",
-	.summary = "binary translation of guest kernel code, shadow paging; user code interpreted",
+	.summary = "binary translation of guest kernel code, shadow paging; user code interpreted "
+		   "or (--user direct) run natively",
 	.probe = bt_engine_probe,
 	.create = bt_engine_create,
 	.destroy = bt_engine_destroy,

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cpu/cpu_model.h"
+#include "direct/direct.h"
 #include "kvm/kvm_probe.h"
 #include "vmm/engine.h"
 
@@ -88,6 +89,9 @@ int info_print(FILE *out)
 	fprintf(out, "  FSGSBASE: %s\n", (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) ? "yes" : "no");
 	fprintf(out, "  vm.mmap_min_addr: 0x%lx\n", read_sysctl("/proc/sys/vm/mmap_min_addr"));
 	fprintf(out, "  vm.max_map_count: %ld\n", read_sysctl("/proc/sys/vm/max_map_count"));
+	int dir = direct_probe(buf, sizeof(buf));
+	fprintf(out, "  direct execution of guest user code (bt --user direct): %s: %s\n",
+		dir == 0 ? "yes" : "no", buf);
 	int kvm = kvm_probe_32bit(buf, sizeof(buf));
 	fprintf(out, "  /dev/kvm for 32-bit guests: %s: %s\n", kvm == 0 ? "yes" : "no", buf);
 

@@ -53,6 +53,7 @@ struct machine_config {
 	double lockstep_delay_s;     /* ... from this many seconds into the run */
 	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
 	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
+	bool user_direct;            /* engine bt: guest user code runs natively (--user direct) */
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
 };
 

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "direct/direct.h"
 #include "vmm/console.h"
 #include "vmm/json.h"
 
@@ -44,8 +45,9 @@ static struct engine *signal_engine;
 static const struct engine_ops *signal_ops;
 static volatile sig_atomic_t signal_number;
 
-static void on_stop_signal(int sig)
+static void on_stop_signal(int sig, siginfo_t *si, void *uc)
 {
+	(void)si, (void)uc;
 	signal_number = sig;
 	if (signal_machine)
 		signal_machine->requests |= REQ_STOP;
@@ -53,16 +55,24 @@ static void on_stop_signal(int sig)
 		signal_ops->kick(signal_engine);
 }
 
+/*
+ * Behind src/direct's FS-restoring entry (with SA_ONSTACK): under engine bt
+ * the signal may interrupt translated code (rsp is the guest's) or guest
+ * user code running directly (FS may hold a guest base).
+ */
 static void install_signals(bool on)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on ? on_stop_signal : SIG_DFL;
-	sa.sa_flags = SA_ONSTACK;   /* engine bt: rsp may be the guest's */
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (on) {
+			direct_sigaction(sigs[i], on_stop_signal, 0, NULL);
+		} else {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = SIG_DFL;
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
 }
 
 static void wait_for_event(struct machine *m, uint64_t until_ns)

@@ -47,6 +47,52 @@ double bt_stats_ident_share(const struct bt_stats *s)
 	return n ? (double)s->tc.insns[BT_CLASS_IDENT] / (double)n : 0.0;
 }
 
+static const char *const direct_exit_names[BT_DX_N] = {
+	[BT_DX_PAGE_FAULT] = "page_fault", [BT_DX_GP] = "gp", [BT_DX_UD] = "ud",
+	[BT_DX_DE] = "de", [BT_DX_TRAP] = "trap", [BT_DX_FPU] = "fpu", [BT_DX_OTHER] = "other",
+	[BT_DX_INT80] = "int80", [BT_DX_FAST_SYSCALL] = "fast_syscall",
+	[BT_DX_PREEMPT] = "preempt",
+};
+
+static uint64_t direct_exits(const struct bt_stats *s)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < BT_DX_N; i++)
+		n += s->direct_exits[i];
+	return n;
+}
+
+static double tsc_seconds(const struct bt_stats *s, uint64_t cycles)
+{
+	return s->tsc_hz > 0 ? (double)cycles / s->tsc_hz : 0.0;
+}
+
+/* The time lines: bt_run() split into directly run user code, interpreter steps, the rest. */
+static void print_time(const struct bt_stats *s, FILE *f)
+{
+	uint64_t other = s->tsc_run > s->tsc_direct + s->tsc_interp ?
+			 s->tsc_run - s->tsc_direct - s->tsc_interp : 0;
+	fprintf(f, LABEL "%.2f s in bt_run: user code direct %.2f s (%.0f %%), interpreter "
+		   "%.2f s (%.0f %%), translated code + dispatcher %.2f s (%.0f %%)\n", "bt time",
+		tsc_seconds(s, s->tsc_run), tsc_seconds(s, s->tsc_direct),
+		pct(s->tsc_direct, s->tsc_run), tsc_seconds(s, s->tsc_interp),
+		pct(s->tsc_interp, s->tsc_run), tsc_seconds(s, other), pct(other, s->tsc_run));
+	if (!s->direct_enters)
+		return;
+	char line[512];
+	int len = snprintf(line, sizeof(line), "%llu entries, %llu user page faults filled "
+			   "without an exit; exits:", ull(s->direct_enters), ull(s->direct_fills));
+	for (unsigned i = 0; i < BT_DX_N && len > 0 && (size_t)len < sizeof(line); i++)
+		if (s->direct_exits[i])
+			len += snprintf(line + len, sizeof(line) - (size_t)len, " %s %llu",
+					direct_exit_names[i], ull(s->direct_exits[i]));
+	fprintf(f, LABEL "%s\n", "bt direct", line);
+	fprintf(f, LABEL "%llu ring-alias repairs, %llu entries refused (segments the LDT cannot "
+		   "mirror), %llu modify_ldt, %llu supervisor pages dropped on entry\n",
+		"bt direct more", ull(s->direct_alias), ull(s->direct_refused), ull(s->ldt_writes),
+		ull(s->win.user_drops));
+}
+
 static const char *mnemonic_name(unsigned m)
 {
 	if (m == 0)
@@ -118,6 +164,7 @@ void bt_stats_print(const struct bt_stats *s, double seconds, FILE *f)
 		ull(s->interp_steps), seconds > 0 ? s->interp_steps / seconds / 1e6 : 0.0,
 		ull(s->step_tc_exit), ull(s->step_fault), ull(s->step_user), ull(s->step_mode),
 		ull(s->step_event), ull(s->step_no_block), ull(s->step_lockstep));
+	print_time(s, f);
 	if (s->lockstep)
 		fprintf(f, LABEL "%llu instructions checked against the interpreter, "
 			   "%llu differences\n", "bt lockstep",
@@ -204,6 +251,30 @@ void bt_stats_json(const struct bt_stats *s, double seconds, struct json *j)
 	json_u64(j, "event", s->step_event);
 	json_u64(j, "no_block", s->step_no_block);
 	json_u64(j, "lockstep", s->step_lockstep);
+	json_close(j);
+
+	json_object(j, "time");
+	json_double(j, "tsc_hz", s->tsc_hz);
+	json_double(j, "run_s", tsc_seconds(s, s->tsc_run));
+	json_double(j, "user_direct_s", tsc_seconds(s, s->tsc_direct));
+	json_double(j, "interpreter_s", tsc_seconds(s, s->tsc_interp));
+	json_double(j, "translated_and_dispatch_s",
+		    tsc_seconds(s, s->tsc_run > s->tsc_direct + s->tsc_interp ?
+				   s->tsc_run - s->tsc_direct - s->tsc_interp : 0));
+	json_close(j);
+
+	json_object(j, "direct");
+	json_u64(j, "entries", s->direct_enters);
+	json_u64(j, "exits", direct_exits(s));
+	json_u64(j, "page_faults_filled", s->direct_fills);
+	json_u64(j, "alias_repairs", s->direct_alias);
+	json_u64(j, "refused", s->direct_refused);
+	json_u64(j, "modify_ldt", s->ldt_writes);
+	json_u64(j, "supervisor_pages_dropped", s->win.user_drops);
+	json_object(j, "exits_by_cause");
+	for (unsigned i = 0; i < BT_DX_N; i++)
+		json_u64(j, direct_exit_names[i], s->direct_exits[i]);
+	json_close(j);
 	json_close(j);
 
 	json_object(j, "lockstep");

@@ -207,7 +207,7 @@ static void fz_setup(void)
 	fz->ei->v->bus.on_code_write = fz_table_write;
 	fz->ei->v->bus.hook_opaque = fz;
 	if (bt_probe(why, sizeof(why)) < 0 ||
-	    !(fz->bt = bt_create(&fz->eb->cpu, &fz->eb->v->bus, 0, why, sizeof(why)))) {
+	    !(fz->bt = bt_create(&fz->eb->cpu, &fz->eb->v->bus, 0, BT_USER_INTERP, why, sizeof(why)))) {
 		/* not a finding: this host cannot run engine bt (scripts/fuzz-bt.sh: exit 3) */
 		fprintf(stderr, "fuzz_bt: cannot run engine bt here: %s\n", why);
 		_exit(FZ_EXIT_CANNOT_RUN);

@@ -197,7 +197,7 @@ static void run_bt(uint32_t eip, uint32_t eflags, bool intr, struct result *r)
 	reset_machine(eip, eflags, intr);
 	char err[256];
 	struct cpu_bus bus = make_bus();
-	struct bt *bt = bt_create(&env->cpu, &bus, 0, err, sizeof(err));
+	struct bt *bt = bt_create(&env->cpu, &bus, 0, BT_USER_INTERP, err, sizeof(err));
 	ck_assert_msg(bt != NULL, "bt_create: %s", err);
 	enum interp_exit x = INTERP_DEADLINE;
 	uint64_t end = now_ns(NULL) + 5000000000u;
@@ -697,7 +697,7 @@ int main(void)
 		/* the guest window needs the low 4 GiB of the address space (not under ASan) */
 		struct cpu_bus bus = make_bus();
 		initial_state(&env->cpu, GC_t_hlt, 0);
-		struct bt *bt = bt_create(&env->cpu, &bus, 0, why, sizeof(why));
+		struct bt *bt = bt_create(&env->cpu, &bus, 0, BT_USER_INTERP, why, sizeof(why));
 		if (!bt) {
 			printf("skipped: bt_create: %s\n", why);
 			return 77;

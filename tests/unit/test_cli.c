@@ -112,8 +112,10 @@ START_TEST(errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json needs a value"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json: empty"));
-	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k", NULL), -1);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "bt", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "not built yet"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k", NULL), 0);
+	ck_assert(cfg.user_direct);
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "ring3", "--kernel", "k", NULL), -1);
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "interp", "--kernel", "k", NULL), 0);
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--lockstep", "--kernel", "k", NULL), -1);
