@@ -19,8 +19,11 @@
 #   guest-run: status N (host S s)           its exit status in the guest, and
 #                                            the wall time the host saw
 #   guest-run: VM exit status N              after poweroff -f
+#   guest-run: VM stopped during the command, exit status N   (then exit 3)
+#   guest-run: VM said: softvt: ...          softvt's own messages from the log
 # Exit status: 0 if the guest booted, every command finished (whatever its own
-# status), the guest powered off and the VM exited with status 0; 1 otherwise.
+# status), the guest powered off and the VM exited with status 0; 3 if the VM
+# stopped during a command (the rest are not run); 1 otherwise.
 #
 # Environment: FLAVOUR (686 or 686-pae, default 686), BOOT_TIMEOUT (s to the
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
@@ -67,7 +70,20 @@ for cmd in "$@"; do
 	fi
 	echo "guest-run: \$ $cmd"
 	t0=$(now)
-	console_exec "$cmd" "$cmd_timeout" || { echo "guest-run: console log in $log"; exit 1; }
+	console_exec "$cmd" "$cmd_timeout"
+	case $? in
+	0) ;;
+	2)
+		[[ -z $reply ]] || printf '%s\n' "$reply"
+		echo "guest-run: VM stopped during the command, exit status $console_status"
+		grep -a '^softvt: ' "$log" | tr -d '\r' | sed 's/^/guest-run: VM said: /'
+		exit 3
+		;;
+	*)
+		echo "guest-run: console log in $log"
+		exit 1
+		;;
+	esac
 	[[ -z $reply ]] || printf '%s\n' "$reply"
 	echo "guest-run: status $reply_status (host $(elapsed "$t0") s)"
 done

@@ -115,17 +115,20 @@ run_cmd() {
 # console_exec CMD [TIMEOUT] : run CMD in the guest's shell and wait for it to
 # finish (default 60 s). Its output, lines only (no echo, no prompt, no CR or
 # the shell's cursor query), is left in $reply and its exit status in
-# $reply_status. The command is bracketed by two echo markers whose typed
+# $reply_status. Returns 1 on a timeout, 2 if the VM ended during the command
+# (its output so far in $reply, the VM's exit status in $console_status). The command is bracketed by two echo markers whose typed
 # form ("@@BE""GIN@@") differs from their output, so the echo of the typed
 # line never matches.
 console_exec() {
 	local from timeout=${2:-60} out
 	from=$(stat -c %s "$console_log")
 	printf 'echo @@BE""GIN@@; %s; echo @@E""ND@@ $?\n' "$1" >&3
-	local deadline=$(($(date +%s) + timeout))
+	local deadline=$(($(date +%s) + timeout)) ended=0
 	until tail -c +"$((from + 1))" "$console_log" | grep -aqE '@@END@@ [0-9]+'; do
-		kill -0 "$console_pid" 2>/dev/null ||
-			{ echo "${console_tag}FAIL: the VM ended during '$1'"; return 1; }
+		if ! kill -0 "$console_pid" 2>/dev/null; then
+			ended=1
+			break
+		fi
 		(($(date +%s) < deadline)) || { echo "${console_tag}FAIL: '$1' did not finish within $timeout s"; return 1; }
 		sleep 0.2
 	done
@@ -133,6 +136,11 @@ console_exec() {
 	reply=$(awk 'on && /@@END@@ [0-9]+/ { sub(/@@END@@ [0-9]+.*/, ""); if ($0 != "") print; exit }
 		on { print } /@@BEGIN@@/ { on = 1 }' <<<"$out")
 	reply_status=$(grep -aoE '@@END@@ [0-9]+' <<<"$out" | head -1 | awk '{ print $2 }')
+	if ((ended)); then
+		console_status=0
+		wait "$console_pid" 2>/dev/null || console_status=$?
+		return 2
+	fi
 }
 
 # console_poweroff TIMEOUT : type poweroff -f, wait for the kernel's
