@@ -85,7 +85,7 @@ for cmd in "$@"; do
 		;;
 	esac
 	[[ -z $reply ]] || printf '%s\n' "$reply"
-	echo "guest-run: status $reply_status (host $(elapsed "$t0") s)"
+	echo "guest-run: status $reply_status (host $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }') s)"
 done
 
 console_poweroff 30 || { echo "guest-run: console log in $log"; exit 1; }
