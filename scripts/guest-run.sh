@@ -3,17 +3,17 @@
 # under ENGINE, run each COMMAND in its shell, collect the output, power off.
 #
 # ENGINE is a softvt engine (interp, bt, kvm) with more softvt options in
-# SOFTVT_ARGS (e.g. "--user interp"), or qemu (QEMU TCG, the reference). The
+# SOFTVT_ARGS (e.g. "--user direct"), or qemu (QEMU TCG, the reference). The
 # guest is BUILD_DIR/guest/vmlinuz-FLAVOUR with initramfs.cpio.gz (made by
 # scripts/fetch-guest.sh; the user programs of guests/linux/progs are in its
-# /bin), console=ttyS0, driven through scripts/lib/serial-console.sh.
+# /bin), console=ttyS0, driven through scripts/lib/console.sh.
 #
 # In a COMMAND, @LIBC_TEXT@ becomes "ADDR LEN" (hex) of the VM process's
 # executable libc mapping, read from /proc/PID/maps just before the command
 # is typed (the hostile program's libcjump target).
 #
 # Output, on stdout:
-#   guest-run: boot ENGINE FLAVOUR: shell after S s (CPU C s)
+#   boot: FLAVOUR: ...                       the boot (console.sh's lines)
 #   guest-run: $ COMMAND
 #   ...the command's output, as the guest printed it...
 #   guest-run: status N (host S s)           its exit status in the guest, and
@@ -27,8 +27,8 @@
 #
 # Environment: FLAVOUR (686 or 686-pae, default 686), BOOT_TIMEOUT (s to the
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
-# QEMU_CPU, SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as fd 9), LOG_TAG
-# (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR[-TAG].log).
+# QEMU_CPU, SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
+# for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR[-TAG].log).
 set -uo pipefail
 
 engine=${1:?usage: guest-run.sh ENGINE [BUILD_DIR] [COMMAND...]}
@@ -37,16 +37,22 @@ shift 2 || shift
 flavour=${FLAVOUR:-686}
 boot_timeout=${BOOT_TIMEOUT:-300}
 cmd_timeout=${CMD_TIMEOUT:-300}
-# shellcheck source=lib/serial-console.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib/serial-console.sh"
-console_tag="guest-run: "
+qemu=${QEMU:-qemu-system-i386}
+cpu=${QEMU_CPU:-pentium3}
+mem=${MEM:-${QEMU_MEM:-256}}
+guest=$build_dir/guest
+kernel=$guest/vmlinuz-$flavour
 
-if ! err=$(console_check "$engine" "$build_dir" 2>&1); then
-	echo "guest-run: $err" >&2
-	exit 1
+if [[ $engine == qemu ]]; then
+	command -v "$qemu" >/dev/null || { echo "guest-run: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 1; }
+else
+	[[ -x $build_dir/softvt ]] || { echo "guest-run: no $build_dir/softvt: build first (make build)" >&2; exit 1; }
 fi
-kernel=$build_dir/guest/vmlinuz-$flavour
+[[ -f $guest/initramfs.cpio.gz ]] || { echo "guest-run: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 [[ -f $kernel ]] || { echo "guest-run: no $kernel" >&2; exit 1; }
+
+# shellcheck source-path=SCRIPTDIR source=lib/console.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/console.sh"
 
 # libc_text PID : "ADDR LEN" of the first executable mapping of libc in PID.
 libc_text() {
@@ -56,26 +62,40 @@ libc_text() {
 }
 
 trap console_stop EXIT
-log=$build_dir/guest/$engine-$flavour${LOG_TAG:+-$LOG_TAG}.log
-start=$(now)
-console_start "$engine" "$build_dir" "$kernel" "$log"
-console_wait_shell "$boot_timeout" || { echo "guest-run: console log in $log"; exit 1; }
-echo "guest-run: boot $engine $flavour: shell after $(elapsed "$start") s (CPU $(cpu_seconds "$console_pid") s); $(console_describe "$engine")"
+log=$guest/$engine-$flavour${LOG_TAG:+-$LOG_TAG}.log
+if [[ $engine == qemu ]]; then
+	echo "guest-run: $qemu -cpu $cpu -m $mem, console=ttyS0"
+	console_start "$log" "$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
+		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=ttyS0"
+else
+	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"
+	# softvt inherits fd 9 from this shell while it starts
+	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>>"$CONSOLE_FD9"
+	# shellcheck disable=SC2086 # SOFTVT_ARGS is a list of options
+	console_start "$log" "$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
+		--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
+		--serial stdio --debugcon none
+	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>&-
+fi
+console_wait_shell "$flavour" "$boot_timeout" || { echo "guest-run: console log in $log"; exit 1; }
 
 for cmd in "$@"; do
 	if [[ $cmd == *@LIBC_TEXT@* ]]; then
-		range=$(libc_text "$console_pid")
-		[[ -n $range ]] || { echo "guest-run: FAIL: no libc mapping in /proc/$console_pid/maps"; exit 1; }
+		range=$(libc_text "$vm_pid")
+		[[ -n $range ]] || { echo "guest-run: FAIL: no libc mapping in /proc/$vm_pid/maps"; exit 1; }
 		cmd=${cmd//@LIBC_TEXT@/$range}
 	fi
 	echo "guest-run: \$ $cmd"
 	t0=$(now)
 	console_exec "$cmd" "$cmd_timeout"
 	case $? in
-	0) ;;
+	0)
+		[[ -z $reply ]] || printf '%s\n' "$reply"
+		echo "guest-run: status $reply_status (host $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }') s)"
+		;;
 	2)
 		[[ -z $reply ]] || printf '%s\n' "$reply"
-		echo "guest-run: VM stopped during the command, exit status $console_status"
+		echo "guest-run: VM stopped during the command, exit status $vm_status"
 		grep -a '^softvt: ' "$log" | tr -d '\r' | sed 's/^/guest-run: VM said: /'
 		exit 3
 		;;
@@ -84,10 +104,10 @@ for cmd in "$@"; do
 		exit 1
 		;;
 	esac
-	[[ -z $reply ]] || printf '%s\n' "$reply"
-	echo "guest-run: status $reply_status (host $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }') s)"
 done
 
-console_poweroff 30 || { echo "guest-run: console log in $log"; exit 1; }
-echo "guest-run: VM exit status $console_status"
-((console_status == 0))
+console_poweroff "$flavour" || { echo "guest-run: console log in $log"; exit 1; }
+vm_status=0
+wait "$vm_pid" 2>/dev/null || vm_status=$?
+echo "guest-run: VM exit status $vm_status"
+((vm_status == 0))

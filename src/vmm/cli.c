@@ -22,12 +22,20 @@
 
 const char cli_run_usage[] =
 	"usage: softvt run [options] --kernel FILE\n"
+	"       softvt run [options] --disk IMAGE\n"
 	"\n"
-	"Boot a 32-bit x86 guest: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel.\n"
+	"Boot a 32-bit x86 guest: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel\n"
+	"loaded directly, or, without --kernel, a disk image through the softvt BIOS (real\n"
+	"mode from F000:FFF0, the boot sector at 0:7C00).\n"
 	"\n"
 	"  --accel ENGINE       execution engine: auto (default: the best this host can run),\n"
-	"                       interp, bt, kvm (`softvt info` lists which are available)\n"
-	"  --kernel FILE        kernel image (required)\n"
+	"                       interp, bt, kvm (`softvt info` lists which are available);\n"
+	"                       naive: a teaching model, wrong by design (docs/DEMOS.md)\n"
+	"  --kernel FILE        kernel image (required unless --disk is given)\n"
+	"  --disk IMAGE         raw disk image (whole 512-byte sectors) on the IDE controller\n"
+	"                       (ports 0x1F0-0x1F7, IRQ14); without --kernel the BIOS boots it.\n"
+	"                       Guest writes go to the file\n"
+	"  --snapshot           keep the disk's writes in memory: the image is not modified\n"
 	"  --initrd FILE        initial ramdisk (Linux) or first module (Multiboot)\n"
 	"  --append STRING      kernel command line, e.g. \"console=ttyS0\"\n"
 	"  --memory SIZE        guest RAM: 256M (default), 1G, 65536K; a plain number is MiB;\n"
@@ -43,9 +51,10 @@ const char cli_run_usage[] =
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter) or direct (natively on the CPU in a\n"
-	"                       32-bit segment; fast, but hostile guest user code can reach\n"
-	"                       the softvt process: docs/SECURITY.md)\n"
+	"                       in the interpreter), bt (translated like the kernel), or\n"
+	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
+	"                       hostile guest user code can reach the softvt process:\n"
+	"                       docs/SECURITY.md)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -119,12 +128,14 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE, O_USER };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "append", required_argument, NULL, O_APPEND },
+		{ "disk", required_argument, NULL, O_DISK },
+		{ "snapshot", no_argument, NULL, O_SNAPSHOT },
 		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "serial", required_argument, NULL, O_SERIAL },
 		{ "debugcon", required_argument, NULL, O_DEBUGCON },
@@ -168,6 +179,12 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_KERNEL: cfg->kernel = optarg; break;
 		case O_INITRD: cfg->initrd = optarg; break;
 		case O_APPEND: cfg->append = optarg; break;
+		case O_DISK:
+			if (!*optarg)
+				return errmsg(err, errlen, "--disk: empty file name");
+			cfg->disk = optarg;
+			break;
+		case O_SNAPSHOT: cfg->snapshot = true; break;
 		case O_MEMORY:
 			if (cli_parse_size(optarg, &cfg->mem_size) < 0)
 				return errmsg(err, errlen, "--memory: '%s' is not a size (examples: 256M, 1G, 65536K)",
@@ -215,17 +232,21 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			break;
 		case O_USER:
 			if (strcmp(optarg, "interp") == 0) {
-				cfg->user_direct = false;
+				cfg->user_direct = cfg->user_bt = false;
 				break;
 			}
 			if (strcmp(optarg, "direct") == 0) {
 				cfg->user_direct = true;
+				cfg->user_bt = false;
 				break;
 			}
-			if (strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
-						 "(software) or --user direct (native)");
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
+			if (strcmp(optarg, "bt") == 0) {
+				cfg->user_direct = false;
+				cfg->user_bt = true;
+				break;
+			}
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct, bt)",
+				      optarg);
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -260,10 +281,15 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 	if (optind < argc)
 		return errmsg(err, errlen, "unexpected argument '%s' (see softvt run --help)",
 				 argv[optind]);
-	if (!cfg->kernel)
-		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
-	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
-		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
+	if (!cfg->kernel && !cfg->disk)
+		return errmsg(err, errlen, "nothing to boot: use --kernel FILE or --disk IMAGE (see softvt run --help)");
+	if (cfg->snapshot && !cfg->disk)
+		return errmsg(err, errlen, "--snapshot needs a disk: use it with --disk IMAGE");
+	if (!cfg->kernel && (cfg->initrd || cfg->append))
+		return errmsg(err, errlen, "--initrd and --append go with --kernel (a disk boots its own kernel)");
+	if ((cfg->user_direct || cfg->user_bt) && strcmp(cfg->engine, "bt") != 0 &&
+	    strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
 	return 0;

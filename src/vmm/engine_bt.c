@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "bt/bt.h"
+#include "direct/direct.h"
 #include "vmm/engine.h"
 #include "vmm/engine_bus.h"
 #include "vmm/machine.h"
@@ -33,7 +34,8 @@ static int bt_engine_probe(char *why, size_t whylen)
 	return bt_probe(why, whylen);
 }
 
-static struct engine *bt_engine_create(struct machine *m, char *err, size_t errlen)
+static struct engine *create(struct machine *m, enum bt_user_mode user, char *err,
+			     size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -42,13 +44,12 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 	}
 	e->m = m;
 	struct cpu_bus bus = engine_cpu_bus(m);
-	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size,
-			  m->cfg.user_direct ? BT_USER_DIRECT : BT_USER_INTERP, err, errlen);
+	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, user, err, errlen);
 	if (!e->bt) {
 		free(e);
 		return NULL;
 	}
-	if (m->cfg.user_direct && host_is_intel()) {
+	if ((user == BT_USER_DIRECT || user == BT_USER_NAIVE) && host_is_intel()) {
 		/*
 		 * SYSENTER from compat mode enters an Intel host's kernel, which
 		 * rewrites the return address before seccomp traps it: the guest's
@@ -62,6 +63,38 @@ static struct engine *bt_engine_create(struct machine *m, char *err, size_t errl
 		bt_set_lockstep(e->bt, vclock_now(&m->clock) + (uint64_t)(m->cfg.lockstep_delay_s * 1e9),
 				m->cfg.lockstep_after_paging);
 	return e;
+}
+
+static struct engine *bt_engine_create(struct machine *m, char *err, size_t errlen)
+{
+	return create(m, m->cfg.user_direct ? BT_USER_DIRECT :
+			 m->cfg.user_bt ? BT_USER_BT : BT_USER_INTERP, err, errlen);
+}
+
+/*
+ * Engine "naive": the teaching model of pure ring deprivileging. Guest
+ * kernel code runs directly at host ring 3 like user code (no translation):
+ * privileged instructions trap and the interpreter emulates them, the
+ * critical ones (PUSHF, POPF, SGDT, SIDT, SLDT, SMSW, STR, LAR, LSL, VERR,
+ * VERW, MOV from segment registers) run natively and give wrong answers.
+ */
+static int naive_engine_probe(char *why, size_t whylen)
+{
+	if (bt_probe(why, whylen) < 0)
+		return -1;
+	return direct_probe(why, whylen);
+}
+
+static struct engine *naive_engine_create(struct machine *m, char *err, size_t errlen)
+{
+	fprintf(stderr,
+		"softvt: --accel naive: guest kernel code runs directly at host ring 3 (pure ring\n"
+		"softvt: deprivileging, trap-and-emulate, no translation). Privileged instructions\n"
+		"softvt: trap and are emulated; the critical ones (PUSHF, POPF, SGDT, SIDT, SLDT,\n"
+		"softvt: SMSW, STR, LAR, LSL, VERR, VERW, MOV from segment registers) do not trap and\n"
+		"softvt: give wrong answers. It exists to show why binary translation is needed\n"
+		"softvt: (docs/DEMOS.md); real guests go wrong under it.\n");
+	return create(m, BT_USER_NAIVE, err, errlen);
 }
 
 static void bt_engine_destroy(struct engine *e)
@@ -101,6 +134,19 @@ static void bt_engine_stats_json(struct engine *e, double seconds, struct json *
 	bt_stats_json(s, seconds, j);
 	free(s);
 }
+
+const struct engine_ops engine_naive = {
+	.name = "naive",
+	.summary = "teaching model: guest kernel code too runs directly at host ring 3, "
+		   "trap-and-emulate (wrong by design)",
+	.probe = naive_engine_probe,
+	.create = naive_engine_create,
+	.destroy = bt_engine_destroy,
+	.run = bt_engine_run,
+	.kick = bt_engine_kick,
+	.stats = bt_engine_stats,
+	.stats_json = bt_engine_stats_json,
+};
 
 const struct engine_ops engine_bt = {
 	.name = "bt",

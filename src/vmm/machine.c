@@ -4,7 +4,7 @@
  * Board wiring (ISA IRQs on the 8259 pair):
  *   IRQ0 PIT counter 0    IRQ1 i8042 keyboard   IRQ2 cascade
  *   IRQ4 COM1 (0x3F8)     IRQ8 RTC              IRQ9 ACPI SCI
- *   IRQ12 i8042 aux
+ *   IRQ12 i8042 aux       IRQ14 IDE primary (with --disk)
  * Physical memory and ports: docs/MEMORY_MAP.md.
  */
 #include "vmm/machine.h"
@@ -17,7 +17,11 @@
 #include <unistd.h>
 
 #include "bios/acpi_tables.h"
+#include "bios/bios_rom.h"
 #include "devices/acpi_pm.h"
+#include "devices/bootfail.h"
+#include "devices/disk_image.h"
+#include "devices/ide_ata.h"
 #include "devices/debugcon.h"
 #include "devices/i8042.h"
 #include "devices/pic8259.h"
@@ -120,6 +124,13 @@ static void board_exit_request(void *opaque, int code)
 	machine_stop(opaque, STOP_EXIT_PORT, code);
 }
 
+static void board_bootfail(void *opaque, unsigned code)
+{
+	struct machine *m = opaque;
+	machine_fail(m, "%s (--disk %s)", bios_bootfail_reason(code),
+		     m->cfg.disk ? m->cfg.disk : "not given");
+}
+
 static void debugcon_putc(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
@@ -129,6 +140,23 @@ static void debugcon_putc(void *opaque, uint8_t byte)
 
 static void serial_discard(void *opaque, uint8_t byte)
 {
+}
+
+bool machine_firmware_boot(const struct machine *m)
+{
+	return m->cfg.kernel == NULL;
+}
+
+void machine_reset(struct machine *m)
+{
+	cpu_state_reset(&m->cpu);
+	i8042_reset(m->kbc);
+	board_set_a20(m, true);
+	m->stop = STOP_NONE;
+	m->exit_code = 0;
+	m->error[0] = '\0';
+	m->requests = 0;
+	m->resets++;
 }
 
 /* --- interrupt interface ---------------------------------------------- */
@@ -245,9 +273,18 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	m->vga = vga_text_create();
 	m->acpi = acpi_pm_create(&m->clock, pic8259_irq_line(m->pic, ACPI_PM_SCI_IRQ),
 				 board_power_off, m);
+	m->bootfail = bootfail_create(board_bootfail, m);
+	if (m->cfg.disk) {
+		m->disk = disk_image_open(m->cfg.disk, m->cfg.snapshot, err, errlen);
+		if (!m->disk)
+			return -1;
+		m->ide = ide_ata_create(m->disk, pic8259_irq_line(m->pic, IDE_PRIMARY_IRQ));
+		if (!m->ide || ide_ata_register(m->ide, ports) < 0)
+			return errmsg(err, errlen, "internal error: cannot create the IDE controller");
+	}
 
 	if (!m->pic || !m->pit || !m->rtc || !m->com1 || !m->kbc || !m->port92 || !m->post ||
-	    !m->debugcon || !m->testexit || !m->vga || !m->acpi)
+	    !m->debugcon || !m->testexit || !m->vga || !m->acpi || !m->bootfail)
 		return errmsg(err, errlen, "out of memory while creating devices");
 
 	if (pic8259_register(m->pic, ports) < 0 || pit8254_register(m->pit, ports) < 0 ||
@@ -256,7 +293,8 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	    i8042_register(m->kbc, ports) < 0 || port92_register(m->port92, ports) < 0 ||
 	    postcode_register(m->post, ports) < 0 || debugcon_register(m->debugcon, ports) < 0 ||
 	    testexit_register(m->testexit, ports) < 0 ||
-	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0)
+	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0 ||
+	    bootfail_register(m->bootfail, ports, BIOS_BOOTFAIL_PORT) < 0)
 		return errmsg(err, errlen, "internal error: overlapping device port or memory ranges");
 	fill_cmos(m);
 	/* Reprogramming a timer moves its deadline: make the engine come back. */
@@ -296,6 +334,18 @@ static int load_guest(struct machine *m, char *err, size_t errlen)
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
 	int rc = -1;
+
+	if (bios_rom_load(&m->phys, &m->e820, err, errlen) < 0)
+		return -1;
+	if (!m->cfg.kernel) {
+		/* Firmware boot: the CPU stays in its reset state, at F000:FFF0. */
+		if (m->cfg.dry_run)
+			printf("firmware: softvt BIOS, reset vector F000:FFF0; boot disk %s (%llu sectors%s)\n",
+			       m->cfg.disk ? m->cfg.disk : "none",
+			       m->disk ? (unsigned long long)disk_image_sectors(m->disk) : 0ull,
+			       m->cfg.snapshot ? ", snapshot" : "");
+		return 0;
+	}
 
 	if (loader_read_file(m->cfg.kernel, &kernel, &kernel_len, err, errlen) < 0)
 		goto out;
@@ -409,6 +459,9 @@ void machine_destroy(struct machine *m)
 		if (m->debugcon_out != stdout)
 			fclose(m->debugcon_out);
 	}
+	ide_ata_destroy(m->ide);
+	disk_image_close(m->disk);
+	bootfail_destroy(m->bootfail);
 	acpi_pm_destroy(m->acpi);
 	vga_text_destroy(m->vga);
 	testexit_destroy(m->testexit);

@@ -7,7 +7,10 @@
  * When the guest halts, sleep in ppoll() on the console until the next
  * deadline or input. The loop ends when the machine stops: power-off, the
  * test exit port, a reset request, a triple fault, an engine error,
- * --timeout, SIGINT/SIGTERM/SIGHUP, or the console's quit key.
+ * --timeout, SIGINT/SIGTERM/SIGHUP, or the console's quit key. A reset
+ * request of a disk boot (no --kernel) does not end it: the engine is
+ * destroyed, machine_reset() puts the CPU back at F000:FFF0, a new engine
+ * is created, and the BIOS boots the disk again.
  *
  * Exit codes (also in README.md and `softvt run --help`): 0 power-off/quit/halt, the guest's
  * value for the exit port, 1 error, 2 triple fault, 124 timeout, 128+N
@@ -136,7 +139,7 @@ static void report_stop(struct machine *m, uint64_t elapsed_ns)
 			strsignal((int)signal_number));
 		break;
 	case STOP_RESET:
-		fprintf(stderr, "softvt: guest requested a reset; stopping (rebooting needs the BIOS)\n");
+		fprintf(stderr, "softvt: guest requested a reset; stopping (a kernel loaded with --kernel cannot reboot: only a --disk boot through the BIOS restarts)\n");
 		break;
 	case STOP_HALTED:
 		fprintf(stderr, "softvt: guest halted the CPU with interrupts disabled; stopping\n");
@@ -181,6 +184,7 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	uint64_t timeout_at = m->cfg.timeout_s > 0
 				      ? start + (uint64_t)(m->cfg.timeout_s * NS_PER_SEC)
 				      : VCLOCK_NEVER;
+restart:
 	while (m->stop == STOP_NONE) {
 		if (signal_number) {
 			machine_stop(m, STOP_SIGNAL, 128 + signal_number);
@@ -219,6 +223,25 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 				machine_fail(m, "engine %s stopped without a reason", ops->name);
 			break;
 		}
+	}
+	if (m->stop == STOP_RESET && machine_firmware_boot(m)) {
+		/* A reset with the BIOS in charge: the CPU restarts at F000:FFF0 on a fresh engine. */
+		signal_engine = NULL;
+		ops->destroy(e);
+		machine_reset(m);
+		e = ops->create(m, err, sizeof(err));
+		if (!e) {
+			fprintf(stderr, "softvt: cannot restart engine %s after the guest's reset: %s\n",
+				ops->name, err);
+			install_signals(false);
+			signal_machine = NULL;
+			signal_ops = NULL;
+			if (json && json != stdout)
+				fclose(json);
+			return 1;
+		}
+		signal_engine = e;
+		goto restart;
 	}
 	install_signals(false);
 	signal_machine = NULL;
