@@ -28,7 +28,8 @@
 # Environment: FLAVOUR (686 or 686-pae, default 686), BOOT_TIMEOUT (s to the
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
 # QEMU_CPU, SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
-# for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR[-TAG].log).
+# for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR-run[-TAG].log,
+# apart from boot-linux.sh's ENGINE-FLAVOUR.log).
 set -uo pipefail
 
 engine=${1:?usage: guest-run.sh ENGINE [BUILD_DIR] [COMMAND...]}
@@ -62,7 +63,7 @@ libc_text() {
 }
 
 trap console_stop EXIT
-log=$guest/$engine-$flavour${LOG_TAG:+-$LOG_TAG}.log
+log=$guest/$engine-$flavour-run${LOG_TAG:+-$LOG_TAG}.log
 if [[ $engine == qemu ]]; then
 	echo "guest-run: $qemu -cpu $cpu -m $mem, console=ttyS0"
 	console_start "$log" "$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
