@@ -356,6 +356,13 @@ enum interp_exit bt_direct_run(struct bt *bt)
 	const struct direct_exit *e = &dc->exit;
 	bt->st.direct_exits[exit_cause(e)]++;
 
+	/* before the alias check: for these the host kernel rewrote CS/EIP in the frame */
+	if (e->kind == DIRECT_EXIT_SYSCALL && e->sc_kind == DIRECT_SC_NATIVE64)
+		return stop(bt, "made a 64-bit system call (it left its 32-bit segment)");
+	if (e->kind == DIRECT_EXIT_SYSCALL && e->sc_kind == DIRECT_SC_FAST)
+		return stop(bt, bt->host_intel ?
+			"executed SYSENTER, which this host's kernel takes with the EIP lost" :
+			"executed SYSCALL, which this host's kernel takes with the EIP lost");
 	enum interp_exit ret = INTERP_DEADLINE;
 	int alias = repair_aliases(bt, &ret);
 	if (alias < 0)
@@ -364,15 +371,8 @@ enum interp_exit bt_direct_run(struct bt *bt)
 		bt->polled = true;
 		return INTERP_DEADLINE;
 	}
-	if (e->kind == DIRECT_EXIT_SYSCALL) {
-		if (e->sc_kind == DIRECT_SC_NATIVE64)
-			return stop(bt, "made a 64-bit system call (it left its 32-bit segment)");
-		if (e->sc_kind == DIRECT_SC_FAST)
-			return stop(bt, bt->host_intel ?
-				"executed SYSENTER, which this host's kernel takes with the EIP lost" :
-				"executed SYSCALL, which this host's kernel takes with the EIP lost");
+	if (e->kind == DIRECT_EXIT_SYSCALL)
 		return bt_step(bt, &bt->st.step_user);   /* INT 0x80: EIP is on it */
-	}
 	/* a fault that a wrong (host) segment may have caused: run it again natively */
 	if (alias > 0 && e->trapno != EXC_DB && e->trapno != EXC_BP && e->trapno != EXC_OF)
 		return INTERP_DEADLINE;

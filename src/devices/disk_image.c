@@ -158,6 +158,12 @@ int disk_image_write(struct disk_image *d, uint64_t lba, unsigned n, const void 
 	return 0;
 }
 
+void disk_image_fds(const struct disk_image *d, int fds[2])
+{
+	fds[0] = d->fd;
+	fds[1] = d->overlay_fd;
+}
+
 int disk_image_flush(struct disk_image *d)
 {
 	if (d->overlay_fd >= 0)

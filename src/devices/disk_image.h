@@ -34,5 +34,7 @@ uint64_t disk_image_sectors(const struct disk_image *d);
 int disk_image_read(struct disk_image *d, uint64_t lba, unsigned n, void *buf);
 int disk_image_write(struct disk_image *d, uint64_t lba, unsigned n, const void *buf);
 int disk_image_flush(struct disk_image *d);
+/* The fds the functions above use: fds[0] the image, fds[1] the overlay or -1 (for the jail). */
+void disk_image_fds(const struct disk_image *d, int fds[2]);
 
 #endif

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "direct/direct.h"
+#include "jail/jail.h"
 #include "mmu/guest_ram.h"
 #include "vmm/engine.h"
 #include "vmm/errmsg.h"
@@ -50,11 +52,16 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
-	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter), bt (translated like the kernel), or\n"
-	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
-	"                       hostile guest user code can reach the softvt process:\n"
-	"                       docs/SECURITY.md)\n"
+	"  --user MODE          bt only: how guest user code (CPL 3) runs: direct (natively\n"
+	"                       on the CPU in a 32-bit segment; the default where the jail\n"
+	"                       runs; fastest, but hostile guest user code can reach the\n"
+	"                       softvt process: docs/SECURITY.md), bt (translated like the\n"
+	"                       kernel: for untrusted guest code), or interp (interpreted;\n"
+	"                       the default without the jail)\n"
+	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
+	"                       supports it, off with --display sdl): each thread keeps\n"
+	"                       only the system calls it needs (docs/SECURITY.md); off\n"
+	"                       is for debugging (valgrind, strace -f of the guest's I/O)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -64,8 +71,9 @@ const char cli_run_usage[] =
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
-	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 124 on --timeout,\n"
-	"128+N when stopped by signal N.\n";
+	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 100 when the jail\n"
+	"stopped a forbidden host system call (softvt itself or an escaped guest), 124 on\n"
+	"--timeout, 128+N when stopped by signal N.\n";
 
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
@@ -128,7 +136,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT, O_JAIL };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
@@ -149,6 +157,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
 		{ "user", required_argument, NULL, O_USER },
+		{ "jail", required_argument, NULL, O_JAIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -158,6 +167,8 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		.serial = { OUTPUT_STDIO, NULL },
 		.debugcon = { OUTPUT_STDIO, NULL },
 	};
+	int jail = -1;   /* -1: not given (on where it works) */
+	bool user_given = false;
 	*help = false;
 	opterr = 0;
 	optind = 1;
@@ -231,6 +242,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			cfg->stats_json = optarg;
 			break;
 		case O_USER:
+			user_given = true;
 			if (strcmp(optarg, "interp") == 0) {
 				cfg->user_direct = cfg->user_bt = false;
 				break;
@@ -247,6 +259,14 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			}
 			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct, bt)",
 				      optarg);
+		case O_JAIL:
+			if (strcmp(optarg, "on") == 0)
+				jail = 1;
+			else if (strcmp(optarg, "off") == 0)
+				jail = 0;
+			else
+				return errmsg(err, errlen, "--jail: '%s' is not one of on, off", optarg);
+			break;
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -292,5 +312,25 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
+	if (jail == 1 && cfg->display_sdl)
+		return errmsg(err, errlen, "--jail on: the SDL window needs system calls the jail forbids "
+				 "(use --jail off with --display sdl)");
+	/* guest code that runs natively can take the process over: never without the jail */
+	bool native = cfg->user_direct || strcmp(cfg->engine, "naive") == 0;
+	const char *what = cfg->user_direct ? "--user direct" : "--accel naive";
+	if (native && jail == 0)
+		return errmsg(err, errlen, "%s needs the jail: guest code running natively can reach "
+				 "the whole softvt process (docs/SECURITY.md); drop --jail off", what);
+	if (native && cfg->display_sdl)
+		return errmsg(err, errlen, "%s needs the jail, which --display sdl cannot run with: "
+				 "use --display none", what);
+	char why[256];
+	if ((jail == 1 || native) && jail_probe(why, sizeof(why)) < 0)
+		return errmsg(err, errlen, "%s: %s", native ? what : "--jail on", why);
+	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
+	/* engine bt's default: guest user code directly on the CPU, where that can run safely
+	   (the jail confines softvt); else in the interpreter */
+	if (!user_given && (!strcmp(cfg->engine, "bt") || !strcmp(cfg->engine, "auto")))
+		cfg->user_direct = cfg->jail && direct_probe(why, sizeof(why)) == 0;
 	return 0;
 }

@@ -109,6 +109,11 @@ static enum engine_exit bt_engine_run(struct engine *e, uint64_t deadline_ns)
 			      bt_vcpu(e->bt)->error);
 }
 
+static void bt_engine_reset(struct engine *e)
+{
+	bt_reset(e->bt);
+}
+
 static void bt_engine_kick(struct engine *e)
 {
 	bt_kick(e->bt);
@@ -143,6 +148,7 @@ const struct engine_ops engine_naive = {
 	.create = naive_engine_create,
 	.destroy = bt_engine_destroy,
 	.run = bt_engine_run,
+	.reset = bt_engine_reset,
 	.kick = bt_engine_kick,
 	.stats = bt_engine_stats,
 	.stats_json = bt_engine_stats_json,
@@ -156,6 +162,7 @@ const struct engine_ops engine_bt = {
 	.create = bt_engine_create,
 	.destroy = bt_engine_destroy,
 	.run = bt_engine_run,
+	.reset = bt_engine_reset,
 	.kick = bt_engine_kick,
 	.stats = bt_engine_stats,
 	.stats_json = bt_engine_stats_json,

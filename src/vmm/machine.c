@@ -37,6 +37,7 @@
 #include "loader/multiboot.h"
 #include "vmm/console.h"
 #include "vmm/errmsg.h"
+#include "vmm/hostio.h"
 #ifdef SOFTVT_HAVE_SDL
 #include "devices/sdl_display.h"
 #endif
@@ -73,7 +74,7 @@ void machine_stop(struct machine *m, enum stop_reason why, int exit_code)
 		m->stop = why;
 		m->exit_code = exit_code;
 	}
-	m->requests |= REQ_STOP;
+	__atomic_or_fetch(&m->requests, REQ_STOP, __ATOMIC_SEQ_CST);
 }
 
 void machine_fail(struct machine *m, const char *fmt, ...)
@@ -94,7 +95,7 @@ static void cpu_intr_set(void *opaque, int num, int level)
 	struct machine *m = opaque;
 	m->intr_line = level;
 	if (level)
-		m->requests |= REQ_INTR;
+		__atomic_or_fetch(&m->requests, REQ_INTR, __ATOMIC_SEQ_CST);
 }
 
 static void board_reset(void *opaque)
@@ -134,8 +135,19 @@ static void board_bootfail(void *opaque, unsigned code)
 static void debugcon_putc(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_put(m->io, &m->io->debugcon_out, &byte, 1);
+	else if (m->debugcon_out)
 		fputc(byte, m->debugcon_out);
+}
+
+static void serial_tx(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+	if (m->io)
+		hostio_put(m->io, &m->io->serial_out, &byte, 1);
+	else
+		console_write(m->console, byte);
 }
 
 static void serial_discard(void *opaque, uint8_t byte)
@@ -256,8 +268,8 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	if (m->cfg.serial.kind != OUTPUT_NONE) {
 		if (!m->console)
 			return -1;
-		tx = console_write;
-		tx_opaque = m->console;
+		tx = serial_tx;
+		tx_opaque = m;
 	}
 	m->com1 = uart16550_create(pic8259_irq_line(m->pic, 4), tx, tx_opaque);
 
@@ -303,16 +315,32 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	portmap_watch(ports, 0x70, 2, &m->requests, REQ_DEVICE);
 	portmap_watch(ports, ACPI_PM_EVT_PORT, ACPI_PM_EVT_LEN, &m->requests, REQ_DEVICE);
 
-	if (m->cfg.display_sdl) {
+#ifndef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl)
+		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
+#endif
+	return 0;
+}
+
+int machine_open_display(struct machine *m, char *err, size_t errlen)
+{
 #ifdef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl && !m->sdl) {
 		m->sdl = sdl_display_open(m->vga, m->kbc, err, errlen);
 		if (!m->sdl)
 			return -1;
-#else
-		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
-#endif
 	}
+#endif
 	return 0;
+}
+
+void machine_close_display(struct machine *m)
+{
+#ifdef SOFTVT_HAVE_SDL
+	if (m->sdl)
+		sdl_display_close(m->sdl);
+	m->sdl = NULL;
+#endif
 }
 
 static int build_acpi(struct machine *m, char *err, size_t errlen)
@@ -448,12 +476,11 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
-#ifdef SOFTVT_HAVE_SDL
-	if (m->sdl)
-		sdl_display_close(m->sdl);
-#endif
+	machine_close_display(m);
 	if (m->console)
 		console_close(m->console);
+	if (m->vga_dump_out)
+		fclose(m->vga_dump_out);
 	if (m->debugcon_out) {
 		fflush(m->debugcon_out);
 		if (m->debugcon_out != stdout)
@@ -477,11 +504,30 @@ void machine_destroy(struct machine *m)
 	free(m);
 }
 
+void machine_attach_hostio(struct machine *m, struct hostio *io)
+{
+	m->io = io;
+	if (m->ports.trace)
+		m->ports.trace = io->log;
+}
+
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->cfg.vga_dump || m->vga_dump_out)
+		return 0;
+	m->vga_dump_out = fopen(m->cfg.vga_dump, "w");
+	if (!m->vga_dump_out)
+		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
+			      strerror(errno));
+	return 0;
+}
+
 int machine_dump_vga(struct machine *m, char *err, size_t errlen)
 {
 	if (!m->cfg.vga_dump)
 		return 0;
-	FILE *f = fopen(m->cfg.vga_dump, "w");
+	FILE *f = m->vga_dump_out ? m->vga_dump_out : fopen(m->cfg.vga_dump, "w");
+	m->vga_dump_out = NULL;
 	if (!f)
 		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
 			    strerror(errno));
@@ -510,17 +556,28 @@ static void poll_console(struct machine *m)
 	if (space > sizeof(buf))
 		space = sizeof(buf);
 	bool quit = false;
-	size_t n = console_read(m->console, buf, space, &quit);
+	size_t n;
+	if (m->io) {
+		n = ring_pop(&m->io->serial_in, buf, space);
+	} else {
+		n = console_read(m->console, buf, space, &quit);
+	}
 	if (n)
 		uart16550_receive(m->com1, buf, n);
 	if (quit)
 		machine_stop(m, STOP_USER_QUIT, 0);
 }
 
+bool machine_input_pending(const struct machine *m)
+{
+	return m->io && m->console && ring_used(&m->io->serial_in) > 0 &&
+	       uart16550_rx_space(m->com1) > 0;
+}
+
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 {
 	uint64_t next = VCLOCK_NEVER;
-	m->requests &= ~REQ_DEVICE;
+	__atomic_and_fetch(&m->requests, ~REQ_DEVICE, __ATOMIC_SEQ_CST);
 	next = earliest(next, pit8254_poll(m->pit, now_ns));
 	next = earliest(next, rtc146818_poll(m->rtc, now_ns));
 	next = earliest(next, acpi_pm_poll(m->acpi, now_ns));
@@ -532,7 +589,9 @@ uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 		next = earliest(next, now_ns + SDL_REFRESH_NS);
 	}
 #endif
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_flush(m->io);
+	else if (m->debugcon_out)
 		fflush(m->debugcon_out);
 	return next;
 }

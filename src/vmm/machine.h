@@ -61,6 +61,7 @@ struct machine_config {
 	bool user_direct;            /* engine bt: guest user code runs natively (--user direct) */
 	bool user_bt;                /* engine bt: guest user code is translated (--user bt) */
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
+	bool jail;                   /* confine softvt after set-up (jail/jail.h) */
 };
 
 /* Why the machine stopped (machine->stop). */
@@ -98,6 +99,7 @@ struct sdl_display;
 struct disk_image;
 struct ide_ata;
 struct bootfail;
+struct hostio;
 
 struct machine {
 	struct machine_config cfg;
@@ -126,6 +128,8 @@ struct machine {
 	struct ide_ata *ide;
 	struct bootfail *bootfail;
 	FILE *debugcon_out;
+	FILE *vga_dump_out;               /* opened by machine_open_vga_dump() */
+	struct hostio *io;                /* set: host I/O goes through the main thread */
 	bool a20;
 
 	volatile sig_atomic_t requests;   /* REQ_* bits; set from signal handlers too */
@@ -170,8 +174,25 @@ void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format
  */
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns);
 
+/*
+ * The SDL window (--display sdl): opened, refreshed and closed by the
+ * thread that runs the devices (SDL's renderer belongs to one thread).
+ * 0, or -1 with err.
+ */
+int machine_open_display(struct machine *m, char *err, size_t errlen);
+void machine_close_display(struct machine *m);
+/* Console input is waiting for COM1, which has room for it (the HLT wait must not sleep). */
+bool machine_input_pending(const struct machine *m);
+/* Opens cfg.vga_dump (if set) now, before the jail; 0 or -1 with err. */
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen);
 /* Writes the VGA text screen to cfg.vga_dump (if set); 0 or -1 with err. */
 int machine_dump_vga(struct machine *m, char *err, size_t errlen);
+/*
+ * From now on the machine's host I/O (COM1 output and input, the debug
+ * console, --trace-io messages) goes through io's rings, for the vCPU
+ * thread (see vmm/hostio.h); the main thread moves it to the host.
+ */
+void machine_attach_hostio(struct machine *m, struct hostio *io);
 
 /* Human-readable name of a stop reason. */
 const char *machine_stop_name(enum stop_reason why);

@@ -110,7 +110,10 @@ qemu)
 	# "bt-lockstep": engine bt checking every translated instruction
 	# against the interpreter (--lockstep); any difference fails the run.
 	accel=(--accel "$engine")
-	[ "$engine" = bt-lockstep ] && accel=(--accel bt --lockstep)
+	# bt's own default is --user direct: "bt" is the translator with interpreted
+	# user code, so that every guest's golden file holds
+	[ "$engine" = bt ] && accel=(--accel bt --user interp)
+	[ "$engine" = bt-lockstep ] && accel=(--accel bt --user interp --lockstep)
 	[ "$engine" = bt-direct ] && accel=(--accel bt --user direct)
 	[ "$engine" = bt-user ] && accel=(--accel bt --user bt)
 	timeout --kill-after=5 $((limit + 10)) "$softvt" run "${accel[@]}" \
