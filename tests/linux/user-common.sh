@@ -4,7 +4,8 @@
 # fd 9 and exit status do not apply, QEMU has neither).
 # Sets build_dir, engine, name (ENGINE and options as one word, e.g.
 # bt-user-interp) and SOFTVT_ARGS (the options, before any SOFTVT_ARGS given);
-# exits 77 when the guest or its user programs are missing, with the reason.
+# exits 77 when the guest or its user programs are missing, or --user direct is
+# asked for where `softvt info` says it cannot run, with the reason.
 # user_run COMMAND... runs scripts/guest-run.sh, output in $out, status in $rc.
 # shellcheck shell=bash
 src_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,6 +19,12 @@ failures=0
 
 if [[ $engine == qemu ]] && ! command -v "${QEMU:-qemu-system-i386}" >/dev/null; then
 	echo "SKIP: ${QEMU:-qemu-system-i386} not found (the QEMU reference run; apt-get install qemu-system-x86)"
+	exit 77
+fi
+if [[ " $* " == *" --user direct "* ]] &&
+	! "$build_dir/softvt" info 2>/dev/null | grep -q '(bt --user direct): yes'; then
+	echo "SKIP: this host cannot run bt --user direct: $("$build_dir/softvt" info 2>/dev/null |
+		grep -o '(bt --user direct): .*')"
 	exit 77
 fi
 if [[ ! -f $build_dir/guest/initramfs.cpio.gz || ! -f $build_dir/guest/vmlinuz-686 ]]; then
