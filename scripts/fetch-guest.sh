@@ -4,6 +4,7 @@
 # Outputs, all under BUILD_DIR/guest (BUILD_DIR defaults to ./build):
 #   vmlinuz-686, vmlinuz-686-pae   Debian bookworm i386 kernels (bzImage)
 #   initramfs.cpio.gz              newc cpio: busybox-static + guests/linux/init
+#                                  + the user programs BUILD_DIR/linux-progs/ in /bin
 #   VERSION                        the Debian package versions used
 # Intermediate files stay beside them: debs/ (downloaded .debs, reused),
 # busybox (the extracted binary) and a staging tree rebuilt on each run.
@@ -13,7 +14,11 @@
 # re-packs the initramfs and works offline once the packages were fetched:
 #   1. packages: resolve, download, extract kernels and busybox (needs apt)
 #   2. initramfs: staging tree + cpio + gzip (local only)
-# Both are redone when this script is newer than their outputs.
+# Both are redone when this script is newer than their outputs. Stage 2 is
+# also redone when the user programs (guests/linux/progs, built by CMake into
+# BUILD_DIR/linux-progs: build first) are newer, or appeared or went away
+# (initramfs.progs lists what the archive holds). Without them the initramfs
+# is built anyway, with a warning: the tests that need them skip.
 #
 # Exit status: 0 ok, 2 apt could not supply the packages (no network or
 # unknown packages: the guest test skips on this), 1 any other error.
@@ -33,6 +38,8 @@ init_src=$src_dir/guests/linux/init
 build_dir=$(mkdir -p "${1:-./build}" && cd "${1:-./build}" && pwd)
 out=$build_dir/guest
 debs=$out/debs
+progs_dir=$build_dir/linux-progs
+readonly PROGS_BINARY=softvt-progs
 
 [[ -f $init_src ]] || die "missing $init_src"
 mkdir -p "$debs"
@@ -63,8 +70,18 @@ packages_cached() {
 		up_to_date "$f" "$script" || return 1
 	done
 }
+# progs_list : the user programs to put in /bin, one "NAME" per line (the
+# multi-call binary first, then its links), or nothing if they were not built.
+progs_list() {
+	[[ -x $progs_dir/$PROGS_BINARY ]] || return 0
+	echo "$PROGS_BINARY"
+	find "$progs_dir" -maxdepth 1 -type l -lname "$PROGS_BINARY" -printf '%f\n' | LC_ALL=C sort
+}
 initramfs_cached() {
-	up_to_date "$out/initramfs.cpio.gz" "$script" "$init_src" "$out/busybox"
+	local deps=("$script" "$init_src" "$out/busybox")
+	[[ ! -x $progs_dir/$PROGS_BINARY ]] || deps+=("$progs_dir/$PROGS_BINARY")
+	up_to_date "$out/initramfs.cpio.gz" "${deps[@]}" &&
+		[[ -f $out/initramfs.progs && "$(progs_list)" == "$(cat "$out/initramfs.progs")" ]]
 }
 
 if packages_cached && initramfs_cached; then
@@ -199,6 +216,20 @@ mknod -m 0666 "$stage/dev/null" c 1 3
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"
 
+# The user programs: the multi-call binary (debug info stripped) and its links.
+progs=$(progs_list)
+if [[ -n $progs ]]; then
+	say "adding the user programs to /bin: $(tr '\n' ' ' <<<"$progs")"
+	strip --strip-debug -o "$stage/bin/$PROGS_BINARY" "$progs_dir/$PROGS_BINARY" 2>/dev/null ||
+		cp "$progs_dir/$PROGS_BINARY" "$stage/bin/$PROGS_BINARY"
+	chmod 0755 "$stage/bin/$PROGS_BINARY"
+	while read -r name; do
+		[[ $name == "$PROGS_BINARY" ]] || ln -s "$PROGS_BINARY" "$stage/bin/$name"
+	done <<<"$progs"
+else
+	say "warning: no user programs in $progs_dir (build first: make build); the initramfs has none"
+fi
+
 # Link every applet when the host can run the i386 binary (IA32
 # emulation), else only those /init needs: it installs the rest at boot.
 if applets=$("$stage/bin/busybox" --list-full 2>/dev/null) && [[ -n $applets ]]; then
@@ -222,6 +253,7 @@ find "$stage" -exec touch -h -d @0 {} +
 	cpio -o -H newc -R 0:0 --reproducible --quiet) |
 	gzip -9 -n >"$out/initramfs.cpio.gz.new"
 mv -f "$out/initramfs.cpio.gz.new" "$out/initramfs.cpio.gz"
+printf '%s' "$progs" >"$out/initramfs.progs"
 
 say "done, in $out:"
 for f in "${pkg_outputs[@]}" "$out/initramfs.cpio.gz"; do

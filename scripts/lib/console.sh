@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# console.sh - sourced by scripts/boot-linux.sh and scripts/boot-disk.sh: the
-# serial-console driver of the default Linux guest (guests/linux/init).
+# console.sh - sourced by scripts/boot-linux.sh, scripts/boot-disk.sh and
+# scripts/guest-run.sh: the serial-console driver of the default Linux guest
+# (guests/linux/init).
 #
 # The VM (QEMU or softvt) runs in the background with COM1 on its stdio: its
 # stdin is a fifo kept open on fd 3, its output goes to a log file that is
@@ -9,11 +10,13 @@
 #	console_start LOG CMD...      # sets vm_pid, log, console_t0
 #	console_wait_shell 686        # boot to the prompt; sets release
 #	console_session_checks        # uname, cpuinfo, tty, job control, ^C
+#	console_exec CMD              # run CMD, its output and exit status (guest-run.sh)
 #	console_poweroff              # poweroff -f, the VM exits
 #	console_stop                  # always: close fd 3, kill the VM if alive
 #
 # Each function prints "boot: FAIL: ..." and returns non-zero on the first
-# failed check. Globals: vm_pid, log, console_t0, release, reply.
+# failed check. Globals: vm_pid, log, console_t0, release, reply (and
+# reply_status, vm_status for console_exec).
 
 vm_pid=
 log=
@@ -137,4 +140,36 @@ console_poweroff() {
 		return 1
 	fi
 	echo "boot: $what: poweroff -f made the VM exit ($(elapsed "$start") s)"
+}
+
+# console_exec CMD [TIMEOUT] : run CMD in the guest's shell and wait for it to
+# finish (default 60 s), for scripts/guest-run.sh. Its output, lines only (no
+# echo, no prompt, no CR or the shell's cursor query), is left in $reply and
+# its exit status in $reply_status. The command is bracketed by two echo
+# markers whose typed form ("@@BE""GIN@@") differs from their output, so the
+# echo of the typed line never matches. Returns 1 on a timeout, 2 if the VM
+# ended during the command (output so far in $reply, its exit status in
+# $vm_status).
+console_exec() {
+	local from timeout=${2:-60} out deadline ended=0
+	from=$(stat -c %s "$log")
+	printf 'echo @@BE""GIN@@; %s; echo @@E""ND@@ $?\n' "$1" >&3
+	deadline=$(($(date +%s) + timeout))
+	until tail -c +"$((from + 1))" "$log" | grep -aqE '@@END@@ [0-9]+'; do
+		if ! kill -0 "$vm_pid" 2>/dev/null; then
+			ended=1
+			break
+		fi
+		(($(date +%s) < deadline)) || { echo "boot: FAIL: '$1' did not finish within $timeout s"; return 1; }
+		sleep 0.2
+	done
+	out=$(tail -c +"$((from + 1))" "$log" | tr -d '\r' | sed 's/\x1b\[6n//g')
+	reply=$(awk 'on && /@@END@@ [0-9]+/ { sub(/@@END@@ [0-9]+.*/, ""); if ($0 != "") print; exit }
+		on { print } /@@BEGIN@@/ { on = 1 }' <<<"$out")
+	reply_status=$(grep -aoE '@@END@@ [0-9]+' <<<"$out" | head -1 | awk '{ print $2 }')
+	if ((ended)); then
+		vm_status=0
+		wait "$vm_pid" 2>/dev/null || vm_status=$?
+		return 2
+	fi
 }

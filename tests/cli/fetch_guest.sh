@@ -13,7 +13,8 @@
 #       executable /init equal to guests/linux/init, /bin/busybox (an ELF32
 #       i386 static executable: ET_EXEC, no PT_INTERP/PT_DYNAMIC), symlinks for
 #       the applets /init runs before its `busybox --install -s`, /dev/console
-#       (char 5,1), the mount points and /etc/passwd.
+#       (char 5,1), the mount points and /etc/passwd; and, when the build made
+#       them (BUILD_DIR/linux-progs), /bin/softvt-progs with its program links.
 # Exits 77 only when the guest was never built because apt could not supply
 # the packages (fetch-guest.sh exit status 2).
 set -uo pipefail
@@ -143,6 +144,17 @@ for applet in "${INIT_APPLETS[@]}"; do
 	check "initramfs: applet link for '$applet' -> /bin/busybox" \
 		test -n "$link" -a "$(readlink "${link:-/nonexistent}" 2>/dev/null)" = /bin/busybox
 done
+
+# The user programs (guests/linux/progs), when this build made them.
+if [[ -x $build_dir/linux-progs/softvt-progs ]]; then
+	check "initramfs: /bin/softvt-progs is an executable i386 ELF" \
+		test -x "$tree/bin/softvt-progs" -a "$(u16 "$tree/bin/softvt-progs" 18 2>/dev/null)" = 3
+	for prog in cpu_loop getpid forkwait pgfault kmemread hostile ufaults; do
+		check "initramfs: /bin/$prog -> softvt-progs" test "$(readlink "$tree/bin/$prog")" = softvt-progs
+	done
+else
+	echo "note: $build_dir/linux-progs/softvt-progs was not built: the initramfs has no user programs"
+fi
 
 passed=$((checks - failures))
 echo "$passed passed, $failures failed"
