@@ -80,8 +80,9 @@ static bool fs_usable(const struct cpu_state *c)
 
 /*
  * Whether translated code may run now (the TC's assumptions, ctx.h): CPL 0,
- * or CPL 3 under --user bt (then FS may be null: FS-relative instructions
- * leave the TC, bt_mode.fs_ok).
+ * or CPL 3 under --user bt. FS may be null or unusable (a kernel entry path
+ * before it loads its per-CPU segment): FS-relative instructions then leave
+ * the TC (bt_mode.fs_ok).
  */
 static bool tc_mode_ok(const struct bt *bt)
 {
@@ -99,8 +100,6 @@ static bool tc_mode_ok(const struct bt *bt)
 			return false;
 	if (!(c->seg[S_SS].attr & SEG_DB))
 		return false;
-	if (cpl == 0 && !fs_usable(c))
-		return false;
 	if (bt->v.bus.phys->a20_mask != A20_OPEN_MASK)
 		return false;
 	return true;
@@ -109,9 +108,14 @@ static bool tc_mode_ok(const struct bt *bt)
 static struct bt_mode current_mode(const struct bt *bt)
 {
 	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
+	/* FS-relative accesses are translated when FS is a usable flat data segment,
+	   and when it is null (its base is then the window's guard: every access
+	   faults, and the interpreter raises #GP), so that a kernel entry path
+	   switching between a null FS and its per-CPU FS does not change the mode */
+	const struct seg_cache *fs = &bt->cpu->seg[S_FS];
 	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs),
 			      .single = bt->ls.on, .user = cpu_cpl(bt->cpu) == 3,
-			      .fs_ok = fs_usable(bt->cpu) };
+			      .fs_ok = (fs->sel & ~3u) == 0 || fs_usable(bt->cpu) };
 	return m;
 }
 
@@ -469,7 +473,9 @@ static void sync_in(struct bt *bt)
 	c->eflags = (f & (EFL_ARITH | EFL_DF)) | EFL_FIXED1;
 	c->veflags = (f & ~(EFL_ARITH | EFL_DF | EFL_IF | EFL_KEPT)) | EFL_FIXED1;
 	c->vif = (f & EFL_IF) != 0;
-	c->guest_fs_base = bt->cpu->seg[S_FS].base;
+	/* a null FS: accesses through it land in the window's 4-8 GiB guard and fault,
+	   and the interpreter raises the #GP (see current_mode) */
+	c->guest_fs_base = (bt->cpu->seg[S_FS].sel & ~3u) ? bt->cpu->seg[S_FS].base : WINDOW_TOP;
 }
 
 static void sync_out(struct bt *bt)
