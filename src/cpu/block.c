@@ -92,6 +92,8 @@ struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool 
 		if (decode_insn(v->dcache, buf, got, code32, &tmp[n]) < 0)
 			break;   /* crosses the page end, or #UD: left to the caller */
 		dispatch_bind(&tmp[n]);
+		tmp[n].idx = (uint8_t)n;
+		tmp[n].off = (uint16_t)bytes;
 		bytes += tmp[n].len;
 		if (tmp[n++].ends_block || (paddr & 0xfff) + bytes >= 4096)
 			break;

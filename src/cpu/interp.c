@@ -158,11 +158,11 @@ static void execute(struct vcpu *v)
 	v->insn_esp = s->gpr[R_ESP];
 	v->esp_saved = true;   /* the single-step trap below rolls back here too */
 	const struct insn *i = fetch(v, &scratch);
-	v->insn = i;
 	v->blk_last = i;   /* no chaining: exactly one instruction */
 	v->follow_left = 0;
 	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;
-	v->next_eip = (s->eip + i->len) & v->blk_mask;
+	v->blk_eip = s->eip;   /* i->off is 0: a block's first instruction or a lone one */
+	insn_sync(v, i);
 	bool shadow = s->int_shadow;
 	bool single_step = s->eflags & EFL_TF;
 	v->delivered = false;
@@ -240,17 +240,16 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 		}
 		const struct insn *i = b->insn, *last;
 		v->cur_block = b;
-		v->blk_first = i;
 		v->blk_last = i + b->n - 1;
 		v->blk_mask = mask;
+		v->blk_eip = eip;
 		v->follow_left = FOLLOW_MAX;
 		uint32_t next;
 		for (;;) {
 			/* The handler may run the instructions after i itself
 			 * (insn_chain), even those of the following blocks
 			 * (interp_follow); v->insn is the one that ran last, in
-			 * v->cur_block. */
-			insn_enter(v, i, eip);
+			 * v->cur_block, synced (insn_sync) before it returned. */
 			i->fn(v, i);
 			b = v->cur_block;
 			last = b->insn + b->n - 1;
@@ -263,7 +262,7 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 				break;
 			i++;
 		}
-		v->icount += (uint64_t)(i - v->blk_first) + 1;
+		v->icount += (uint64_t)i->idx + 1;
 		turns += FOLLOW_MAX - v->follow_left;
 		s->eip = eip;
 		v->prev_block = b;
@@ -279,7 +278,8 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 }
 
 /*
- * Called by the specialized near-branch handlers as their last act: when
+ * Called by the specialized near-branch handlers as their last act (with
+ * the branch synced: insn_sync): when
  * the branch ended its block and the successor memo names a block that is
  * current at the new EIP (its code page is the one last fetched from, its
  * page generation unchanged, it fits the CS limit), and no interrupt or
@@ -310,11 +310,10 @@ void interp_follow(struct vcpu *v)
 	    end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000))
 		return;
 	v->follow_left--;
-	v->icount += (uint64_t)(i - v->blk_first) + 1;
+	v->icount += (uint64_t)i->idx + 1;
 	v->cur_block = n;
-	v->blk_first = n->insn;
 	v->blk_last = n->insn + n->n - 1;
-	insn_enter(v, n->insn, eip);
+	v->blk_eip = eip;
 	n->insn[0].fn(v, n->insn);
 }
 

@@ -72,6 +72,7 @@ static void mov_lea(struct vcpu *v, const struct insn *i)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	reg_write(v->s, i->op[0].reg, SZ, mem_read_slow(v, SEG(1), EAF(1), SZ));          \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -89,6 +90,7 @@ static void NAME(struct vcpu *v, const struct insn *i)                          
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	mem_write_slow(v, SEG(0), EAF(0), SZ, VAL);                                       \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -133,6 +135,7 @@ static void movzx_r2(struct vcpu *v, const struct insn *i)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	GPR(0) = mem_read_slow(v, SEG(1), EAF(1), SZ);                                    \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -163,12 +166,12 @@ static void movsx_r2(struct vcpu *v, const struct insn *i)
 }
 static void movsx_m1(struct vcpu *v, const struct insn *i)
 {
-	GPR(0) = (uint32_t)(int32_t)(int8_t)mem_read(v, SEG(1), EA(1), 1);
+	GPR(0) = (uint32_t)(int32_t)(int8_t)fast_read(v, i, SEG(1), EA(1), 1);
 	insn_chain(v, i);
 }
 static void movsx_m2(struct vcpu *v, const struct insn *i)
 {
-	GPR(0) = (uint32_t)(int32_t)(int16_t)mem_read(v, SEG(1), EA(1), 2);
+	GPR(0) = (uint32_t)(int32_t)(int16_t)fast_read(v, i, SEG(1), EA(1), 2);
 	insn_chain(v, i);
 }
 
@@ -183,7 +186,7 @@ static void cmov_rr4(struct vcpu *v, const struct insn *i)
 
 static void cmov_rm4(struct vcpu *v, const struct insn *i)
 {
-	uint32_t x = mem_read(v, SEG(1), EA(1), 4);   /* read (and may fault) either way */
+	uint32_t x = fast_read(v, i, SEG(1), EA(1), 4);   /* read (and may fault) either way */
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = x;
 	insn_chain(v, i);
@@ -252,7 +255,7 @@ static void imul_rr4(struct vcpu *v, const struct insn *i)
 
 static void imul_rm4(struct vcpu *v, const struct insn *i)
 {
-	imul_commit(v, i, (int32_t)GPR(0), (int32_t)mem_read(v, SEG(1), EA(1), 4));
+	imul_commit(v, i, (int32_t)GPR(0), (int32_t)fast_read(v, i, SEG(1), EA(1), 4));
 	insn_chain(v, i);
 }
 
@@ -264,12 +267,13 @@ static void imul_rri4(struct vcpu *v, const struct insn *i)
 
 static void imul_rmi4(struct vcpu *v, const struct insn *i)
 {
-	imul_commit(v, i, (int32_t)mem_read(v, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
+	imul_commit(v, i, (int32_t)fast_read(v, i, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
 	insn_chain(v, i);
 }
 
 /* --- stack and near branches (32-bit operand size) ------------------------------ */
 
+/* push4, pop4: the instruction is synced (insn_sync) before they are called. */
 static inline void push4(struct vcpu *v, uint32_t val)
 {
 	if (v->flat_stack) {
@@ -286,6 +290,7 @@ static inline void push4(struct vcpu *v, uint32_t val)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	push4(v, VAL);                                                                    \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -314,6 +319,7 @@ static inline uint32_t pop4(struct vcpu *v)
 
 static __attribute__((noinline, cold)) void pop_r4_slow(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	uint32_t val = pop4(v);
 	GPR(0) = val;   /* POP ESP: the popped value wins */
 	insn_chain(v, i);
@@ -341,6 +347,7 @@ static inline void branch(struct vcpu *v, uint32_t target)
 #define JCC(cc)                                                                          \
 static void jcc_##cc(struct vcpu *v, const struct insn *i)                               \
 {                                                                                        \
+	insn_sync(v, i);                                                                 \
 	if (cond_eval(v, cc))                                                            \
 		branch(v, v->next_eip + i->op[0].val);                                   \
 	interp_follow(v);                                                                \
@@ -354,12 +361,14 @@ static const insn_handler jcc_table[16] = {
 
 static void jmp_rel4(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	branch(v, v->next_eip + i->op[0].val);
 	interp_follow(v);
 }
 
 static void call_rel4(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	uint32_t target = v->next_eip + i->op[0].val;
 	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
@@ -370,6 +379,7 @@ static void call_rel4(struct vcpu *v, const struct insn *i)
 
 static void ret_4(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	uint32_t sp = v->s->gpr[R_ESP];
 	if (!v->flat_stack) {
 		/* the generic order: read, check, then release */
@@ -378,7 +388,7 @@ static void ret_4(struct vcpu *v, const struct insn *i)
 		stack_set(v, stack_ptr(v) + 4);
 		return;
 	}
-	uint32_t target = mem_read(v, S_SS, sp, 4);
+	uint32_t target = fast_read(v, i, S_SS, sp, 4);
 	branch(v, target);
 	v->s->gpr[R_ESP] = sp + 4;
 	interp_follow(v);

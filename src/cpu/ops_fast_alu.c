@@ -80,6 +80,7 @@ static inline void name##_rm_##SZ##_do(struct vcpu *v, const struct insn *i, uin
 static __attribute__((noinline, cold)) void name##_rm_##SZ##_slow(struct vcpu *v,        \
 								  const struct insn *i)   \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	name##_rm_##SZ##_do(v, i, mem_read_slow(v, SEG(1), EA(1), SZ));                   \
 }                                                                                         \
 static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
@@ -94,20 +95,20 @@ static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                
 static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
+	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
+		fast_write(v, i, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
+	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
+		fast_write(v, i, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
 }

@@ -128,17 +128,22 @@ struct vcpu {
 	bool env_valid;
 
 	/* the block being executed: its last instruction (or the one that
-	 * wrote to decoded code: mem.c), the EIP mask of its code size */
+	 * wrote to decoded code: mem.c), the EIP mask of its code size, the
+	 * EIP of its first instruction */
 	const struct insn *blk_last;
 	uint32_t blk_mask;
+	uint32_t blk_eip;
 	struct block *cur_block;             /* the block being executed */
-	const struct insn *blk_first;        /* its first instruction */
 	unsigned follow_left;                /* blocks interp_follow may still enter */
 
-	/* the instruction being executed. insn_eip and insn_esp are kept
-	 * apart: stored side by side, gcc merges their loads into 8-byte ones
-	 * that cannot be forwarded from the 4-byte stores of EIP and ESP just
-	 * before (a stall on every instruction). */
+	/* the instruction being executed, its EIP and the EIP after it. Not
+	 * stored by every instruction: a specialized handler stores them
+	 * (insn_sync, ops_common.h) only before something that may fault or
+	 * read them, and before it returns to the block loop; generic
+	 * handlers always have them. insn_eip and insn_esp are kept apart:
+	 * stored side by side, gcc merges their loads into 8-byte ones that
+	 * cannot be forwarded from the 4-byte stores of EIP and ESP just
+	 * before (a stall). */
 	uint32_t insn_eip;
 	const struct insn *insn;
 	uint32_t next_eip;
