@@ -73,12 +73,16 @@ enum {
 
 /*
  * One soft-TLB entry for a linear page. tag_read/tag_write hold the
- * linear page address when reads/writes may use `host + offset` directly,
- * or TLB_INVALID. Two sets: supervisor (CPL 0-2) and user (CPL 3).
+ * linear page address when reads/writes may use `addend + linear`
+ * directly, or TLB_INVALID. Two sets: supervisor (CPL 0-2) and user
+ * (CPL 3). 16 bytes, so the hot lookup is a shift and an add; what only
+ * the slow paths need is in struct tlb_extra, in a parallel array.
  */
 struct tlb_entry {
 	uint32_t tag_read, tag_write;
-	uint8_t *host;        /* host address of the page */
+	uintptr_t addend;     /* host address of the page minus its linear address */
+};
+struct tlb_extra {
 	uint32_t paddr;       /* physical page */
 	bool global;
 };
@@ -103,6 +107,7 @@ struct vcpu {
 	struct lazy_flags lf;
 
 	struct tlb_entry tlb[2][TLB_SIZE];   /* [user] */
+	struct tlb_extra tlb_x[2][TLB_SIZE]; /* the same entries' physical pages */
 	uint64_t tlb_phys_gen;               /* physmap generation of the TLB contents */
 
 	struct decode_cache *dcache;
@@ -116,12 +121,13 @@ struct vcpu {
 	struct block *prev_block;
 	unsigned prev_exit;
 
-	/* memory fast path, set before each block (mem_fast_setup): segments
-	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
-	 * bit mask, a flat 32-bit stack, and the privilege of accesses; with
-	 * the code size, valid while env_valid (cpu/interp.c) */
-	uint32_t flat_segs;
-	struct tlb_entry *tlb_cur;           /* tlb[user] */
+	/* memory fast path, set before each block (mem_fast_setup): for each
+	 * segment the TLB set its offsets may be looked up in directly
+	 * (tlb[user] when it is flat: base 0, 4 GiB, present writable
+	 * expand-up data, and for SS also B=1; else a set that never hits),
+	 * a flat 32-bit stack, and the privilege of accesses; with the code
+	 * size, valid while env_valid (cpu/interp.c) */
+	const struct tlb_entry *seg_tlb[S_NSEG];
 	bool flat_stack;
 	bool user;
 	bool env_code32;
