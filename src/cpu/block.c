@@ -113,7 +113,7 @@ struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool 
 	b->bytes = (uint16_t)bytes;
 	b->code32 = code32;
 	b->n = (uint8_t)n;
-	b->succ[0] = b->succ[1] = NULL;
+	memset(b->link, 0, sizeof(b->link));
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
 	bc->table[slot(paddr, code32)] = b;
 	return b;

@@ -96,6 +96,16 @@ bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page);
 bool decode_mark_code(struct decode_cache *dc, uint32_t paddr_page);
 void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page);
 
+/*
+ * The code epoch: a counter that changes whenever some page's decoded
+ * code becomes stale (decode_invalidate_page) and whenever a user of the
+ * cache declares stale what it derived from decoded code together with
+ * translations or the code segment (decode_bump_epoch). The interpreter's
+ * block links (cpu/block.h) are valid while it does not change. Never 0.
+ */
+const uint64_t *decode_epoch(const struct decode_cache *dc);
+void decode_bump_epoch(struct decode_cache *dc);
+
 /* Zydis's name of a mnemonic, for errors and traces. */
 const char *decode_mnemonic_name(uint16_t mnemonic);
 

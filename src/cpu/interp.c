@@ -67,6 +67,7 @@ int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
 		return -1;
 	}
 	v->page_gens = decode_page_gens(v->dcache);
+	v->code_epoch = decode_epoch(v->dcache);
 	v->delivering = -1;
 	tlb_flush(v, false);
 	return 0;
@@ -87,34 +88,24 @@ static bool code32(const struct vcpu *v)
 }
 
 /*
- * The current block at physical address paddr (the successor memo of the
- * previous block, else the table, else a new decode), or NULL when the
- * instruction there must be decoded on its own. Remembers the block as
- * the previous block's successor.
+ * The current block at physical address paddr (the block table, else a
+ * new decode), or NULL when the instruction there must be decoded on its
+ * own. *prev becomes NULL when building it dropped every block (the
+ * previous block with them).
  */
-static struct block *find_block_slow(struct vcpu *v, struct block *prev, uint32_t linear,
-				     uint32_t paddr, bool c32)
+static struct block *find_block(struct vcpu *v, struct block **prev, uint32_t linear,
+				uint32_t paddr, bool c32)
 {
 	struct block *b = block_lookup(v->bcache, v->page_gens, paddr, c32);
 	if (!b) {
 		uint64_t epoch = block_cache_epoch(v->bcache);
 		b = block_build(v, linear, paddr, c32);
-		if (block_cache_epoch(v->bcache) != epoch)
-			prev = NULL;   /* dropped with every other block */
+		if (block_cache_epoch(v->bcache) != epoch) {
+			*prev = NULL;   /* dropped with every other block */
+			decode_bump_epoch(v->dcache);   /* and so is every link */
+		}
 	}
-	if (prev)
-		prev->succ[v->prev_exit] = b;
 	return b;
-}
-
-static inline struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr, bool c32)
-{
-	struct block *prev = v->prev_block;
-	v->prev_block = NULL;
-	struct block *b = prev ? prev->succ[v->prev_exit] : NULL;
-	if (__builtin_expect(b && block_current(b, v->page_gens, paddr, c32), 1))
-		return b;
-	return find_block_slow(v, prev, linear, paddr, c32);
 }
 
 /* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
@@ -128,7 +119,8 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
 	uint32_t paddr = lin_code_paddr(v, linear);
-	const struct block *b = find_block(v, linear, paddr, c32);
+	struct block *prev = NULL;
+	const struct block *b = find_block(v, &prev, linear, paddr, c32);
 	if (b && (eip + b->insn[0].len - 1 <= cs->limit))
 		return &b->insn[0];
 	/* Not in a block: crosses the page end, not an instruction, or beyond
@@ -193,9 +185,23 @@ static void execute(struct vcpu *v)
  */
 static void env_refresh(struct vcpu *v)
 {
+	const struct seg_cache *cs = &v->s->seg[S_CS];
 	mem_fast_setup(v);
 	v->env_code32 = code32(v);
 	v->env_valid = true;
+	/* Block links were checked against CS, the code size and the
+	 * privilege (for the translation): a change drops them all. Also the
+	 * physical map (A20), which the TLB notices only at its next miss. */
+	if (v->tlb_phys_gen != v->bus.phys->generation)
+		tlb_flush(v, false);
+	if (cs->base != v->link_cs_base || cs->limit != v->link_cs_limit ||
+	    v->env_code32 != v->link_code32 || v->user != v->link_user) {
+		v->link_cs_base = cs->base;
+		v->link_cs_limit = cs->limit;
+		v->link_code32 = v->env_code32;
+		v->link_user = v->user;
+		decode_bump_epoch(v->dcache);
+	}
 }
 
 /*
@@ -227,16 +233,25 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 	for (unsigned turns = 1;; turns++) {
 		uint32_t eip = s->eip;
 		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
-		if (eip > cs->limit)
-			vcpu_fault(v, EXC_GP, 0);
-		uint32_t linear = cs->base + eip;
-		uint32_t paddr = code_paddr(v, linear, user);
-		struct block *b = find_block(v, linear, paddr, c32);
-		uint32_t end = eip + (b ? b->bytes : 0);
-		if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
-			v->env_valid = false;
-			execute(v);
-			return turns;
+		struct block *prev = v->prev_block, *b = NULL;
+		v->prev_block = NULL;
+		if (prev)
+			b = block_link_follow(&prev->link[v->prev_exit], eip, *v->code_epoch);
+		if (!b) {
+			if (eip > cs->limit)
+				vcpu_fault(v, EXC_GP, 0);
+			uint32_t linear = cs->base + eip;
+			uint32_t paddr = code_paddr(v, linear, user);
+			b = find_block(v, &prev, linear, paddr, c32);
+			uint32_t end = eip + (b ? b->bytes : 0);
+			if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
+				v->env_valid = false;
+				execute(v);
+				return turns;
+			}
+			if (prev)
+				prev->link[v->prev_exit] = (struct block_link){
+					.to = b, .epoch = *v->code_epoch, .eip = eip };
 		}
 		const struct insn *i = b->insn, *last;
 		v->cur_block = b;
@@ -279,35 +294,26 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 
 /*
  * Called by the specialized near-branch handlers as their last act (with
- * the branch synced: insn_sync): when
- * the branch ended its block and the successor memo names a block that is
- * current at the new EIP (its code page is the one last fetched from, its
- * page generation unchanged, it fits the CS limit), and no interrupt or
- * request is up, runs that block's first instruction directly (a tail
- * call), like run_blocks() would after its checks. At most FOLLOW_MAX
- * blocks in a row, so the host stack stays bounded even without tail
- * calls. Anything else returns to run_blocks().
+ * the branch synced: insn_sync): when the branch ended its block, its
+ * link for the way it left names a block at the new EIP that is still
+ * valid (block_link_follow: the code epoch unchanged), and no interrupt
+ * or request is up, runs that block's first instruction directly (a tail
+ * call), like run_blocks() would. At most FOLLOW_MAX blocks in a row, so
+ * the host stack stays bounded even without tail calls. Anything else
+ * returns to run_blocks().
  */
 void interp_follow(struct vcpu *v)
 {
 	struct cpu_state *s = v->s;
 	const struct insn *i = v->insn;
-	struct block *b = v->cur_block;
-	if (!v->follow_left || i != b->insn + b->n - 1)
+	if (!v->follow_left || i != v->blk_last)
 		return;
 	if (((s->eflags & EFL_IF) && *v->bus.intr_line) || (*v->bus.requests & v->bus.stop_mask))
 		return;
 	uint32_t eip = v->next_eip;
-	struct block *n = b->succ[eip != ((v->insn_eip + i->len) & v->blk_mask)];
-	const struct seg_cache *cs = &s->seg[S_CS];
-	uint32_t linear = cs->base + eip;
-	if (!n || eip > cs->limit || !v->fetch_valid || v->fetch_lin_page != (linear & ~0xfffu) ||
-	    v->fetch_user != v->user)
-		return;
-	bool c32 = v->env_code32;
-	uint32_t end = eip + n->bytes;
-	if (!block_current(n, v->page_gens, v->fetch_phys_page | (linear & 0xfff), c32) ||
-	    end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000))
+	unsigned k = eip != ((v->insn_eip + i->len) & v->blk_mask);
+	struct block *n = block_link_follow(&v->cur_block->link[k], eip, *v->code_epoch);
+	if (!n)
 		return;
 	v->follow_left--;
 	v->icount += (uint64_t)i->idx + 1;

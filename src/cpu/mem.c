@@ -84,6 +84,7 @@ static inline uint8_t *tlb_host(const struct tlb_entry *e, uint32_t linear)
 void tlb_flush(struct vcpu *v, bool keep_global)
 {
 	v->fetch_valid = false;
+	decode_bump_epoch(v->dcache);   /* block links hold translations */
 	bool pge = v->s->cr4 & CR4_PGE;
 	for (int u = 0; u < 2; u++)
 		for (unsigned i = 0; i < TLB_SIZE; i++) {
@@ -100,6 +101,7 @@ void tlb_flush(struct vcpu *v, bool keep_global)
 void tlb_flush_page(struct vcpu *v, uint32_t linear)
 {
 	v->fetch_valid = false;
+	decode_bump_epoch(v->dcache);
 	for (int u = 0; u < 2; u++) {
 		struct tlb_entry *e = tlb_slot(v, linear, u);
 		if (e->tag_read == (linear & ~0xfffu) || e->tag_write == (linear & ~0xfffu))

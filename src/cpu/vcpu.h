@@ -113,13 +113,18 @@ struct vcpu {
 	struct decode_cache *dcache;
 	struct block_cache *bcache;
 	const uint32_t *page_gens;           /* decode_page_gens(dcache) */
+	const uint64_t *code_epoch;          /* decode_epoch(dcache): block links */
 
 	/* instruction fetch: the linear code page last translated, and the
-	 * block that ran last with how it was left (its successor memo slot) */
+	 * block that ran last with how it was left (its link slot) */
 	uint32_t fetch_lin_page, fetch_phys_page;
 	bool fetch_user, fetch_valid;
 	struct block *prev_block;
 	unsigned prev_exit;
+	/* what block links depend on of the environment, as of the last
+	 * env_refresh (cpu/interp.c): CS base and limit, code size, privilege */
+	uint32_t link_cs_base, link_cs_limit;
+	uint8_t link_code32, link_user;
 
 	/* memory fast path, set before each block (mem_fast_setup): for each
 	 * segment the TLB set its offsets may be looked up in directly
