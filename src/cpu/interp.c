@@ -292,37 +292,6 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 	}
 }
 
-/*
- * Called by the specialized near-branch handlers as their last act (with
- * the branch synced: insn_sync): when the branch ended its block, its
- * link for the way it left names a block at the new EIP that is still
- * valid (block_link_follow: the code epoch unchanged), and no interrupt
- * or request is up, runs that block's first instruction directly (a tail
- * call), like run_blocks() would. At most FOLLOW_MAX blocks in a row, so
- * the host stack stays bounded even without tail calls. Anything else
- * returns to run_blocks().
- */
-void interp_follow(struct vcpu *v)
-{
-	struct cpu_state *s = v->s;
-	const struct insn *i = v->insn;
-	if (!v->follow_left || i != v->blk_last)
-		return;
-	if (((s->eflags & EFL_IF) && *v->bus.intr_line) || (*v->bus.requests & v->bus.stop_mask))
-		return;
-	uint32_t eip = v->next_eip;
-	unsigned k = eip != ((v->insn_eip + i->len) & v->blk_mask);
-	struct block *n = block_link_follow(&v->cur_block->link[k], eip, *v->code_epoch);
-	if (!n)
-		return;
-	v->follow_left--;
-	v->icount += (uint64_t)i->idx + 1;
-	v->cur_block = n;
-	v->blk_last = n->insn + n->n - 1;
-	v->blk_eip = eip;
-	n->insn[0].fn(v, n->insn);
-}
-
 static bool can_take_intr(const struct vcpu *v)
 {
 	return (v->s->eflags & EFL_IF) && !v->s->int_shadow && *v->bus.intr_line &&

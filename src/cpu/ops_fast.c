@@ -21,6 +21,7 @@
 #include <Zydis/Zydis.h>
 #include <stddef.h>
 
+#include "cpu/block.h"
 #include "cpu/interp.h"
 #include "cpu/ops_fast.h"
 
@@ -337,20 +338,86 @@ static void pop_r4(struct vcpu *v, const struct insn *i)
 	insn_chain(v, i);
 }
 
-static inline void branch(struct vcpu *v, uint32_t target)
+static __attribute__((noinline, cold, noreturn)) void branch_fault(struct vcpu *v,
+								     const struct insn *i)
 {
-	if (target > v->s->seg[S_CS].limit)
-		vcpu_fault(v, EXC_GP, 0);
+	insn_sync(v, i);
+	vcpu_fault(v, EXC_GP, 0);
+}
+
+/*
+ * The end of the near-branch handlers: EIP becomes target (the branch at
+ * eip, falling through to fall, is i). When the branch ended its block,
+ * the block's link for the way it left names a block at target that is
+ * still valid (block_link_follow: the code epoch unchanged), and no
+ * interrupt or request is up, runs that block's first instruction
+ * directly (a tail call), like run_blocks() (cpu/interp.c) would; the
+ * branch itself then needs no insn_sync. At most FOLLOW_MAX blocks in a
+ * row (vcpu.follow_left), so the host stack stays bounded even without
+ * tail calls. Anything else syncs the branch and returns to run_blocks().
+ * Inline in every branch handler: each has its own indirect jump to the
+ * next block, which the host predicts better than one shared jump.
+ */
+static inline __attribute__((always_inline)) void branch_to(struct vcpu *v, const struct insn *i,
+							    uint32_t eip, uint32_t fall,
+							    uint32_t target)
+{
+	const struct cpu_state *s = v->s;
+	if (__builtin_expect(v->follow_left && i == v->blk_last &&
+			     !((s->eflags & EFL_IF) && *v->bus.intr_line) &&
+			     !(*v->bus.requests & v->bus.stop_mask), 1)) {
+		struct block *n = block_link_follow(&v->cur_block->link[target != fall], target,
+						    *v->code_epoch);
+		if (__builtin_expect(n != NULL, 1)) {
+			v->follow_left--;
+			v->icount += (uint64_t)i->idx + 1;
+			v->cur_block = n;
+			v->blk_last = n->insn + n->n - 1;
+			v->blk_eip = target;
+			n->insn[0].fn(v, n->insn);
+			return;
+		}
+	}
+	v->insn = i;
+	v->insn_eip = eip;
 	v->next_eip = target;
+}
+
+/* EIP of i and of the instruction after it (what insn_sync stores). */
+#define BRANCH_EIPS                                                                      \
+	uint32_t eip = (v->blk_eip + i->off) & v->blk_mask;                              \
+	uint32_t fall = (eip + i->len) & v->blk_mask
+
+/* Jcc with the condition's outcome r. */
+static inline __attribute__((always_inline)) void jcc_go(struct vcpu *v, const struct insn *i,
+							 bool r)
+{
+	BRANCH_EIPS;
+	uint32_t target = fall;
+	if (r) {
+		target = fall + i->op[0].val;
+		if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+			branch_fault(v, i);
+	}
+	branch_to(v, i, eip, fall, target);
+}
+
+/* The condition from all flags, out of line (see cond_eval_fast). */
+static __attribute__((noinline, cold)) void jcc_slow(struct vcpu *v, const struct insn *i,
+						     unsigned cc)
+{
+	jcc_go(v, i, cond_eval_slow(v, cc));
 }
 
 #define JCC(cc)                                                                          \
 static void jcc_##cc(struct vcpu *v, const struct insn *i)                               \
 {                                                                                        \
-	insn_sync(v, i);                                                                 \
-	if (cond_eval(v, cc))                                                            \
-		branch(v, v->next_eip + i->op[0].val);                                   \
-	interp_follow(v);                                                                \
+	int r = cond_eval_fast(v, cc);                                                   \
+	if (__builtin_expect(r < 0, 0)) {                                                \
+		jcc_slow(v, i, cc);                                                      \
+		return;                                                                  \
+	}                                                                                \
+	jcc_go(v, i, r);                                                                 \
 }
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
@@ -361,37 +428,69 @@ static const insn_handler jcc_table[16] = {
 
 static void jmp_rel4(struct vcpu *v, const struct insn *i)
 {
+	BRANCH_EIPS;
+	uint32_t target = fall + i->op[0].val;
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
+	branch_to(v, i, eip, fall, target);
+}
+
+static __attribute__((noinline, cold)) void call_rel4_slow(struct vcpu *v, const struct insn *i)
+{
 	insn_sync(v, i);
-	branch(v, v->next_eip + i->op[0].val);
-	interp_follow(v);
+	uint32_t fall = v->next_eip, target = fall + i->op[0].val;
+	push4(v, fall);
+	branch_to(v, i, v->insn_eip, fall, target);
 }
 
 static void call_rel4(struct vcpu *v, const struct insn *i)
 {
+	BRANCH_EIPS;
+	uint32_t target = fall + i->op[0].val;
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
+	uint32_t sp = v->s->gpr[R_ESP] - 4;
+	if (__builtin_expect(!v->flat_stack || !mem_write_try(v, S_SS, sp, 4, fall), 0)) {
+		call_rel4_slow(v, i);
+		return;
+	}
+	v->s->gpr[R_ESP] = sp;
+	branch_to(v, i, eip, fall, target);
+}
+
+static __attribute__((noinline, cold)) void ret_4_slow(struct vcpu *v, const struct insn *i)
+{
 	insn_sync(v, i);
-	uint32_t target = v->next_eip + i->op[0].val;
+	uint32_t target;
+	if (!v->flat_stack) {
+		/* the generic order: read, check, then release */
+		target = stack_peek(v, 4, 0);
+		if (target > v->s->seg[S_CS].limit)
+			vcpu_fault(v, EXC_GP, 0);
+		stack_set(v, stack_ptr(v) + 4);
+		v->next_eip = target;
+		return;
+	}
+	uint32_t sp = v->s->gpr[R_ESP];
+	target = mem_read_slow(v, S_SS, sp, 4);
 	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
-	push4(v, v->next_eip);
-	v->next_eip = target;
-	interp_follow(v);
+	v->s->gpr[R_ESP] = sp + 4;
+	branch_to(v, i, v->insn_eip, v->next_eip, target);
 }
 
 static void ret_4(struct vcpu *v, const struct insn *i)
 {
-	insn_sync(v, i);
-	uint32_t sp = v->s->gpr[R_ESP];
-	if (!v->flat_stack) {
-		/* the generic order: read, check, then release */
-		uint32_t target = stack_peek(v, 4, 0);
-		branch(v, target);
-		stack_set(v, stack_ptr(v) + 4);
+	uint32_t target, sp = v->s->gpr[R_ESP];
+	if (__builtin_expect(!v->flat_stack || !mem_read_try(v, S_SS, sp, 4, &target), 0)) {
+		ret_4_slow(v, i);
 		return;
 	}
-	uint32_t target = fast_read(v, i, S_SS, sp, 4);
-	branch(v, target);
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
 	v->s->gpr[R_ESP] = sp + 4;
-	interp_follow(v);
+	BRANCH_EIPS;
+	branch_to(v, i, eip, fall, target);
 }
 
 /* --- selection ------------------------------------------------------------------ */
