@@ -51,8 +51,20 @@ struct block {
 	uint8_t n;                /* instructions, >= 1 */
 	/* where it went when it fell through its end [0] or left it elsewhere [1] */
 	struct block_link link[2];
+	/* n instructions, then the stop entry (block_stop_init): the
+	 * specialized handlers run the next entry unconditionally
+	 * (insn_chain), and the stop entry returns to the block loop */
 	struct insn insn[];
 };
+
+/*
+ * Makes *i a stop entry: its handler syncs the instruction before it
+ * (insn_sync) and returns. It stands after a block's last instruction,
+ * and replaces the instruction after one that wrote to its own block's
+ * page (mem.c; the block is stale from then on).
+ */
+void block_stop_init(struct insn *i, unsigned idx, unsigned off);
+void block_stop(struct vcpu *v, const struct insn *i);
 
 /* The block the link leads to, when it is valid for EIP eip in epoch; else NULL. */
 static inline struct block *block_link_follow(const struct block_link *l, uint32_t eip,

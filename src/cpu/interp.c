@@ -108,7 +108,11 @@ static struct block *find_block(struct vcpu *v, struct block **prev, uint32_t li
 	return b;
 }
 
-/* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
+/*
+ * The decoded instruction at CS:EIP, in scratch[0] (scratch[1] is the
+ * stop entry: a specialized handler chains into it); faults on fetch
+ * (#GP for the CS limit, #PF).
+ */
 static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 {
 	struct cpu_state *s = v->s;
@@ -121,8 +125,10 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 	uint32_t paddr = lin_code_paddr(v, linear);
 	struct block *prev = NULL;
 	const struct block *b = find_block(v, &prev, linear, paddr, c32);
-	if (b && (eip + b->insn[0].len - 1 <= cs->limit))
-		return &b->insn[0];
+	if (b && (eip + b->insn[0].len - 1 <= cs->limit)) {
+		scratch[0] = b->insn[0];
+		return scratch;
+	}
 	/* Not in a block: crosses the page end, not an instruction, or beyond
 	 * the CS limit. */
 	uint8_t bytes[16];
@@ -145,11 +151,13 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 /* One instruction with every per-instruction rule (shadow, single-step). */
 static void execute(struct vcpu *v)
 {
-	struct insn scratch;
+	struct insn scratch[2];
+	block_stop_init(&scratch[1], 1, 0);
 	struct cpu_state *s = v->s;
 	v->insn_esp = s->gpr[R_ESP];
 	v->esp_saved = true;   /* the single-step trap below rolls back here too */
-	const struct insn *i = fetch(v, &scratch);
+	v->cur_block = NULL;
+	const struct insn *i = fetch(v, scratch);
 	v->blk_last = i;   /* no chaining: exactly one instruction */
 	v->follow_left = 0;
 	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "cpu/block.h"
 #include "cpu/decode.h"
 #include "cpu/paging.h"
 
@@ -187,14 +188,23 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 /*
  * Every store to a page holding decoded code comes here (the TLB never
  * allows it directly). Besides making the page's blocks stale, it ends
- * the running block after the current instruction (insn_chain stops at
- * blk_last), which may be one of the stale ones, and tells an engine with
- * translations of its own (bt) through on_code_write.
+ * the running block after the current instruction (v->insn, synced
+ * before any store that can get here) when the block is on that page: it
+ * moves blk_last, which the block loop checks, and makes the entry after
+ * the instruction a stop entry, where insn_chain ends (cpu/block.h; the
+ * block is stale, never run again). It tells an engine with translations
+ * of its own (bt) through on_code_write.
  */
 static void code_written(struct vcpu *v, uint32_t paddr_page)
 {
 	decode_invalidate_page(v->dcache, paddr_page);
-	v->blk_last = v->insn;
+	const struct block *b = v->cur_block;
+	if (b && v->insn >= b->insn && v->insn < b->insn + b->n &&
+	    (b->paddr & ~0xfffu) == paddr_page) {
+		struct insn *next = (struct insn *)(v->insn + 1);
+		block_stop_init(next, next->idx, next->off);
+		v->blk_last = v->insn;
+	}
 	if (v->bus.on_code_write)
 		v->bus.on_code_write(v->bus.hook_opaque, paddr_page);
 }

@@ -166,20 +166,17 @@ static inline void insn_sync(struct vcpu *v, const struct insn *i)
 
 /*
  * The end of a handler that never branches (ops_fast.c): runs the next
- * instruction of the block directly, as a tail call, unless i was the
- * block's last (a store to a page with decoded code makes the current
- * instruction the last: mem.c); then it syncs i for the block loop.
- * Each handler thereby has its own indirect jump to the next, which the
- * host predicts far better than one shared call site.
+ * entry of the block directly, as a tail call: the next instruction, or
+ * the stop entry after the block's last one (cpu/block.h), which syncs i
+ * for the block loop and returns; an instruction that wrote to its own
+ * block's page has a stop entry after it too (mem.c). Each handler
+ * thereby has its own indirect jump to the next, which the host predicts
+ * far better than one shared call site.
  */
 static inline void insn_chain(struct vcpu *v, const struct insn *i)
 {
-	if (__builtin_expect(i != v->blk_last, 1)) {
-		const struct insn *n = i + 1;
-		n->fn(v, n);
-	} else {
-		insn_sync(v, i);
-	}
+	const struct insn *n = i + 1;
+	n->fn(v, n);
 }
 
 /* Near branch target: truncated to 16 bits with a 16-bit operand size. */
