@@ -245,7 +245,10 @@ static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, 
 	int64_t r = a * b;
 	bool overflow = r != (int64_t)(int32_t)r;
 	GPR(0) = (uint32_t)r;
-	flags_set(v, LF_IMUL32, 4, (uint32_t)r, overflow, 0);
+	v->lf.op = LF_IMUL32;   /* flags.c reads the result and dst (overflow) only */
+	v->lf.size = 4;
+	v->lf.res = (uint32_t)r;
+	v->lf.dst = overflow;
 }
 
 static void imul_rr4(struct vcpu *v, const struct insn *i)

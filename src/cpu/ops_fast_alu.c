@@ -30,17 +30,24 @@ static inline uint32_t alu_calc(struct vcpu *v, enum alu op, unsigned size, uint
 	return r & size_mask(size);
 }
 
+/*
+ * Records the flags; only what flags.[ch] read for the operation: the
+ * carry-in for ADC and SBB only, the result alone for the logical ones.
+ */
 static inline void alu_flags(struct vcpu *v, enum alu op, unsigned size, uint32_t r, uint32_t d,
 			     uint32_t s, uint32_t cin)
 {
 	switch (op) {
 	case A_ADD: flags_set(v, LF_ADD, size, r, d, s); break;
-	case A_ADC: flags_set(v, LF_ADC, size, r, d, s); break;
+	case A_ADC: flags_set(v, LF_ADC, size, r, d, s); v->lf.cf_in = cin; break;
 	case A_SUB: case A_CMP: flags_set(v, LF_SUB, size, r, d, s); break;
-	case A_SBB: flags_set(v, LF_SBB, size, r, d, s); break;
-	default: flags_set(v, LF_LOGIC, size, r, 0, 0); return;
+	case A_SBB: flags_set(v, LF_SBB, size, r, d, s); v->lf.cf_in = cin; break;
+	default:
+		v->lf.op = LF_LOGIC;
+		v->lf.size = size;
+		v->lf.res = r;
+		break;
 	}
-	v->lf.cf_in = cin;
 }
 
 static inline bool alu_stores(enum alu op)
