@@ -242,15 +242,23 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 		uint32_t eip = s->eip;
 		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
 		struct block *prev = v->prev_block, *b = NULL;
+		struct block_link *l = prev ? &prev->link[v->prev_exit] : NULL;
 		v->prev_block = NULL;
-		if (prev)
-			b = block_link_follow(&prev->link[v->prev_exit], eip, *v->code_epoch);
+		if (l)
+			b = block_link_follow(l, eip, *v->code_epoch);
 		if (!b) {
 			if (eip > cs->limit)
 				vcpu_fault(v, EXC_GP, 0);
 			uint32_t linear = cs->base + eip;
 			uint32_t paddr = code_paddr(v, linear, user);
-			b = find_block(v, &prev, linear, paddr, c32);
+			/* A link from an older epoch (the epoch changes often:
+			 * every INVLPG) is checked the long way before the table
+			 * is: it never points to a dropped block (links live in
+			 * blocks built after the last drop). */
+			if (l && l->to && l->eip == eip && block_current(l->to, v->page_gens, paddr, c32))
+				b = l->to;
+			else
+				b = find_block(v, &prev, linear, paddr, c32);
 			uint32_t end = eip + (b ? b->bytes : 0);
 			if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
 				v->env_valid = false;
