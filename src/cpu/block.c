@@ -114,6 +114,7 @@ struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool 
 	}
 	if (!n)
 		return NULL;
+	ops_fuse_bind(tmp, n);
 	struct block_cache *bc = v->bcache;
 	struct block *b = block_alloc(bc, n + 1);
 	uint32_t page = paddr & ~0xfffu;

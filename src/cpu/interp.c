@@ -127,6 +127,7 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 	const struct block *b = find_block(v, &prev, linear, paddr, c32);
 	if (b && (eip + b->insn[0].len - 1 <= cs->limit)) {
 		scratch[0] = b->insn[0];
+		dispatch_bind(&scratch[0]);   /* its own handler, not a pair's (ops_fuse.c) */
 		return scratch;
 	}
 	/* Not in a block: crosses the page end, not an instruction, or beyond
