@@ -2,9 +2,9 @@
  * interp.c - the interpreter's execution loop (see interp.h).
  *
  * One turn: take a pending external interrupt if the guest can (IF=1, no
- * STI/MOV SS shadow), find the decoded block for CS:EIP (successor memo,
- * block table, else fetch + Zydis), run its instructions' handlers back
- * to back, commit EIP. Under TF or an interrupt shadow, and in
+ * STI/MOV SS shadow), find the decoded block for CS:EIP (the previous
+ * block's link, the block table, else fetch + Zydis), run its
+ * instructions' handlers back to back, commit EIP. Under TF or an interrupt shadow, and in
  * interp_step(), a turn runs one instruction only. A fault raised
  * anywhere in the turn long-jumps back here: EIP and ESP return to the
  * start of the instruction and the exception is delivered through the
@@ -223,7 +223,7 @@ static void env_refresh(struct vcpu *v)
  * execute() for what a block cannot run. Returns the number of turns.
  */
 /*
- * Blocks interp_follow() may enter in a row. The handlers reach each other
+ * Blocks the near-branch handlers may enter in a row (branch_to, ops_fast.c). The handlers reach each other
  * through tail calls in optimized builds; without them (-O0, some
  * sanitizer builds) each instruction is a host frame, so this bounds the
  * stack at FOLLOW_MAX * BLOCK_MAX_INSNS frames (2,048: well within a
@@ -280,7 +280,7 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 		for (;;) {
 			/* The handler may run the instructions after i itself
 			 * (insn_chain), even those of the following blocks
-			 * (interp_follow); v->insn is the one that ran last, in
+			 * (branch_to in ops_fast.c); v->insn is the one that ran last, in
 			 * v->cur_block, synced (insn_sync) before it returned. */
 			i->fn(v, i);
 			b = v->cur_block;

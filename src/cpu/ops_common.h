@@ -147,7 +147,7 @@ static inline uint32_t stack_pop(struct vcpu *v, unsigned size)
  * these on every instruction: a handler that runs to its end without a
  * fault needs none of them, so each calls insn_sync() only before
  * something that may fault (the checked memory paths, a branch target's
- * #GP), that reads them (near branches, interp_follow) or that ends the
+ * #GP), that reads them (near branches that return to the loop) or that ends the
  * chain (the block loop reads them). The architectural EIP (s->eip) is
  * not kept up to date inside a block either: a fault takes v->insn_eip,
  * far transfers and event delivery set it before they use it, and the

@@ -11,12 +11,15 @@
  * same state); the differential tests run through them, since every
  * decoded instruction gets its handler here first.
  *
- * Memory goes through mem_read/mem_write (the flat-segment TLB path of
- * mem.h); the stack forms take the direct path only for a flat 32-bit
- * stack (vcpu.flat_stack) and fall back to ops_common.h's stack helpers.
- * The handlers that never branch end with insn_chain() (ops_common.h: the
- * next instruction of the block runs from there), the near branches with
- * interp_follow() (the next block). ADD..TEST are in ops_fast_alu.c.
+ * Memory goes through the soft TLB inline (mem_read_try/mem_write_try of
+ * mem.h) with the checked path in a cold function, or through fast_read/
+ * fast_write (ops_fast.h), which sync the instruction (insn_sync) before
+ * the checked path; the stack forms take the direct path only for a flat
+ * 32-bit stack (vcpu.flat_stack) and fall back to ops_common.h's stack
+ * helpers. The handlers that never branch end with insn_chain()
+ * (ops_common.h: the next entry of the block runs from there), the near
+ * branches with branch_to() (the next block). ADD..TEST are in
+ * ops_fast_alu.c, fused pairs in ops_fuse.c.
  */
 #include <Zydis/Zydis.h>
 #include <stddef.h>

@@ -145,7 +145,7 @@ struct vcpu {
 	uint32_t blk_mask;
 	uint32_t blk_eip;
 	struct block *cur_block;             /* the block being executed */
-	unsigned follow_left;                /* blocks interp_follow may still enter */
+	unsigned follow_left;                /* blocks branch_to (ops_fast.c) may still enter */
 
 	/* the instruction being executed, its EIP and the EIP after it. Not
 	 * stored by every instruction: a specialized handler stores them
