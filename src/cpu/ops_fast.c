@@ -181,14 +181,31 @@ static void movsx_m2(struct vcpu *v, const struct insn *i)
 
 /* --- CMOVcc SETcc --------------------------------------------------------------- */
 
-static void cmov_rr4(struct vcpu *v, const struct insn *i)
+/*
+ * The condition from the lazy operands inline (cond_eval_fast); when it
+ * needs all flags, or the operand misses the TLB, the instruction runs in
+ * a cold function of its own, so the hot one makes no call (see MOV_LOAD).
+ */
+static __attribute__((noinline, cold)) void cmov_rr4_slow(struct vcpu *v, const struct insn *i)
 {
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = GPR(1);
 	insn_chain(v, i);
 }
 
-static void cmov_rm4(struct vcpu *v, const struct insn *i)
+static void cmov_rr4(struct vcpu *v, const struct insn *i)
+{
+	int c = cond_eval_fast(v, i->opcode & 0xf);
+	if (__builtin_expect(c < 0, 0)) {
+		cmov_rr4_slow(v, i);
+		return;
+	}
+	if (c)
+		GPR(0) = GPR(1);
+	insn_chain(v, i);
+}
+
+static __attribute__((noinline, cold)) void cmov_rm4_slow(struct vcpu *v, const struct insn *i)
 {
 	uint32_t x = fast_read(v, i, SEG(1), EA(1), 4);   /* read (and may fault) either way */
 	if (cond_eval(v, i->opcode & 0xf))
@@ -196,9 +213,34 @@ static void cmov_rm4(struct vcpu *v, const struct insn *i)
 	insn_chain(v, i);
 }
 
+static void cmov_rm4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t x;
+	int c;
+	if (__builtin_expect(!mem_read_try(v, SEG(1), EA(1), 4, &x) ||
+			     (c = cond_eval_fast(v, i->opcode & 0xf)) < 0, 0)) {
+		cmov_rm4_slow(v, i);   /* nothing done yet: it starts over */
+		return;
+	}
+	if (c)
+		GPR(0) = x;
+	insn_chain(v, i);
+}
+
+static __attribute__((noinline, cold)) void setcc_r_slow(struct vcpu *v, const struct insn *i)
+{
+	reg_write(v->s, i->op[0].reg, 1, cond_eval_slow(v, i->opcode & 0xf));
+	insn_chain(v, i);
+}
+
 static void setcc_r(struct vcpu *v, const struct insn *i)
 {
-	reg_write(v->s, i->op[0].reg, 1, cond_eval(v, i->opcode & 0xf));
+	int c = cond_eval_fast(v, i->opcode & 0xf);
+	if (__builtin_expect(c < 0, 0)) {
+		setcc_r_slow(v, i);
+		return;
+	}
+	reg_write(v->s, i->op[0].reg, 1, (uint32_t)c);
 	insn_chain(v, i);
 }
 
