@@ -4,7 +4,9 @@
  *
  * Random sequences of the fused forms (MOV r/[base + disp]/[base + index
  * * scale + disp], LEA, MOVZX r16, ADD/SUB/CMP, IMUL, SHR by an immediate
- * or CL), with PUSHFD; POP EDI now and then to capture the flags midway,
+ * or CL) and of neighbours that are not fused (MOV r,imm and stores with
+ * an index, CMP r,imm, ADC, XOR, SHL), with PUSHFD; POP EDI now and then
+ * to capture the flags midway,
  * run in flat 32-bit ring 0 (random_guest.h) with paging off, 4 KiB and
  * PAE pages, sometimes with the data page read-only (a store faults, in
  * the first or the second of a pair). Each sequence runs twice: with interp_run(), whose blocks bind
@@ -47,7 +49,7 @@ static size_t emit(uint8_t *p)
 {
 	uint8_t d = dst_regs[rnd() % 4], s = rnd() % 8, base = rnd() % 2 ? 3 : 5;
 	uint8_t disp = (uint8_t)(rnd() % 4 == 0 ? rnd() : rnd() & 0x7c);
-	switch (rnd() % 15) {
+	switch (rnd() % 21) {
 	case 0: case 1:   /* mov r32, [base + disp8] */
 		p[0] = 0x8b; p[1] = (uint8_t)(0x40 | d << 3 | base); p[2] = disp;
 		return 3;
@@ -95,6 +97,32 @@ static size_t emit(uint8_t *p)
 			return 3;
 		}
 		p[0] = 0xd3; p[1] = (uint8_t)(0xe8 | d);
+		return 2;
+	case 14:          /* shl r32, imm8 / cl */
+		if (rnd() % 2) {
+			p[0] = 0xc1; p[1] = (uint8_t)(0xe0 | d); p[2] = (uint8_t)(rnd() % 40);
+			return 3;
+		}
+		p[0] = 0xd3; p[1] = (uint8_t)(0xe0 | d);
+		return 2;
+	case 15: {        /* mov r32, imm32 */
+		p[0] = (uint8_t)(0xb8 | d);
+		uint32_t imm = rnd();
+		memcpy(p + 1, &imm, 4);
+		return 5;
+	}
+	case 16:          /* mov [base + esi * scale + disp8], r32 */
+		p[0] = 0x89; p[1] = (uint8_t)(0x44 | s << 3);
+		p[2] = (uint8_t)((rnd() % 4) << 6 | 6 << 3 | base); p[3] = disp;
+		return 4;
+	case 17:          /* cmp r32, imm8 */
+		p[0] = 0x83; p[1] = (uint8_t)(0xf8 | rnd() % 8); p[2] = (uint8_t)rnd();
+		return 3;
+	case 18:          /* xor r32, r32 */
+		p[0] = 0x31; p[1] = (uint8_t)(0xc0 | s << 3 | d);
+		return 2;
+	case 19:          /* adc r32, r32 */
+		p[0] = 0x11; p[1] = (uint8_t)(0xc0 | s << 3 | d);
 		return 2;
 	default:          /* pushfd; pop edi: the flags so far */
 		p[0] = 0x9c; p[1] = 0x5f;
