@@ -14,6 +14,7 @@
 
 #include "cpu/dispatch.h"
 #include "cpu/mem.h"
+#include "cpu/ops_common.h"
 
 #define TABLE_BITS 16
 #define TABLE_SIZE (1u << TABLE_BITS)
@@ -81,6 +82,19 @@ static struct block *block_alloc(struct block_cache *bc, unsigned n)
 	return b;
 }
 
+void block_stop(struct vcpu *v, const struct insn *i)
+{
+	insn_sync(v, i - 1);
+}
+
+void block_stop_init(struct insn *i, unsigned idx, unsigned off)
+{
+	memset(i, 0, sizeof(*i));
+	i->fn = block_stop;
+	i->idx = (uint8_t)idx;
+	i->off = (uint16_t)off;
+}
+
 struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool code32)
 {
 	struct insn tmp[BLOCK_MAX_INSNS];
@@ -92,14 +106,17 @@ struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool 
 		if (decode_insn(v->dcache, buf, got, code32, &tmp[n]) < 0)
 			break;   /* crosses the page end, or #UD: left to the caller */
 		dispatch_bind(&tmp[n]);
+		tmp[n].idx = (uint8_t)n;
+		tmp[n].off = (uint16_t)bytes;
 		bytes += tmp[n].len;
 		if (tmp[n++].ends_block || (paddr & 0xfff) + bytes >= 4096)
 			break;
 	}
 	if (!n)
 		return NULL;
+	ops_fuse_bind(tmp, n);
 	struct block_cache *bc = v->bcache;
-	struct block *b = block_alloc(bc, n);
+	struct block *b = block_alloc(bc, n + 1);
 	uint32_t page = paddr & ~0xfffu;
 	if (decode_mark_code(v->dcache, page)) {
 		tlb_protect_code(v, page);
@@ -111,8 +128,9 @@ struct block *block_build(struct vcpu *v, uint32_t linear, uint32_t paddr, bool 
 	b->bytes = (uint16_t)bytes;
 	b->code32 = code32;
 	b->n = (uint8_t)n;
-	b->succ[0] = b->succ[1] = NULL;
+	memset(b->link, 0, sizeof(b->link));
 	memcpy(b->insn, tmp, n * sizeof(struct insn));
+	block_stop_init(&b->insn[n], n, bytes);
 	bc->table[slot(paddr, code32)] = b;
 	return b;
 }

@@ -14,7 +14,7 @@
  * generation (decode_page_gens) is the one it was built with; a stale
  * block is simply rebuilt. When the arena is full everything is dropped at
  * once; block_cache_epoch() changes then, so callers holding block
- * pointers (the successor memo) know to forget them.
+ * pointers (the links between blocks) know to forget them.
  */
 #ifndef SOFTVT_CPU_BLOCK_H
 #define SOFTVT_CPU_BLOCK_H
@@ -27,17 +27,51 @@
 
 #define BLOCK_MAX_INSNS 64
 
+/*
+ * A link to the block that ran after this one, entered at EIP eip. It
+ * was checked then like any fetch (CS limit over the whole block, the
+ * translation of EIP, the page generation), and stays valid as long as
+ * the code epoch (decode_epoch) is the one it was made in: the epoch
+ * changes when any page's decoded code goes stale and when the
+ * interpreter drops translations (TLB flushes), changes CS, the code
+ * size or the privilege, or drops every block (cpu/interp.c). So
+ * following a link checks the epoch and the EIP only.
+ */
+struct block_link {
+	struct block *to;
+	uint64_t epoch;           /* 0: none */
+	uint32_t eip;
+};
+
 struct block {
 	uint32_t paddr;           /* physical address of the first instruction */
 	uint32_t gen;             /* generation of the page when decoded */
 	uint16_t bytes;           /* length of all instructions */
 	uint8_t code32;
 	uint8_t n;                /* instructions, >= 1 */
-	/* Successor memo: the block that ran after this one when it fell
-	 * through its end [0] or left it elsewhere [1]; a guess, validated on use. */
-	struct block *succ[2];
+	/* where it went when it fell through its end [0] or left it elsewhere [1] */
+	struct block_link link[2];
+	/* n instructions, then the stop entry (block_stop_init): the
+	 * specialized handlers run the next entry unconditionally
+	 * (insn_chain), and the stop entry returns to the block loop */
 	struct insn insn[];
 };
+
+/*
+ * Makes *i a stop entry: its handler syncs the instruction before it
+ * (insn_sync) and returns. It stands after a block's last instruction,
+ * and replaces the instruction after one that wrote to its own block's
+ * page (mem.c; the block is stale from then on).
+ */
+void block_stop_init(struct insn *i, unsigned idx, unsigned off);
+void block_stop(struct vcpu *v, const struct insn *i);
+
+/* The block the link leads to, when it is valid for EIP eip in epoch; else NULL. */
+static inline struct block *block_link_follow(const struct block_link *l, uint32_t eip,
+					      uint64_t epoch)
+{
+	return l->epoch == epoch && l->eip == eip ? l->to : NULL;
+}
 
 struct block_cache;
 

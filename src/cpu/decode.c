@@ -20,6 +20,7 @@ struct decode_cache {
 	ZydisDecoder dec16, dec32;
 	uint32_t *page_gen;
 	uint8_t *code_pages;   /* bitmap: page holds cached code */
+	uint64_t epoch;        /* decode_epoch() */
 };
 
 struct decode_cache *decode_cache_create(void)
@@ -27,6 +28,7 @@ struct decode_cache *decode_cache_create(void)
 	struct decode_cache *dc = calloc(1, sizeof(*dc));
 	if (!dc)
 		return NULL;
+	dc->epoch = 1;
 	dc->page_gen = calloc(NPAGES, sizeof(*dc->page_gen));
 	dc->code_pages = calloc(NPAGES / 8, 1);
 	if (!dc->page_gen || !dc->code_pages ||
@@ -237,7 +239,18 @@ void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page)
 {
 	uint32_t p = paddr_page >> 12;
 	dc->page_gen[p]++;
+	dc->epoch++;
 	dc->code_pages[p / 8] &= (uint8_t)~(1u << (p % 8));
+}
+
+const uint64_t *decode_epoch(const struct decode_cache *dc)
+{
+	return &dc->epoch;
+}
+
+void decode_bump_epoch(struct decode_cache *dc)
+{
+	dc->epoch++;
 }
 
 const char *decode_mnemonic_name(uint16_t mnemonic)

@@ -67,6 +67,8 @@ struct insn {
 	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
 	uint8_t ends_block;  /* may branch or change modes, segments, IF...: last of its block */
 	uint8_t keeps_env;   /* changes no segment, mode, CPL, IF, TF, shadow (near branches do not) */
+	uint8_t idx;         /* index in its block (0 outside blocks) */
+	uint16_t off;        /* byte offset from its block's first instruction (0 outside blocks) */
 	struct operand op[3];
 };
 
@@ -93,6 +95,16 @@ bool decode_page_has_code(const struct decode_cache *dc, uint32_t paddr_page);
 /* Returns true when the page is newly marked (the caller protects it in its TLB). */
 bool decode_mark_code(struct decode_cache *dc, uint32_t paddr_page);
 void decode_invalidate_page(struct decode_cache *dc, uint32_t paddr_page);
+
+/*
+ * The code epoch: a counter that changes whenever some page's decoded
+ * code becomes stale (decode_invalidate_page) and whenever a user of the
+ * cache declares stale what it derived from decoded code together with
+ * translations or the code segment (decode_bump_epoch). The interpreter's
+ * block links (cpu/block.h) are valid while it does not change. Never 0.
+ */
+const uint64_t *decode_epoch(const struct decode_cache *dc);
+void decode_bump_epoch(struct decode_cache *dc);
 
 /* Zydis's name of a mnemonic, for errors and traces. */
 const char *decode_mnemonic_name(uint16_t mnemonic);

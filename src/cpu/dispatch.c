@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "cpu/interp.h"
+#include "cpu/ops_common.h"
 #include "cpu/vcpu.h"
 
 _Static_assert(ZYDIS_MNEMONIC_MAX_VALUE < INTERP_MNEMONICS, "handler table too small");
@@ -33,6 +34,7 @@ static void register_all(void)
 /* A mnemonic without a handler. */
 static void op_missing(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	if (!i->p6)
 		vcpu_fault_noerr(v, EXC_UD);
 	vcpu_unsupported(v, "unsupported instruction %s", decode_mnemonic_name(i->mnemonic));
@@ -130,12 +132,15 @@ static bool near_branch(const struct insn *i)
 }
 
 /*
- * The entry of every generic handler: saves ESP for the rollback of a
- * fault (insn_enter does not: the specialized handlers do not need it).
- * Keeps the caller's flag, since execute() and event delivery set it too.
+ * The entry of every generic handler: makes i the current instruction
+ * (insn_sync: the generic handlers read v->insn_eip and v->next_eip) and
+ * saves ESP for the rollback of a fault (the specialized handlers need
+ * neither). Keeps the caller's flag, since execute() and event delivery
+ * set it too.
  */
 static void generic_entry(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	bool saved = v->esp_saved;
 	v->insn_esp = v->s->gpr[R_ESP];
 	v->esp_saved = true;

@@ -20,4 +20,8 @@ void dispatch_bind(struct insn *i);
 /* The operand-specialized handler for i's form, or NULL (ops_fast.c). */
 insn_handler ops_fast_select(const struct insn *i);
 
+/* Binds pairs of adjacent instructions of the n of a block to fused
+ * handlers where it can (ops_fuse.c); after dispatch_bind of each. */
+void ops_fuse_bind(struct insn *insn, unsigned n);
+
 #endif

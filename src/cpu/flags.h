@@ -70,7 +70,9 @@ static inline bool flag_cf(const struct vcpu *v)
 	switch (lf->op) {
 	case LF_NONE: return v->s->eflags & EFL_CF;
 	case LF_ADD: return lf->res < lf->dst;
+	case LF_ADC: return lf->cf_in ? lf->res <= lf->dst : lf->res < lf->dst;
 	case LF_SUB: return lf->dst < lf->src;
+	case LF_SBB: return lf->cf_in ? lf->dst <= lf->src : lf->dst < lf->src;
 	case LF_LOGIC: return false;
 	case LF_INC: case LF_DEC: return lf->cf_in;
 	default: return flags_arith(v) & EFL_CF;
@@ -82,15 +84,17 @@ bool cond_eval_slow(const struct vcpu *v, unsigned cc);
 
 /*
  * The same, straight from the lazy operands for the common cases: ZF and
- * SF of any recorded result, and every condition after SUB/CMP or a
- * logical operation; the rest computes all flags.
+ * SF of any recorded result, every condition after SUB/CMP or a logical
+ * operation, and B/AE after ADD; -1 for the rest (cond_eval_slow computes
+ * all flags). Kept apart from the fallback so a caller can put the call of
+ * cond_eval_slow in a cold function of its own.
  */
-static inline bool cond_eval(const struct vcpu *v, unsigned cc)
+static inline int cond_eval_fast(const struct vcpu *v, unsigned cc)
 {
 	const struct lazy_flags *lf = &v->lf;
 	bool r;
 	if (lf->op == LF_NONE)
-		return cond_eval_slow(v, cc);
+		return -1;
 	uint32_t sign = sign_bit(lf->size);
 	switch (cc >> 1) {
 	case 2: r = lf->res == 0; break;                             /* Z */
@@ -100,8 +104,10 @@ static inline bool cond_eval(const struct vcpu *v, unsigned cc)
 			r = lf->dst < lf->src;
 		else if (lf->op == LF_LOGIC)
 			r = false;
+		else if (lf->op == LF_ADD)
+			r = lf->res < lf->dst;
 		else
-			return cond_eval_slow(v, cc);
+			return -1;
 		break;
 	case 3:                                                      /* BE */
 		if (lf->op == LF_SUB)
@@ -109,7 +115,7 @@ static inline bool cond_eval(const struct vcpu *v, unsigned cc)
 		else if (lf->op == LF_LOGIC)
 			r = lf->res == 0;
 		else
-			return cond_eval_slow(v, cc);
+			return -1;
 		break;
 	case 6: case 7: {                                            /* L, LE */
 		if (lf->op == LF_SUB) {
@@ -120,14 +126,20 @@ static inline bool cond_eval(const struct vcpu *v, unsigned cc)
 		} else if (lf->op == LF_LOGIC) {
 			r = (lf->res & sign) || ((cc >> 1) == 7 && lf->res == 0);
 		} else {
-			return cond_eval_slow(v, cc);
+			return -1;
 		}
 		break;
 	}
 	default:
-		return cond_eval_slow(v, cc);
+		return -1;
 	}
 	return (cc & 1) ? !r : r;
+}
+
+static inline bool cond_eval(const struct vcpu *v, unsigned cc)
+{
+	int r = cond_eval_fast(v, cc);
+	return r >= 0 ? r : cond_eval_slow(v, cc);
 }
 
 /* PF, ZF and SF of a result. */

@@ -2,9 +2,9 @@
  * interp.c - the interpreter's execution loop (see interp.h).
  *
  * One turn: take a pending external interrupt if the guest can (IF=1, no
- * STI/MOV SS shadow), find the decoded block for CS:EIP (successor memo,
- * block table, else fetch + Zydis), run its instructions' handlers back
- * to back, commit EIP. Under TF or an interrupt shadow, and in
+ * STI/MOV SS shadow), find the decoded block for CS:EIP (the previous
+ * block's link, the block table, else fetch + Zydis), run its
+ * instructions' handlers back to back, commit EIP. Under TF or an interrupt shadow, and in
  * interp_step(), a turn runs one instruction only. A fault raised
  * anywhere in the turn long-jumps back here: EIP and ESP return to the
  * start of the instruction and the exception is delivered through the
@@ -67,6 +67,7 @@ int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
 		return -1;
 	}
 	v->page_gens = decode_page_gens(v->dcache);
+	v->code_epoch = decode_epoch(v->dcache);
 	v->delivering = -1;
 	tlb_flush(v, false);
 	return 0;
@@ -87,37 +88,31 @@ static bool code32(const struct vcpu *v)
 }
 
 /*
- * The current block at physical address paddr (the successor memo of the
- * previous block, else the table, else a new decode), or NULL when the
- * instruction there must be decoded on its own. Remembers the block as
- * the previous block's successor.
+ * The current block at physical address paddr (the block table, else a
+ * new decode), or NULL when the instruction there must be decoded on its
+ * own. *prev becomes NULL when building it dropped every block (the
+ * previous block with them).
  */
-static struct block *find_block_slow(struct vcpu *v, struct block *prev, uint32_t linear,
-				     uint32_t paddr, bool c32)
+static struct block *find_block(struct vcpu *v, struct block **prev, uint32_t linear,
+				uint32_t paddr, bool c32)
 {
 	struct block *b = block_lookup(v->bcache, v->page_gens, paddr, c32);
 	if (!b) {
 		uint64_t epoch = block_cache_epoch(v->bcache);
 		b = block_build(v, linear, paddr, c32);
-		if (block_cache_epoch(v->bcache) != epoch)
-			prev = NULL;   /* dropped with every other block */
+		if (block_cache_epoch(v->bcache) != epoch) {
+			*prev = NULL;   /* dropped with every other block */
+			decode_bump_epoch(v->dcache);   /* and so is every link */
+		}
 	}
-	if (prev)
-		prev->succ[v->prev_exit] = b;
 	return b;
 }
 
-static inline struct block *find_block(struct vcpu *v, uint32_t linear, uint32_t paddr, bool c32)
-{
-	struct block *prev = v->prev_block;
-	v->prev_block = NULL;
-	struct block *b = prev ? prev->succ[v->prev_exit] : NULL;
-	if (__builtin_expect(b && block_current(b, v->page_gens, paddr, c32), 1))
-		return b;
-	return find_block_slow(v, prev, linear, paddr, c32);
-}
-
-/* The decoded instruction at CS:EIP; faults on fetch (#GP for the CS limit, #PF). */
+/*
+ * The decoded instruction at CS:EIP, in scratch[0] (scratch[1] is the
+ * stop entry: a specialized handler chains into it); faults on fetch
+ * (#GP for the CS limit, #PF).
+ */
 static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 {
 	struct cpu_state *s = v->s;
@@ -128,9 +123,13 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t linear = cs->base + eip;
 	uint32_t paddr = lin_code_paddr(v, linear);
-	const struct block *b = find_block(v, linear, paddr, c32);
-	if (b && (eip + b->insn[0].len - 1 <= cs->limit))
-		return &b->insn[0];
+	struct block *prev = NULL;
+	const struct block *b = find_block(v, &prev, linear, paddr, c32);
+	if (b && (eip + b->insn[0].len - 1 <= cs->limit)) {
+		scratch[0] = b->insn[0];
+		dispatch_bind(&scratch[0]);   /* its own handler, not a pair's (ops_fuse.c) */
+		return scratch;
+	}
 	/* Not in a block: crosses the page end, not an instruction, or beyond
 	 * the CS limit. */
 	uint8_t bytes[16];
@@ -153,16 +152,18 @@ static const struct insn *fetch(struct vcpu *v, struct insn *scratch)
 /* One instruction with every per-instruction rule (shadow, single-step). */
 static void execute(struct vcpu *v)
 {
-	struct insn scratch;
+	struct insn scratch[2];
+	block_stop_init(&scratch[1], 1, 0);
 	struct cpu_state *s = v->s;
 	v->insn_esp = s->gpr[R_ESP];
 	v->esp_saved = true;   /* the single-step trap below rolls back here too */
-	const struct insn *i = fetch(v, &scratch);
-	v->insn = i;
+	v->cur_block = NULL;
+	const struct insn *i = fetch(v, scratch);
 	v->blk_last = i;   /* no chaining: exactly one instruction */
 	v->follow_left = 0;
 	v->blk_mask = code32(v) ? 0xffffffffu : 0xffffu;
-	v->next_eip = (s->eip + i->len) & v->blk_mask;
+	v->blk_eip = s->eip;   /* i->off is 0: a block's first instruction or a lone one */
+	insn_sync(v, i);
 	bool shadow = s->int_shadow;
 	bool single_step = s->eflags & EFL_TF;
 	v->delivered = false;
@@ -193,9 +194,23 @@ static void execute(struct vcpu *v)
  */
 static void env_refresh(struct vcpu *v)
 {
+	const struct seg_cache *cs = &v->s->seg[S_CS];
 	mem_fast_setup(v);
 	v->env_code32 = code32(v);
 	v->env_valid = true;
+	/* Block links were checked against CS, the code size and the
+	 * privilege (for the translation): a change drops them all. Also the
+	 * physical map (A20), which the TLB notices only at its next miss. */
+	if (v->tlb_phys_gen != v->bus.phys->generation)
+		tlb_flush(v, false);
+	if (cs->base != v->link_cs_base || cs->limit != v->link_cs_limit ||
+	    v->env_code32 != v->link_code32 || v->user != v->link_user) {
+		v->link_cs_base = cs->base;
+		v->link_cs_limit = cs->limit;
+		v->link_code32 = v->env_code32;
+		v->link_user = v->user;
+		decode_bump_epoch(v->dcache);
+	}
 }
 
 /*
@@ -208,7 +223,7 @@ static void env_refresh(struct vcpu *v)
  * execute() for what a block cannot run. Returns the number of turns.
  */
 /*
- * Blocks interp_follow() may enter in a row. The handlers reach each other
+ * Blocks the near-branch handlers may enter in a row (branch_to, ops_fast.c). The handlers reach each other
  * through tail calls in optimized builds; without them (-O0, some
  * sanitizer builds) each instruction is a host frame, so this bounds the
  * stack at FOLLOW_MAX * BLOCK_MAX_INSNS frames (2,048: well within a
@@ -227,30 +242,46 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 	for (unsigned turns = 1;; turns++) {
 		uint32_t eip = s->eip;
 		v->insn_eip = eip;   /* a fetch fault is the next instruction's */
-		if (eip > cs->limit)
-			vcpu_fault(v, EXC_GP, 0);
-		uint32_t linear = cs->base + eip;
-		uint32_t paddr = code_paddr(v, linear, user);
-		struct block *b = find_block(v, linear, paddr, c32);
-		uint32_t end = eip + (b ? b->bytes : 0);
-		if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
-			v->env_valid = false;
-			execute(v);
-			return turns;
+		struct block *prev = v->prev_block, *b = NULL;
+		struct block_link *l = prev ? &prev->link[v->prev_exit] : NULL;
+		v->prev_block = NULL;
+		if (l)
+			b = block_link_follow(l, eip, *v->code_epoch);
+		if (!b) {
+			if (eip > cs->limit)
+				vcpu_fault(v, EXC_GP, 0);
+			uint32_t linear = cs->base + eip;
+			uint32_t paddr = code_paddr(v, linear, user);
+			/* A link from an older epoch (the epoch changes often:
+			 * every INVLPG) is checked the long way before the table
+			 * is: it never points to a dropped block (links live in
+			 * blocks built after the last drop). */
+			if (l && l->to && l->eip == eip && block_current(l->to, v->page_gens, paddr, c32))
+				b = l->to;
+			else
+				b = find_block(v, &prev, linear, paddr, c32);
+			uint32_t end = eip + (b ? b->bytes : 0);
+			if (!b || end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000)) {
+				v->env_valid = false;
+				execute(v);
+				return turns;
+			}
+			if (prev)
+				prev->link[v->prev_exit] = (struct block_link){
+					.to = b, .epoch = *v->code_epoch, .eip = eip };
 		}
 		const struct insn *i = b->insn, *last;
 		v->cur_block = b;
-		v->blk_first = i;
 		v->blk_last = i + b->n - 1;
 		v->blk_mask = mask;
+		v->blk_eip = eip;
 		v->follow_left = FOLLOW_MAX;
 		uint32_t next;
 		for (;;) {
 			/* The handler may run the instructions after i itself
 			 * (insn_chain), even those of the following blocks
-			 * (interp_follow); v->insn is the one that ran last, in
-			 * v->cur_block. */
-			insn_enter(v, i, eip);
+			 * (branch_to in ops_fast.c); v->insn is the one that ran last, in
+			 * v->cur_block, synced (insn_sync) before it returned. */
 			i->fn(v, i);
 			b = v->cur_block;
 			last = b->insn + b->n - 1;
@@ -263,7 +294,7 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 				break;
 			i++;
 		}
-		v->icount += (uint64_t)(i - v->blk_first) + 1;
+		v->icount += (uint64_t)i->idx + 1;
 		turns += FOLLOW_MAX - v->follow_left;
 		s->eip = eip;
 		v->prev_block = b;
@@ -276,46 +307,6 @@ static unsigned run_blocks(struct vcpu *v, unsigned budget)
 		    (*v->bus.requests & v->bus.stop_mask))
 			return turns;
 	}
-}
-
-/*
- * Called by the specialized near-branch handlers as their last act: when
- * the branch ended its block and the successor memo names a block that is
- * current at the new EIP (its code page is the one last fetched from, its
- * page generation unchanged, it fits the CS limit), and no interrupt or
- * request is up, runs that block's first instruction directly (a tail
- * call), like run_blocks() would after its checks. At most FOLLOW_MAX
- * blocks in a row, so the host stack stays bounded even without tail
- * calls. Anything else returns to run_blocks().
- */
-void interp_follow(struct vcpu *v)
-{
-	struct cpu_state *s = v->s;
-	const struct insn *i = v->insn;
-	struct block *b = v->cur_block;
-	if (!v->follow_left || i != b->insn + b->n - 1)
-		return;
-	if (((s->eflags & EFL_IF) && *v->bus.intr_line) || (*v->bus.requests & v->bus.stop_mask))
-		return;
-	uint32_t eip = v->next_eip;
-	struct block *n = b->succ[eip != ((v->insn_eip + i->len) & v->blk_mask)];
-	const struct seg_cache *cs = &s->seg[S_CS];
-	uint32_t linear = cs->base + eip;
-	if (!n || eip > cs->limit || !v->fetch_valid || v->fetch_lin_page != (linear & ~0xfffu) ||
-	    v->fetch_user != v->user)
-		return;
-	bool c32 = v->env_code32;
-	uint32_t end = eip + n->bytes;
-	if (!block_current(n, v->page_gens, v->fetch_phys_page | (linear & 0xfff), c32) ||
-	    end - 1 > cs->limit || end < eip || (!c32 && end > 0x10000))
-		return;
-	v->follow_left--;
-	v->icount += (uint64_t)(i - v->blk_first) + 1;
-	v->cur_block = n;
-	v->blk_first = n->insn;
-	v->blk_last = n->insn + n->n - 1;
-	insn_enter(v, n->insn, eip);
-	n->insn[0].fn(v, n->insn);
 }
 
 static bool can_take_intr(const struct vcpu *v)

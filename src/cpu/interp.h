@@ -49,9 +49,6 @@ void interp_fini(struct vcpu *v);
 enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now)(void *),
 			    void *now_opaque);
 
-/* The end of a near branch of a block: runs on into the next block when
- * nothing stands in the way (for ops_fast.c; see interp.c). */
-void interp_follow(struct vcpu *v);
 
 /* Executes exactly one instruction (or delivers one pending event); for tests. */
 enum interp_exit interp_step(struct vcpu *v);

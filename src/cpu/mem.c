@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "cpu/block.h"
 #include "cpu/decode.h"
 #include "cpu/paging.h"
 
@@ -61,19 +62,35 @@ uint32_t vmem_linear(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 
 /* --- TLB --------------------------------------------------------------- */
 
+const struct tlb_entry tlb_never[TLB_SIZE] = {
+	[0 ... TLB_SIZE - 1] = { .tag_read = TLB_INVALID, .tag_write = TLB_INVALID },
+};
+
+static inline unsigned tlb_index(uint32_t linear)
+{
+	return (linear >> 12) & (TLB_SIZE - 1);
+}
+
 static inline struct tlb_entry *tlb_slot(struct vcpu *v, uint32_t linear, bool user)
 {
-	return &v->tlb[user][(linear >> 12) & (TLB_SIZE - 1)];
+	return &v->tlb[user][tlb_index(linear)];
+}
+
+/* Host address of linear through a TLB entry that holds its page. */
+static inline uint8_t *tlb_host(const struct tlb_entry *e, uint32_t linear)
+{
+	return (uint8_t *)(e->addend + linear);
 }
 
 void tlb_flush(struct vcpu *v, bool keep_global)
 {
 	v->fetch_valid = false;
+	decode_bump_epoch(v->dcache);   /* block links hold translations */
 	bool pge = v->s->cr4 & CR4_PGE;
 	for (int u = 0; u < 2; u++)
 		for (unsigned i = 0; i < TLB_SIZE; i++) {
 			struct tlb_entry *e = &v->tlb[u][i];
-			if (keep_global && pge && e->global)
+			if (keep_global && pge && v->tlb_x[u][i].global)
 				continue;
 			e->tag_read = e->tag_write = TLB_INVALID;
 		}
@@ -85,6 +102,7 @@ void tlb_flush(struct vcpu *v, bool keep_global)
 void tlb_flush_page(struct vcpu *v, uint32_t linear)
 {
 	v->fetch_valid = false;
+	decode_bump_epoch(v->dcache);
 	for (int u = 0; u < 2; u++) {
 		struct tlb_entry *e = tlb_slot(v, linear, u);
 		if (e->tag_read == (linear & ~0xfffu) || e->tag_write == (linear & ~0xfffu))
@@ -98,7 +116,7 @@ void tlb_protect_code(struct vcpu *v, uint32_t paddr_page)
 {
 	for (int u = 0; u < 2; u++)
 		for (unsigned i = 0; i < TLB_SIZE; i++)
-			if (v->tlb[u][i].paddr == paddr_page)
+			if (v->tlb_x[u][i].paddr == paddr_page)
 				v->tlb[u][i].tag_write = TLB_INVALID;
 }
 
@@ -123,10 +141,11 @@ static uint32_t translate(struct vcpu *v, uint32_t linear, bool write, bool user
 	uint8_t *host = physmap_host_ptr(v->bus.phys, page, 4096, &ram_writable);
 	struct tlb_entry *e = tlb_slot(v, linear, user);
 	if (host) {
+		struct tlb_extra *x = &v->tlb_x[user][tlb_index(linear)];
 		e->tag_read = linear & ~0xfffu;
-		e->host = host;
-		e->paddr = page;
-		e->global = w.global;
+		e->addend = (uintptr_t)host - (linear & ~0xfffu);
+		x->paddr = page;
+		x->global = w.global;
 		e->tag_write = (w.writable && w.dirty && ram_writable && !v->bus.on_write &&
 				!decode_page_has_code(v->dcache, page))
 				       ? linear & ~0xfffu : TLB_INVALID;
@@ -156,7 +175,7 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 {
 	struct tlb_entry *e = tlb_slot(v, linear, user);
 	if (e->tag_read == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096) {
-		const uint8_t *p = e->host + (linear & 0xfff);
+		const uint8_t *p = tlb_host(e, linear);
 		switch (size) {
 		case 1: return *p;
 		case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
@@ -169,14 +188,23 @@ uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 /*
  * Every store to a page holding decoded code comes here (the TLB never
  * allows it directly). Besides making the page's blocks stale, it ends
- * the running block after the current instruction (insn_chain stops at
- * blk_last), which may be one of the stale ones, and tells an engine with
- * translations of its own (bt) through on_code_write.
+ * the running block after the current instruction (v->insn, synced
+ * before any store that can get here) when the block is on that page: it
+ * moves blk_last, which the block loop checks, and makes the entry after
+ * the instruction a stop entry, where insn_chain ends (cpu/block.h; the
+ * block is stale, never run again). It tells an engine with translations
+ * of its own (bt) through on_code_write.
  */
 static void code_written(struct vcpu *v, uint32_t paddr_page)
 {
 	decode_invalidate_page(v->dcache, paddr_page);
-	v->blk_last = v->insn;
+	const struct block *b = v->cur_block;
+	if (b && v->insn >= b->insn && v->insn < b->insn + b->n &&
+	    (b->paddr & ~0xfffu) == paddr_page) {
+		struct insn *next = (struct insn *)(v->insn + 1);
+		block_stop_init(next, next->idx, next->off);
+		v->blk_last = v->insn;
+	}
 	if (v->bus.on_code_write)
 		v->bus.on_code_write(v->bus.hook_opaque, paddr_page);
 }
@@ -204,7 +232,7 @@ void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, b
 {
 	struct tlb_entry *e = tlb_slot(v, linear, user);
 	if (e->tag_write == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096) {
-		uint8_t *p = e->host + (linear & 0xfff);
+		uint8_t *p = tlb_host(e, linear);
 		switch (size) {
 		case 1: *p = (uint8_t)value; return;
 		case 2: { uint16_t x = (uint16_t)value; memcpy(p, &x, 2); return; }
@@ -271,8 +299,9 @@ uint32_t lin_code_paddr_as(struct vcpu *v, uint32_t linear, bool user)
 	if (v->fetch_valid && v->fetch_lin_page == (linear & ~0xfffu) && v->fetch_user == user)
 		return v->fetch_phys_page | (linear & 0xfff);
 	const struct tlb_entry *e = tlb_slot(v, linear, user);
-	uint32_t paddr = e->tag_read == (linear & ~0xfffu) ? e->paddr | (linear & 0xfff)
-							  : translate(v, linear, false, user);
+	uint32_t paddr = e->tag_read == (linear & ~0xfffu)
+				 ? v->tlb_x[user][tlb_index(linear)].paddr | (linear & 0xfff)
+				 : translate(v, linear, false, user);
 	if (v->tlb_phys_gen == v->bus.phys->generation) {
 		v->fetch_lin_page = linear & ~0xfffu;
 		v->fetch_phys_page = paddr & ~0xfffu;
@@ -290,8 +319,8 @@ unsigned lin_fetch(struct vcpu *v, uint32_t linear, uint8_t *buf, unsigned n, ui
 	if (n > avail)
 		n = avail;
 	if (e->tag_read == (linear & ~0xfffu)) {
-		memcpy(buf, e->host + (linear & 0xfff), n);
-		*paddr = e->paddr | (linear & 0xfff);
+		memcpy(buf, tlb_host(e, linear), n);
+		*paddr = v->tlb_x[user][tlb_index(linear)].paddr | (linear & 0xfff);
 		return n;
 	}
 	uint32_t p = translate(v, linear, false, user);

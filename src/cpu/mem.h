@@ -58,28 +58,41 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
  * the privilege of accesses. The interpreter
  * calls it before each block; instructions that could change either end
  * their block. mem_read/mem_write then go straight to the soft TLB for a
- * flat segment, and the checked path otherwise. One compare covers the
- * page-crossing case too: the entry is chosen by the first byte's page and
+ * flat segment, and the checked path otherwise: each segment has the TLB
+ * set to look in (vcpu.seg_tlb), the current privilege's for a flat one
+ * and one that never hits for any other, so the choice costs no test.
+ * One compare covers the page-crossing case too: the entry is chosen by the first byte's page and
  * compared with the last byte's, and a slot never holds the next page.
  */
 /* vmem_read/vmem_write out of line: the cold path of mem_read/mem_write. */
 uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
 void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value);
 
+/* A TLB set that never hits: the fast-path set of a segment that is not flat. */
+extern const struct tlb_entry tlb_never[TLB_SIZE];
+
 static inline void mem_fast_setup(struct vcpu *v)
 {
 	const struct cpu_state *s = v->s;
-	uint32_t m = 0;
+	v->user = cpu_cpl(s) == 3;
+	const struct tlb_entry *cur = v->tlb[v->user];
 	for (int seg = 0; seg < S_NSEG; seg++) {
 		const struct seg_cache *c = &s->seg[seg];
-		if (c->base == 0 && c->limit == 0xffffffffu &&
-		    (c->attr & (SEG_P | SEG_S | 8 | 4 | 2)) == (SEG_P | SEG_S | 2))
-			m |= 1u << seg;
+		bool flat = c->base == 0 && c->limit == 0xffffffffu &&
+			    (c->attr & (SEG_P | SEG_S | 8 | 4 | 2)) == (SEG_P | SEG_S | 2);
+		if (seg == S_SS) {
+			flat = flat && (c->attr & SEG_DB);
+			v->flat_stack = flat;
+		}
+		v->seg_tlb[seg] = flat ? cur : tlb_never;
 	}
-	v->flat_segs = m;
-	v->flat_stack = (m & (1u << S_SS)) && (s->seg[S_SS].attr & SEG_DB);
-	v->user = cpu_cpl(s) == 3;
-	v->tlb_cur = v->tlb[v->user];
+}
+
+/* The entry of offset in seg's fast-path set. */
+static inline const struct tlb_entry *mem_fast_entry(const struct vcpu *v, int seg,
+						     uint32_t offset)
+{
+	return &v->seg_tlb[seg][(offset >> 12) & (TLB_SIZE - 1)];
 }
 
 /*
@@ -91,12 +104,10 @@ static inline void mem_fast_setup(struct vcpu *v)
 static inline bool mem_read_try(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 				uint32_t *val)
 {
-	if (!((v->flat_segs >> seg) & 1))
-		return false;
-	const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+	const struct tlb_entry *e = mem_fast_entry(v, seg, offset);
 	if (e->tag_read != ((offset + size - 1) & ~0xfffu))
 		return false;
-	const uint8_t *p = e->host + (offset & 0xfff);
+	const uint8_t *p = (const uint8_t *)(e->addend + offset);
 	switch (size) {
 	case 1: *val = *p; break;
 	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); *val = x; break; }
@@ -108,12 +119,10 @@ static inline bool mem_read_try(struct vcpu *v, int seg, uint32_t offset, unsign
 static inline bool mem_write_try(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 				 uint32_t value)
 {
-	if (!((v->flat_segs >> seg) & 1))
-		return false;
-	const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
+	const struct tlb_entry *e = mem_fast_entry(v, seg, offset);
 	if (e->tag_write != ((offset + size - 1) & ~0xfffu))
 		return false;
-	uint8_t *p = e->host + (offset & 0xfff);
+	uint8_t *p = (uint8_t *)(e->addend + offset);
 	switch (size) {
 	case 1: *p = (uint8_t)value; break;
 	case 2: { uint16_t x = (uint16_t)value; __builtin_memcpy(p, &x, 2); break; }
@@ -124,34 +133,17 @@ static inline bool mem_write_try(struct vcpu *v, int seg, uint32_t offset, unsig
 
 static inline uint32_t mem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 {
-	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
-		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
-		if (e->tag_read == ((offset + size - 1) & ~0xfffu)) {
-			const uint8_t *p = e->host + (offset & 0xfff);
-			switch (size) {
-			case 1: return *p;
-			case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); return x; }
-			default: { uint32_t x; __builtin_memcpy(&x, p, 4); return x; }
-			}
-		}
-	}
+	uint32_t x;
+	if (__builtin_expect(mem_read_try(v, seg, offset, size, &x), 1))
+		return x;
 	return mem_read_slow(v, seg, offset, size);
 }
 
 static inline void mem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 			     uint32_t value)
 {
-	if (__builtin_expect((v->flat_segs >> seg) & 1, 1)) {
-		const struct tlb_entry *e = &v->tlb_cur[(offset >> 12) & (TLB_SIZE - 1)];
-		if (e->tag_write == ((offset + size - 1) & ~0xfffu)) {
-			uint8_t *p = e->host + (offset & 0xfff);
-			switch (size) {
-			case 1: *p = (uint8_t)value; return;
-			case 2: { uint16_t x = (uint16_t)value; __builtin_memcpy(p, &x, 2); return; }
-			default: __builtin_memcpy(p, &value, 4); return;
-			}
-		}
-	}
+	if (__builtin_expect(mem_write_try(v, seg, offset, size, value), 1))
+		return;
 	mem_write_slow(v, seg, offset, size, value);
 }
 

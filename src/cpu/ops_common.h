@@ -142,38 +142,41 @@ static inline uint32_t stack_pop(struct vcpu *v, unsigned size)
 /* --- block execution ------------------------------------------------------ */
 
 /*
- * Makes i the instruction being executed, at eip (cpu/interp.c). The
- * architectural EIP (s->eip) is not kept up to date inside a block: no
- * handler reads it (a fault takes v->insn_eip, far transfers and event
- * delivery set it before they use it), and the block loop stores it once
- * when the block run ends. One store less per instruction. ESP is not
- * saved either: the specialized handlers change ESP only after their last
- * access that can fault, and the generic ones save it themselves
- * (dispatch.c: generic_entry, vcpu.esp_saved).
+ * Makes i the instruction being executed (v->insn, v->insn_eip,
+ * v->next_eip; cpu/interp.c). The specialized handlers do not store
+ * these on every instruction: a handler that runs to its end without a
+ * fault needs none of them, so each calls insn_sync() only before
+ * something that may fault (the checked memory paths, a branch target's
+ * #GP), that reads them (near branches that return to the loop) or that ends the
+ * chain (the block loop reads them). The architectural EIP (s->eip) is
+ * not kept up to date inside a block either: a fault takes v->insn_eip,
+ * far transfers and event delivery set it before they use it, and the
+ * block loop stores it when the block run ends. ESP is not saved: the
+ * specialized handlers change ESP only after their last access that can
+ * fault, and the generic ones save it themselves (dispatch.c:
+ * generic_entry, vcpu.esp_saved).
  */
-static inline void insn_enter(struct vcpu *v, const struct insn *i, uint32_t eip)
+static inline void insn_sync(struct vcpu *v, const struct insn *i)
 {
-	v->insn_eip = eip;
+	uint32_t eip = (v->blk_eip + i->off) & v->blk_mask;
 	v->insn = i;
+	v->insn_eip = eip;
 	v->next_eip = (eip + i->len) & v->blk_mask;
 }
 
 /*
  * The end of a handler that never branches (ops_fast.c): runs the next
- * instruction of the block directly, as a tail call, unless i was the
- * block's last (a store to a page with decoded code makes the current
- * instruction the last: mem.c). Each handler thereby has its own
- * indirect jump to the next, which the host predicts far better than one
- * shared call site. The block loop picks up from v->insn when the chain
- * returns.
+ * entry of the block directly, as a tail call: the next instruction, or
+ * the stop entry after the block's last one (cpu/block.h), which syncs i
+ * for the block loop and returns; an instruction that wrote to its own
+ * block's page has a stop entry after it too (mem.c). Each handler
+ * thereby has its own indirect jump to the next, which the host predicts
+ * far better than one shared call site.
  */
 static inline void insn_chain(struct vcpu *v, const struct insn *i)
 {
-	if (i != v->blk_last) {
-		const struct insn *n = i + 1;
-		insn_enter(v, n, v->next_eip);
-		n->fn(v, n);
-	}
+	const struct insn *n = i + 1;
+	n->fn(v, n);
 }
 
 /* Near branch target: truncated to 16 bits with a 16-bit operand size. */

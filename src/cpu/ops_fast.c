@@ -11,16 +11,20 @@
  * same state); the differential tests run through them, since every
  * decoded instruction gets its handler here first.
  *
- * Memory goes through mem_read/mem_write (the flat-segment TLB path of
- * mem.h); the stack forms take the direct path only for a flat 32-bit
- * stack (vcpu.flat_stack) and fall back to ops_common.h's stack helpers.
- * The handlers that never branch end with insn_chain() (ops_common.h: the
- * next instruction of the block runs from there), the near branches with
- * interp_follow() (the next block). ADD..TEST are in ops_fast_alu.c.
+ * Memory goes through the soft TLB inline (mem_read_try/mem_write_try of
+ * mem.h) with the checked path in a cold function, or through fast_read/
+ * fast_write (ops_fast.h), which sync the instruction (insn_sync) before
+ * the checked path; the stack forms take the direct path only for a flat
+ * 32-bit stack (vcpu.flat_stack) and fall back to ops_common.h's stack
+ * helpers. The handlers that never branch end with insn_chain()
+ * (ops_common.h: the next entry of the block runs from there), the near
+ * branches with branch_to() (the next block). ADD..TEST are in
+ * ops_fast_alu.c, fused pairs in ops_fuse.c.
  */
 #include <Zydis/Zydis.h>
 #include <stddef.h>
 
+#include "cpu/block.h"
 #include "cpu/interp.h"
 #include "cpu/ops_fast.h"
 
@@ -72,6 +76,7 @@ static void mov_lea(struct vcpu *v, const struct insn *i)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	reg_write(v->s, i->op[0].reg, SZ, mem_read_slow(v, SEG(1), EAF(1), SZ));          \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -89,6 +94,7 @@ static void NAME(struct vcpu *v, const struct insn *i)                          
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	mem_write_slow(v, SEG(0), EAF(0), SZ, VAL);                                       \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -133,6 +139,7 @@ static void movzx_r2(struct vcpu *v, const struct insn *i)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	GPR(0) = mem_read_slow(v, SEG(1), EAF(1), SZ);                                    \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -163,35 +170,77 @@ static void movsx_r2(struct vcpu *v, const struct insn *i)
 }
 static void movsx_m1(struct vcpu *v, const struct insn *i)
 {
-	GPR(0) = (uint32_t)(int32_t)(int8_t)mem_read(v, SEG(1), EA(1), 1);
+	GPR(0) = (uint32_t)(int32_t)(int8_t)fast_read(v, i, SEG(1), EA(1), 1);
 	insn_chain(v, i);
 }
 static void movsx_m2(struct vcpu *v, const struct insn *i)
 {
-	GPR(0) = (uint32_t)(int32_t)(int16_t)mem_read(v, SEG(1), EA(1), 2);
+	GPR(0) = (uint32_t)(int32_t)(int16_t)fast_read(v, i, SEG(1), EA(1), 2);
 	insn_chain(v, i);
 }
 
 /* --- CMOVcc SETcc --------------------------------------------------------------- */
 
-static void cmov_rr4(struct vcpu *v, const struct insn *i)
+/*
+ * The condition from the lazy operands inline (cond_eval_fast); when it
+ * needs all flags, or the operand misses the TLB, the instruction runs in
+ * a cold function of its own, so the hot one makes no call (see MOV_LOAD).
+ */
+static __attribute__((noinline, cold)) void cmov_rr4_slow(struct vcpu *v, const struct insn *i)
 {
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = GPR(1);
 	insn_chain(v, i);
 }
 
-static void cmov_rm4(struct vcpu *v, const struct insn *i)
+static void cmov_rr4(struct vcpu *v, const struct insn *i)
 {
-	uint32_t x = mem_read(v, SEG(1), EA(1), 4);   /* read (and may fault) either way */
+	int c = cond_eval_fast(v, i->opcode & 0xf);
+	if (__builtin_expect(c < 0, 0)) {
+		cmov_rr4_slow(v, i);
+		return;
+	}
+	if (c)
+		GPR(0) = GPR(1);
+	insn_chain(v, i);
+}
+
+static __attribute__((noinline, cold)) void cmov_rm4_slow(struct vcpu *v, const struct insn *i)
+{
+	uint32_t x = fast_read(v, i, SEG(1), EA(1), 4);   /* read (and may fault) either way */
 	if (cond_eval(v, i->opcode & 0xf))
 		GPR(0) = x;
 	insn_chain(v, i);
 }
 
+static void cmov_rm4(struct vcpu *v, const struct insn *i)
+{
+	uint32_t x;
+	int c;
+	if (__builtin_expect(!mem_read_try(v, SEG(1), EA(1), 4, &x) ||
+			     (c = cond_eval_fast(v, i->opcode & 0xf)) < 0, 0)) {
+		cmov_rm4_slow(v, i);   /* nothing done yet: it starts over */
+		return;
+	}
+	if (c)
+		GPR(0) = x;
+	insn_chain(v, i);
+}
+
+static __attribute__((noinline, cold)) void setcc_r_slow(struct vcpu *v, const struct insn *i)
+{
+	reg_write(v->s, i->op[0].reg, 1, cond_eval_slow(v, i->opcode & 0xf));
+	insn_chain(v, i);
+}
+
 static void setcc_r(struct vcpu *v, const struct insn *i)
 {
-	reg_write(v->s, i->op[0].reg, 1, cond_eval(v, i->opcode & 0xf));
+	int c = cond_eval_fast(v, i->opcode & 0xf);
+	if (__builtin_expect(c < 0, 0)) {
+		setcc_r_slow(v, i);
+		return;
+	}
+	reg_write(v->s, i->op[0].reg, 1, (uint32_t)c);
 	insn_chain(v, i);
 }
 
@@ -241,7 +290,10 @@ static inline void imul_commit(struct vcpu *v, const struct insn *i, int64_t a, 
 	int64_t r = a * b;
 	bool overflow = r != (int64_t)(int32_t)r;
 	GPR(0) = (uint32_t)r;
-	flags_set(v, LF_IMUL32, 4, (uint32_t)r, overflow, 0);
+	v->lf.op = LF_IMUL32;   /* flags.c reads the result and dst (overflow) only */
+	v->lf.size = 4;
+	v->lf.res = (uint32_t)r;
+	v->lf.dst = overflow;
 }
 
 static void imul_rr4(struct vcpu *v, const struct insn *i)
@@ -252,7 +304,7 @@ static void imul_rr4(struct vcpu *v, const struct insn *i)
 
 static void imul_rm4(struct vcpu *v, const struct insn *i)
 {
-	imul_commit(v, i, (int32_t)GPR(0), (int32_t)mem_read(v, SEG(1), EA(1), 4));
+	imul_commit(v, i, (int32_t)GPR(0), (int32_t)fast_read(v, i, SEG(1), EA(1), 4));
 	insn_chain(v, i);
 }
 
@@ -264,12 +316,13 @@ static void imul_rri4(struct vcpu *v, const struct insn *i)
 
 static void imul_rmi4(struct vcpu *v, const struct insn *i)
 {
-	imul_commit(v, i, (int32_t)mem_read(v, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
+	imul_commit(v, i, (int32_t)fast_read(v, i, SEG(1), EA(1), 4), (int32_t)i->op[2].val);
 	insn_chain(v, i);
 }
 
 /* --- stack and near branches (32-bit operand size) ------------------------------ */
 
+/* push4, pop4: the instruction is synced (insn_sync) before they are called. */
 static inline void push4(struct vcpu *v, uint32_t val)
 {
 	if (v->flat_stack) {
@@ -286,6 +339,7 @@ static inline void push4(struct vcpu *v, uint32_t val)
 static __attribute__((noinline, cold)) void NAME##_slow(struct vcpu *v,                  \
 							 const struct insn *i)            \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	push4(v, VAL);                                                                    \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
@@ -314,6 +368,7 @@ static inline uint32_t pop4(struct vcpu *v)
 
 static __attribute__((noinline, cold)) void pop_r4_slow(struct vcpu *v, const struct insn *i)
 {
+	insn_sync(v, i);
 	uint32_t val = pop4(v);
 	GPR(0) = val;   /* POP ESP: the popped value wins */
 	insn_chain(v, i);
@@ -331,19 +386,86 @@ static void pop_r4(struct vcpu *v, const struct insn *i)
 	insn_chain(v, i);
 }
 
-static inline void branch(struct vcpu *v, uint32_t target)
+static __attribute__((noinline, cold, noreturn)) void branch_fault(struct vcpu *v,
+								     const struct insn *i)
 {
-	if (target > v->s->seg[S_CS].limit)
-		vcpu_fault(v, EXC_GP, 0);
+	insn_sync(v, i);
+	vcpu_fault(v, EXC_GP, 0);
+}
+
+/*
+ * The end of the near-branch handlers: EIP becomes target (the branch at
+ * eip, falling through to fall, is i). When the branch ended its block,
+ * the block's link for the way it left names a block at target that is
+ * still valid (block_link_follow: the code epoch unchanged), and no
+ * interrupt or request is up, runs that block's first instruction
+ * directly (a tail call), like run_blocks() (cpu/interp.c) would; the
+ * branch itself then needs no insn_sync. At most FOLLOW_MAX blocks in a
+ * row (vcpu.follow_left), so the host stack stays bounded even without
+ * tail calls. Anything else syncs the branch and returns to run_blocks().
+ * Inline in every branch handler: each has its own indirect jump to the
+ * next block, which the host predicts better than one shared jump.
+ */
+static inline __attribute__((always_inline)) void branch_to(struct vcpu *v, const struct insn *i,
+							    uint32_t eip, uint32_t fall,
+							    uint32_t target)
+{
+	const struct cpu_state *s = v->s;
+	if (__builtin_expect(v->follow_left && i == v->blk_last &&
+			     !((s->eflags & EFL_IF) && *v->bus.intr_line) &&
+			     !(*v->bus.requests & v->bus.stop_mask), 1)) {
+		struct block *n = block_link_follow(&v->cur_block->link[target != fall], target,
+						    *v->code_epoch);
+		if (__builtin_expect(n != NULL, 1)) {
+			v->follow_left--;
+			v->icount += (uint64_t)i->idx + 1;
+			v->cur_block = n;
+			v->blk_last = n->insn + n->n - 1;
+			v->blk_eip = target;
+			n->insn[0].fn(v, n->insn);
+			return;
+		}
+	}
+	v->insn = i;
+	v->insn_eip = eip;
 	v->next_eip = target;
+}
+
+/* EIP of i and of the instruction after it (what insn_sync stores). */
+#define BRANCH_EIPS                                                                      \
+	uint32_t eip = (v->blk_eip + i->off) & v->blk_mask;                              \
+	uint32_t fall = (eip + i->len) & v->blk_mask
+
+/* Jcc with the condition's outcome r. */
+static inline __attribute__((always_inline)) void jcc_go(struct vcpu *v, const struct insn *i,
+							 bool r)
+{
+	BRANCH_EIPS;
+	uint32_t target = fall;
+	if (r) {
+		target = fall + i->op[0].val;
+		if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+			branch_fault(v, i);
+	}
+	branch_to(v, i, eip, fall, target);
+}
+
+/* The condition from all flags, out of line (see cond_eval_fast). */
+static __attribute__((noinline, cold)) void jcc_slow(struct vcpu *v, const struct insn *i,
+						     unsigned cc)
+{
+	jcc_go(v, i, cond_eval_slow(v, cc));
 }
 
 #define JCC(cc)                                                                          \
 static void jcc_##cc(struct vcpu *v, const struct insn *i)                               \
 {                                                                                        \
-	if (cond_eval(v, cc))                                                            \
-		branch(v, v->next_eip + i->op[0].val);                                   \
-	interp_follow(v);                                                                \
+	int r = cond_eval_fast(v, cc);                                                   \
+	if (__builtin_expect(r < 0, 0)) {                                                \
+		jcc_slow(v, i, cc);                                                      \
+		return;                                                                  \
+	}                                                                                \
+	jcc_go(v, i, r);                                                                 \
 }
 JCC(0) JCC(1) JCC(2) JCC(3) JCC(4) JCC(5) JCC(6) JCC(7)
 JCC(8) JCC(9) JCC(10) JCC(11) JCC(12) JCC(13) JCC(14) JCC(15)
@@ -354,34 +476,69 @@ static const insn_handler jcc_table[16] = {
 
 static void jmp_rel4(struct vcpu *v, const struct insn *i)
 {
-	branch(v, v->next_eip + i->op[0].val);
-	interp_follow(v);
+	BRANCH_EIPS;
+	uint32_t target = fall + i->op[0].val;
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
+	branch_to(v, i, eip, fall, target);
+}
+
+static __attribute__((noinline, cold)) void call_rel4_slow(struct vcpu *v, const struct insn *i)
+{
+	insn_sync(v, i);
+	uint32_t fall = v->next_eip, target = fall + i->op[0].val;
+	push4(v, fall);
+	branch_to(v, i, v->insn_eip, fall, target);
 }
 
 static void call_rel4(struct vcpu *v, const struct insn *i)
 {
-	uint32_t target = v->next_eip + i->op[0].val;
+	BRANCH_EIPS;
+	uint32_t target = fall + i->op[0].val;
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
+	uint32_t sp = v->s->gpr[R_ESP] - 4;
+	if (__builtin_expect(!v->flat_stack || !mem_write_try(v, S_SS, sp, 4, fall), 0)) {
+		call_rel4_slow(v, i);
+		return;
+	}
+	v->s->gpr[R_ESP] = sp;
+	branch_to(v, i, eip, fall, target);
+}
+
+static __attribute__((noinline, cold)) void ret_4_slow(struct vcpu *v, const struct insn *i)
+{
+	insn_sync(v, i);
+	uint32_t target;
+	if (!v->flat_stack) {
+		/* the generic order: read, check, then release */
+		target = stack_peek(v, 4, 0);
+		if (target > v->s->seg[S_CS].limit)
+			vcpu_fault(v, EXC_GP, 0);
+		stack_set(v, stack_ptr(v) + 4);
+		v->next_eip = target;
+		return;
+	}
+	uint32_t sp = v->s->gpr[R_ESP];
+	target = mem_read_slow(v, S_SS, sp, 4);
 	if (target > v->s->seg[S_CS].limit)
 		vcpu_fault(v, EXC_GP, 0);
-	push4(v, v->next_eip);
-	v->next_eip = target;
-	interp_follow(v);
+	v->s->gpr[R_ESP] = sp + 4;
+	branch_to(v, i, v->insn_eip, v->next_eip, target);
 }
 
 static void ret_4(struct vcpu *v, const struct insn *i)
 {
-	uint32_t sp = v->s->gpr[R_ESP];
-	if (!v->flat_stack) {
-		/* the generic order: read, check, then release */
-		uint32_t target = stack_peek(v, 4, 0);
-		branch(v, target);
-		stack_set(v, stack_ptr(v) + 4);
+	uint32_t target, sp = v->s->gpr[R_ESP];
+	if (__builtin_expect(!v->flat_stack || !mem_read_try(v, S_SS, sp, 4, &target), 0)) {
+		ret_4_slow(v, i);
 		return;
 	}
-	uint32_t target = mem_read(v, S_SS, sp, 4);
-	branch(v, target);
+	if (__builtin_expect(target > v->s->seg[S_CS].limit, 0))
+		branch_fault(v, i);
 	v->s->gpr[R_ESP] = sp + 4;
-	interp_follow(v);
+	BRANCH_EIPS;
+	branch_to(v, i, eip, fall, target);
 }
 
 /* --- selection ------------------------------------------------------------------ */

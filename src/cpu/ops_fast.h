@@ -21,6 +21,29 @@ static inline uint32_t ea32(const struct vcpu *v, const struct operand *o)
 	return o->val + base + index * o->scale;
 }
 
+/*
+ * mem_read/mem_write for a specialized handler: the checked path, which
+ * may fault, runs with the instruction synced (insn_sync).
+ */
+static inline uint32_t fast_read(struct vcpu *v, const struct insn *i, int seg, uint32_t offset,
+				 unsigned size)
+{
+	uint32_t x;
+	if (__builtin_expect(mem_read_try(v, seg, offset, size, &x), 1))
+		return x;
+	insn_sync(v, i);
+	return mem_read_slow(v, seg, offset, size);
+}
+
+static inline void fast_write(struct vcpu *v, const struct insn *i, int seg, uint32_t offset,
+			      unsigned size, uint32_t value)
+{
+	if (__builtin_expect(mem_write_try(v, seg, offset, size, value), 1))
+		return;
+	insn_sync(v, i);
+	mem_write_slow(v, seg, offset, size, value);
+}
+
 #define EA(n) ea32(v, &i->op[n])
 #define SEG(n) (i->op[n].seg)
 

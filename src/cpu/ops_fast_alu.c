@@ -30,17 +30,24 @@ static inline uint32_t alu_calc(struct vcpu *v, enum alu op, unsigned size, uint
 	return r & size_mask(size);
 }
 
+/*
+ * Records the flags; only what flags.[ch] read for the operation: the
+ * carry-in for ADC and SBB only, the result alone for the logical ones.
+ */
 static inline void alu_flags(struct vcpu *v, enum alu op, unsigned size, uint32_t r, uint32_t d,
 			     uint32_t s, uint32_t cin)
 {
 	switch (op) {
 	case A_ADD: flags_set(v, LF_ADD, size, r, d, s); break;
-	case A_ADC: flags_set(v, LF_ADC, size, r, d, s); break;
+	case A_ADC: flags_set(v, LF_ADC, size, r, d, s); v->lf.cf_in = cin; break;
 	case A_SUB: case A_CMP: flags_set(v, LF_SUB, size, r, d, s); break;
-	case A_SBB: flags_set(v, LF_SBB, size, r, d, s); break;
-	default: flags_set(v, LF_LOGIC, size, r, 0, 0); return;
+	case A_SBB: flags_set(v, LF_SBB, size, r, d, s); v->lf.cf_in = cin; break;
+	default:
+		v->lf.op = LF_LOGIC;
+		v->lf.size = size;
+		v->lf.res = r;
+		break;
 	}
-	v->lf.cf_in = cin;
 }
 
 static inline bool alu_stores(enum alu op)
@@ -80,6 +87,7 @@ static inline void name##_rm_##SZ##_do(struct vcpu *v, const struct insn *i, uin
 static __attribute__((noinline, cold)) void name##_rm_##SZ##_slow(struct vcpu *v,        \
 								  const struct insn *i)   \
 {                                                                                         \
+	insn_sync(v, i);                                                                  \
 	name##_rm_##SZ##_do(v, i, mem_read_slow(v, SEG(1), EA(1), SZ));                   \
 }                                                                                         \
 static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                          \
@@ -94,20 +102,20 @@ static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                
 static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
+	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
+		fast_write(v, i, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
 }                                                                                         \
 static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = mem_read(v, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
+	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
-		mem_write(v, SEG(0), ea, SZ, r);                                          \
+		fast_write(v, i, SEG(0), ea, SZ, r);                                          \
 	alu_flags(v, OP, SZ, r, d, s, c);                                                 \
 	insn_chain(v, i);                                                                 \
 }

@@ -73,12 +73,16 @@ enum {
 
 /*
  * One soft-TLB entry for a linear page. tag_read/tag_write hold the
- * linear page address when reads/writes may use `host + offset` directly,
- * or TLB_INVALID. Two sets: supervisor (CPL 0-2) and user (CPL 3).
+ * linear page address when reads/writes may use `addend + linear`
+ * directly, or TLB_INVALID. Two sets: supervisor (CPL 0-2) and user
+ * (CPL 3). 16 bytes, so the hot lookup is a shift and an add; what only
+ * the slow paths need is in struct tlb_extra, in a parallel array.
  */
 struct tlb_entry {
 	uint32_t tag_read, tag_write;
-	uint8_t *host;        /* host address of the page */
+	uintptr_t addend;     /* host address of the page minus its linear address */
+};
+struct tlb_extra {
 	uint32_t paddr;       /* physical page */
 	bool global;
 };
@@ -103,42 +107,54 @@ struct vcpu {
 	struct lazy_flags lf;
 
 	struct tlb_entry tlb[2][TLB_SIZE];   /* [user] */
+	struct tlb_extra tlb_x[2][TLB_SIZE]; /* the same entries' physical pages */
 	uint64_t tlb_phys_gen;               /* physmap generation of the TLB contents */
 
 	struct decode_cache *dcache;
 	struct block_cache *bcache;
 	const uint32_t *page_gens;           /* decode_page_gens(dcache) */
+	const uint64_t *code_epoch;          /* decode_epoch(dcache): block links */
 
 	/* instruction fetch: the linear code page last translated, and the
-	 * block that ran last with how it was left (its successor memo slot) */
+	 * block that ran last with how it was left (its link slot) */
 	uint32_t fetch_lin_page, fetch_phys_page;
 	bool fetch_user, fetch_valid;
 	struct block *prev_block;
 	unsigned prev_exit;
+	/* what block links depend on of the environment, as of the last
+	 * env_refresh (cpu/interp.c): CS base and limit, code size, privilege */
+	uint32_t link_cs_base, link_cs_limit;
+	uint8_t link_code32, link_user;
 
-	/* memory fast path, set before each block (mem_fast_setup): segments
-	 * that are flat (base 0, 4 GiB, present writable expand-up data) as a
-	 * bit mask, a flat 32-bit stack, and the privilege of accesses; with
-	 * the code size, valid while env_valid (cpu/interp.c) */
-	uint32_t flat_segs;
-	struct tlb_entry *tlb_cur;           /* tlb[user] */
+	/* memory fast path, set before each block (mem_fast_setup): for each
+	 * segment the TLB set its offsets may be looked up in directly
+	 * (tlb[user] when it is flat: base 0, 4 GiB, present writable
+	 * expand-up data, and for SS also B=1; else a set that never hits),
+	 * a flat 32-bit stack, and the privilege of accesses; with the code
+	 * size, valid while env_valid (cpu/interp.c) */
+	const struct tlb_entry *seg_tlb[S_NSEG];
 	bool flat_stack;
 	bool user;
 	bool env_code32;
 	bool env_valid;
 
 	/* the block being executed: its last instruction (or the one that
-	 * wrote to decoded code: mem.c), the EIP mask of its code size */
+	 * wrote to decoded code: mem.c), the EIP mask of its code size, the
+	 * EIP of its first instruction */
 	const struct insn *blk_last;
 	uint32_t blk_mask;
+	uint32_t blk_eip;
 	struct block *cur_block;             /* the block being executed */
-	const struct insn *blk_first;        /* its first instruction */
-	unsigned follow_left;                /* blocks interp_follow may still enter */
+	unsigned follow_left;                /* blocks branch_to (ops_fast.c) may still enter */
 
-	/* the instruction being executed. insn_eip and insn_esp are kept
-	 * apart: stored side by side, gcc merges their loads into 8-byte ones
-	 * that cannot be forwarded from the 4-byte stores of EIP and ESP just
-	 * before (a stall on every instruction). */
+	/* the instruction being executed, its EIP and the EIP after it. Not
+	 * stored by every instruction: a specialized handler stores them
+	 * (insn_sync, ops_common.h) only before something that may fault or
+	 * read them, and before it returns to the block loop; generic
+	 * handlers always have them. insn_eip and insn_esp are kept apart:
+	 * stored side by side, gcc merges their loads into 8-byte ones that
+	 * cannot be forwarded from the 4-byte stores of EIP and ESP just
+	 * before (a stall). */
 	uint32_t insn_eip;
 	const struct insn *insn;
 	uint32_t next_eip;
