@@ -8,7 +8,8 @@
 # lies inside the range engine bt reserves for the guest window, host
 # [mmap_min_addr, 8 GiB), so bt cannot start under ASan. bt/stubs.S is
 # assembled by gcc (clang's integrated assembler rejects its C-style
-# constants such as 1u).
+# constants such as 1u), and so is src/direct/enter.S (engine bt links
+# src/direct for --user direct; this harness runs ring-0 code only).
 #
 # Writes a seed corpus (ring-0 programs assembled with nasm: ALU and flags,
 # FS-relative accesses that wrap around 4 GiB, self-modifying code, page
@@ -53,11 +54,14 @@ out=$(cd "$out" && pwd)
 say "building $out/fuzz_bt with $cc"
 "$as" -c -I"$src_dir/src" "$src_dir/src/bt/stubs.S" -o "$out/stubs.o" ||
 	die "assembling src/bt/stubs.S failed"
+"$as" -c -I"$src_dir/src" "$src_dir/src/direct/enter.S" -o "$out/enter.o" ||
+	die "assembling src/direct/enter.S failed"
 "$cc" -g -O2 -std=gnu17 -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -I"$src_dir/src" \
 	"$src_dir/tests/fuzz/fuzz_bt.c" "$src_dir"/src/cpu/*.c "$src_dir"/src/mmu/*.c \
-	"$src_dir"/src/bt/*.c "$out/stubs.o" "$src_dir/src/devices/portmap.c" \
+	"$src_dir"/src/bt/*.c "$out/stubs.o" "$src_dir"/src/direct/*.c "$out/enter.o" \
+	"$src_dir/src/devices/portmap.c" \
 	-lZydis -lZycore -lm -o "$out/fuzz_bt.new" ||
 	die "building the fuzzer failed (is libclang-rt-14-dev installed?)"
 mv -f "$out/fuzz_bt.new" "$out/fuzz_bt"
