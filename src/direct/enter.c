@@ -43,7 +43,7 @@
 #endif
 
 #define ALTSTACK_SIZE (64 * 1024)
-#define GUEST_FLAGS 0x240cd5u   /* CF PF AF ZF SF DF OF, AC, ID: the guest's own */
+#define GUEST_FLAGS 0x244cd5u   /* CF PF AF ZF SF DF OF, NT, AC, ID: the guest's own */
 
 /* Shared with enter.S (see the overview for why these are global). */
 uint16_t direct_host_cs, direct_host_ss;

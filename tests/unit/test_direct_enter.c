@@ -44,6 +44,22 @@ START_TEST(arith_and_hlt)
 }
 END_TEST
 
+START_TEST(nested_task_flag)
+{
+	/* pushfd; pop eax; hlt: the guest's NT goes in (fuzz_direct found it
+	   dropped on entry and then cleared in the guest's EFLAGS on exit) */
+	static const uint8_t code[] = { 0x9c, 0x58, 0xf4 };
+	struct dg g;
+
+	dg_setup(&g, code, sizeof(code));
+	g.cpu.eflags = 0x4000u | F_CF;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.gpr[EAX] & (0x4000u | F_CF), 0x4000u | F_CF);
+	ck_assert_uint_eq(g.cpu.eflags & 0x4000u, 0x4000u);
+}
+END_TEST
+
 START_TEST(stack_and_resume)
 {
 	/* push 0x12345678; pop ecx; hlt; inc ecx; hlt */
@@ -327,6 +343,7 @@ int main(void)
 	Suite *s = suite_create("direct_enter");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, arith_and_hlt);
+	tcase_add_test(tc, nested_task_flag);
 	tcase_add_test(tc, stack_and_resume);
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
