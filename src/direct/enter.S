@@ -12,8 +12,12 @@
  * cpu->host_rsp, RDI = cpu). Records the data selectors the guest left
  * (cpu->seen_sel: a guest `mov gs, ax` executed natively loads a *host*
  * selector, ring aliasing, which the caller repairs), resets them,
- * restores the host FS/GS bases (the guest's FS/GS loads replaced them)
- * and returns from direct_enter_asm() to its C caller.
+ * restores the host FS/GS bases (the guest's FS/GS loads replaced them),
+ * resets RFLAGS (DF, and NT: the kernel's sigreturn takes NT from the
+ * handler's own flags, inherited from the guest, not from the ucontext;
+ * with NT left set the next IRETQ would be #GP, as IRET in 64-bit mode
+ * cannot return from a nested task - direct_enter_asm clears it too) and
+ * returns from direct_enter_asm() to its C caller.
  *
  * direct_sig_entry: the sa_sigaction of every signal the monitor handles
  * while guest code may run (direct_sigaction()). The signal may have
@@ -38,6 +42,9 @@ direct_enter_asm:
 	push	%r14
 	push	%r15
 	mov	%rsp, 0x38(%rdi)
+	pushfq				/* IRETQ with NT set is #GP (see the overview) */
+	andl	$~0x4000, (%rsp)
+	popfq
 	movzwl	0x2c(%rdi), %eax	/* SS */
 	push	%rax
 	movl	0x10(%rdi), %eax	/* ESP */
@@ -88,7 +95,8 @@ direct_exit_stub:
 	wrfsbase %rax
 	movq	0x48(%rdi), %rax
 	wrgsbase %rax
-1:	cld
+1:	pushq	$0x202		/* RFLAGS: the guest's NT came through sigreturn */
+	popfq
 	pop	%r15
 	pop	%r14
 	pop	%r13
