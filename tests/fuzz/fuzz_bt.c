@@ -70,7 +70,8 @@
  * disassembled with Zydis' formatter, both states and the first RAM
  * differences. SOFTVT_FUZZ_VERBOSE=1 prints one line per input;
  * SOFTVT_FUZZ_LAST=FILE writes each input to FILE before running it (the
- * reproducer when the process dies without libFuzzer's report).
+ * reproducer when the process dies without libFuzzer's report);
+ * SOFTVT_FUZZ_TRACE=1 prints each step of the interpreter's run.
  *
  * The same file, compiled with -DFUZZ_USER_DIRECT, is the user-mode
  * harness fuzz_direct (scripts/fuzz-direct.sh): the ring-0 choices below
@@ -358,6 +359,8 @@ static void fz_setup(void)
 	ZydisFormatterInit(&fz->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 	fz->verbose = getenv("SOFTVT_FUZZ_VERBOSE") != NULL;
 	fz->last_input = getenv("SOFTVT_FUZZ_LAST");
+	if (getenv("SOFTVT_FUZZ_TRACE"))
+		fz->ei->trace = stderr;   /* each step of the interpreter's run */
 	atexit(fz_totals);
 }
 
@@ -540,6 +543,8 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 		memcpy(gpr, s->gpr, sizeof(gpr));
 		uint32_t eflags0 = s->eflags;
 		unsigned cpl0 = cpu_cpl(s);
+		if (e->trace)
+			rg_trace_step(e, n);
 		v->delivered = false;
 		v->fault_vector = -1;
 		enum interp_exit why = interp_step(v);

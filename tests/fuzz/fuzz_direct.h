@@ -14,15 +14,16 @@
  * holes byte says), stack 0x30000-0x3FFFF, the hole, MMIO and ROM.
  * Supervisor pages: 0x0000-0xFFFF (IVT, GDT, IDT, the handler HLTs at
  * 0x3000 + vector, TSSs, LDT, page tables, and the ring-0 stack below
- * 0x10000, the TSS's ESP0), and a "kernel" at 3 GiB (0xC0000000: a
- * supervisor 4 MiB page under PSE, else the low supervisor pages again)
+ * 0x10000, the TSS's ESP0; page 0 is not present, as random_guest.h
+ * has it), and a "kernel" at 3 GiB (0xC0000000: a supervisor 4 MiB page
+ * under PSE, else the low supervisor pages again)
  * and, under PSE and PAE, at 4 MiB. EFLAGS: IF=1 (direct execution needs
  * it), IOPL 0..3, AC, NT, DF as the header says, never TF. Header bytes
  * the harness reads (the rest is random_guest.h's):
  *   [2]  CR0 EM and TS are cleared (with them direct execution is refused:
  *        the guest kernel wants #NM, and the interpreter would run it all);
  *   [5]  bit 0: enter through the kernel: start at CPL 0 in a stub at
- *        0x3800 that reads the kernel pages at 0xC0000000 and 0xC0002000
+ *        0x3800 that reads the kernel pages at 0xC0001000 and 0xC0002000
  *        (so the window holds supervisor mappings, as after a real
  *        kernel) and IRETDs to the user code; bit 1: 4 KiB paging with the
  *        page directory entry of 3 GiB supervisor (the user boundary at 3
@@ -31,7 +32,7 @@
  *   [6]  segments, all DPL 3: bits 0-2 FS flat writable (0, 1), flat
  *        read-only (2), flat readable code (3), a thread pointer (TLS:
  *        limit 4 GiB, negative offsets wrap) with base 0xFFFFF000 (4),
- *        0x2F000 (5, in the data area), 0xC0000000 (6, the kernel) or
+ *        0x2F000 (5, in the data area), 0xC0001000 (6, the kernel) or
  *        0x80000000 (7, nothing mapped); bits 3-4 GS flat, like FS, null,
  *        or a TLS base 0x2F800; bit 5 DS read-only, bit 6 ES readable
  *        code, bit 7 CS execute-only;
@@ -84,6 +85,13 @@
  *  - the x87/SSE state: FOP, FIP, FCS, FDP, FDS and MXCSR_MASK are
  *    not compared (the host's values), nor the 6 unused bytes of each
  *    80-bit register;
+ *  - KNOWN BUG, tainted so that fuzzing goes on: FS and GS with a base
+ *    (thread pointers) are mirrored with the guest's 4 GiB limit, not
+ *    truncated, and the window keeps the kernel's supervisor mappings
+ *    above the boundary, so user code reads (and, where the kernel wrote,
+ *    writes) guest kernel memory through them natively where the
+ *    interpreter raises #PF: an instruction with an FS/GS operand on
+ *    which the interpreter raises a protection #PF at CPL 3;
  *  - a page fault on the destination of a read-modify-write instruction
  *    (ADD [m], r; XADD; INC [m] ...): the interpreter reads it first, so
  *    its #PF error code says "read" where the CPU says "write" (W=1), and
@@ -107,7 +115,7 @@
 #define FD_SEL_FS      0xf3
 #define FD_SEL_GS      0xfb
 
-static const uint32_t fs_bases[8] = { 0, 0, 0, 0, 0xfffff000u, 0x2f000u, 0xc0000000u,
+static const uint32_t fs_bases[8] = { 0, 0, 0, 0, 0xfffff000u, 0x2f000u, 0xc0001000u,
 				      0x80000000u };
 
 /* The variant's counters and the /proc/self/io probe. */
@@ -180,7 +188,7 @@ static void fd_kernel_entry(struct rg_env *e)
 {
 	static const uint8_t stub[] = {
 		0x50,                                  /* push eax */
-		0xa1, 0x00, 0x00, 0x00, 0xc0,          /* mov eax, [0xc0000000] */
+		0xa1, 0x00, 0x10, 0x00, 0xc0,          /* mov eax, [0xc0001000] */
 		0xa1, 0x00, 0x20, 0x00, 0xc0,          /* mov eax, [0xc0002000] */
 		0x58,                                  /* pop eax */
 		0xcf,                                  /* iretd */
@@ -473,6 +481,21 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 		return;
 	default:
 		break;
+	}
+	if (event && e->v->fault_vector == EXC_PF && (e->v->fault_error & 5) == 5) {
+		for (unsigned k = 0; k < zi->operand_count_visible; k++) {
+			if (ops[k].type != ZYDIS_OPERAND_TYPE_MEMORY ||
+			    (ops[k].mem.segment != ZYDIS_REGISTER_FS &&
+			     ops[k].mem.segment != ZYDIS_REGISTER_GS))
+				continue;
+			const struct seg_cache *sc =
+				&s->seg[ops[k].mem.segment == ZYDIS_REGISTER_FS ? S_FS : S_GS];
+			if (sc->base) {
+				fd_taint(r, "a supervisor page through a TLS segment (not truncated: "
+					    "the KNOWN BUG of the report, native code reads it)");
+				return;
+			}
+		}
 	}
 	if (event && e->v->fault_vector == EXC_UD) {
 		switch (zi->mnemonic) {
