@@ -78,7 +78,7 @@ mv -f "$out/fuzz_direct.new" "$out/fuzz_direct"
 # IOPL << 4. CR4: OSFXSR 8, OSXMMEXCPT 0x10. USER: 1 enter through the
 # kernel, 2 (4 KiB paging) 3 GiB supervisor, 4 the 4 MiB alias user.
 # SEGS: bits 0-2 FS (2 read-only, 3 code, 4 TLS base 0xFFFFF000, 5 0x2F000,
-# 6 0xC0000000, 7 0x80000000), bits 3-4 GS (1 as FS, 2 null, 3 TLS base
+# 6 0xC0001000, 7 0x80000000), bits 3-4 GS (1 as FS, 2 null, 3 TLS base
 # 0x2F800), bit 5 DS read-only, bit 6 ES code, bit 7 CS execute-only.
 # EXTRAS 0x10: SYSENTER MSRs set.
 hex() { printf '%b' "\\x$(printf %02x "$1")"; }
@@ -384,7 +384,42 @@ f1:	enter 8, 0
 	ret
 EOF
 
-for f in int80 sysenter syscall traps priv pf div fpu tls alias flags gate64 gate32 alu; do
+# Regression seeds (run first by every fuzzing session, the smoke test's
+# included): the guest's NT flag, which direct execution dropped and which
+# then leaked into the monitor's RFLAGS (two direct entries: the MMIO reads
+# exit to the interpreter; the next IRETQ crashed the monitor); a jump
+# above the user boundary, beyond the truncated CS limit (the IRETQ into
+# it crashed the monitor); a thread pointer at the kernel, after the
+# kernel touched its pages, and CS-relative loads after a far jump to the
+# host's 32-bit CS 0x23 (known holes: fuzz_direct.h, docs/DIRECT.md).
+cat >"$tmp/regress-nt.asm" <<'EOF'
+	bits 32
+	org 0x10000
+	pushfd
+	pop eax
+	mov ebx, [0xa0010]
+	mov ecx, [0xa0020]
+	hlt
+EOF
+
+cat >"$tmp/regress-eip.asm" <<'EOF'
+	bits 32
+	org 0x10000
+	mov eax, 0x400000
+	jmp eax
+EOF
+
+cat >"$tmp/regress-tls.asm" <<'EOF'
+	bits 32
+	org 0x10000
+	mov eax, [fs:0]
+	mov [fs:4], eax
+	jmp 0x23:next
+next:	mov eax, [cs:0xc0001000]
+	hlt
+EOF
+
+for f in int80 sysenter syscall traps priv pf div fpu tls alias flags gate64 gate32 alu regress-nt regress-eip regress-tls; do
 	nasm -f bin -o "$tmp/$f.bin" "$tmp/$f.asm"
 done
 # paging 1-3 (4 KiB, PSE, PAE); IDT 0 (HLT handlers), 4 (empty), 5 (into the code)
@@ -413,6 +448,9 @@ for paging in 1 2 3; do
 			{ header $paging $idt 0x01 0 0 0 $user 0; cat "$tmp/gate64.bin"; } >"$seeds/gate64-$s"
 			{ header $paging $idt 0x01 0 0 0 $user 0; cat "$tmp/gate32.bin"; } >"$seeds/gate32-$s"
 			{ header $paging $idt 0x09 0x20 0 0 $user 0xc0; cat "$tmp/alu.bin"; } >"$seeds/alu-$s"
+			{ header $paging $idt 0x41 0 0 0 $user 0; cat "$tmp/regress-nt.bin"; } >"$seeds/regress-nt-$s"
+			{ header $paging $idt 0x01 0x01 0 0 $user 0; cat "$tmp/regress-eip.bin"; } >"$seeds/regress-eip-$s"
+			{ header $paging $idt 0x01 0x01 0 0 $user 0x06; cat "$tmp/regress-tls.bin"; } >"$seeds/regress-tls-$s"
 		done
 	done
 done

@@ -305,7 +305,10 @@ enum interp_exit bt_direct_run(struct bt *bt)
 	struct cpu_state *c = bt->cpu;
 	struct direct_cpu *dc = bt->dc;
 	uint32_t bound = boundary(bt);
-	if (!mirror(bt, bound)) {
+	/* an EIP beyond the truncated CS limit (user code jumped above the
+	   boundary): the IRETQ into it would fault in the monitor; the
+	   interpreter's fetch raises the guest's fault */
+	if (!mirror(bt, bound) || c->eip > bt->ldt.slot[S_CS].limit) {
 		bt->st.direct_refused++;
 		return bt_step(bt, &bt->st.step_user);
 	}
