@@ -339,6 +339,7 @@ void bt_reset(struct bt *bt)
 	bt->chain_site = 0;
 	bt->polled = false;
 	bt->fault_result = -1;
+	bt->boundary_known = false;   /* the user boundary: the tables behind CR3 may differ */
 	window_reset(bt->win);
 	bt_disarm_poll(bt);
 	/* the interpreter inside: decoded code, soft TLB (its flush hook also
