@@ -27,7 +27,10 @@
  * registered for the signal in direct_sig_table, and puts the saved base
  * back before returning: sigreturn does not restore FS bases, and a
  * handler that resumes the guest (a page filled on the spot) must give it
- * its own FS back. Without FSGSBASE (direct_fsgsbase_ok == 0) it only
+ * its own FS back. It also clears EFLAGS.AC, which the kernel hands the
+ * handler as the guest left it: the host runs with CR0.AM set, so the
+ * monitor's C code (any misaligned access) would raise #AC (sigreturn
+ * gives the guest its AC back). Without FSGSBASE (direct_fsgsbase_ok == 0) it only
  * calls the handler.
  */
 	.text
@@ -109,6 +112,9 @@ direct_exit_stub:
 	.globl	direct_sig_entry
 	.type	direct_sig_entry, @function
 direct_sig_entry:
+	pushfq				/* no alignment checks in the monitor (see above) */
+	andl	$~0x40000, (%rsp)
+	popfq
 	push	%rbx			/* also aligns the stack for the call */
 	cmpb	$0, direct_fsgsbase_ok(%rip)
 	je	1f

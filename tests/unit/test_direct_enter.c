@@ -68,6 +68,36 @@ START_TEST(nested_task_flag)
 }
 END_TEST
 
+static int hook_ac = -1;
+
+static bool ac_hook(void *opaque, uint64_t addr, bool write)
+{
+	(void)opaque, (void)addr, (void)write;
+	hook_ac = (int)((__builtin_ia32_readeflags_u64() >> 18) & 1);
+	return false;
+}
+
+START_TEST(alignment_check_flag)
+{
+	/* mov [DG_NONE], eax with the guest's AC set: the handler (and the pf
+	   hook inside it) must not run with AC, or every misaligned access of
+	   compiled monitor code is #AC (the host has CR0.AM set): fuzz_direct
+	   found the monitor dying of SIGBUS in its own handler */
+	uint8_t code[] = { 0xa3, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	dg_put32(code + 1, DG_NONE);
+	dg_setup(&g, code, sizeof(code));
+	g.cpu.eflags = 0x40000u;
+	direct_set_pf_hook(ac_hook, NULL);
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	direct_set_pf_hook(NULL, NULL);
+	ck_assert_int_eq(g.cpu.exit.trapno, 14);
+	ck_assert_int_eq(hook_ac, 0);
+	ck_assert_uint_eq(g.cpu.eflags & 0x40000u, 0x40000u);   /* the guest's AC, still */
+}
+END_TEST
+
 START_TEST(stack_and_resume)
 {
 	/* push 0x12345678; pop ecx; hlt; inc ecx; hlt */
@@ -352,6 +382,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, arith_and_hlt);
 	tcase_add_test(tc, nested_task_flag);
+	tcase_add_test(tc, alignment_check_flag);
 	tcase_add_test(tc, stack_and_resume);
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
