@@ -132,7 +132,8 @@ struct fz_direct {
 	uint64_t io_checks;
 	uint64_t stop_gate, stop_syscall, stop_cs;
 	uint64_t enters, exits[BT_DX_N], alias, refused, kernel_entries;
-	uint32_t rmw_error_at;   /* where the reference pushed a read-modify-write #PF's error code */
+	uint32_t rmw_error_at[16];   /* where the reference pushed read-modify-write #PF error codes */
+	unsigned rmw_errors;
 };
 
 static struct fz_direct fzd;
@@ -147,7 +148,7 @@ static void fz_make_input(const uint8_t *data, size_t size)
 	memcpy(fz->in, data, n);
 	fz->len = n < RG_HEADER ? RG_HEADER : n;
 	uint8_t *h = fz->in;
-	fzd.rmw_error_at = 0;
+	fzd.rmw_errors = 0;
 	unsigned paging = RG_PAGING_4K + ((h[0] >> 3) & 3) % 3;
 	h[0] = (uint8_t)(RG_USER | paging << 3 | (h[0] & 0xe0));
 	h[1] = (uint8_t)((h[1] | 0x01) & ~0x04);   /* IF on, TF off */
@@ -400,8 +401,9 @@ static bool fz_variant_fpu_equal(const struct fpu_state *a, const struct fpu_sta
 static bool fz_variant_ram_excused(uint32_t paddr, uint8_t interp, uint8_t engine)
 {
 	bool pae = ((fz->in[0] >> 3) & 3) == RG_PAGING_PAE;
-	if (fzd.rmw_error_at && paddr == fzd.rmw_error_at && (interp ^ engine) == 2)
-		return true;
+	for (unsigned k = 0; k < fzd.rmw_errors; k++)
+		if (paddr == fzd.rmw_error_at[k] && (interp ^ engine) == 2)
+			return true;
 	return paddr >= FZ_TABLES && paddr < FZ_TABLES_END && !(paddr & (pae ? 7 : 3)) &&
 	       (interp ^ engine) == 0x20 && (interp & 0x20);
 }
@@ -449,8 +451,13 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 		return;
 	if (event && e->v->fault_vector == EXC_PF && zi->operand_count_visible &&
 	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && s->gpr[R_ESP] < RG_RAM_END)
-		fzd.rmw_error_at = s->gpr[R_ESP];   /* identity-mapped ring-0 stack */
+	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && s->gpr[R_ESP] < RG_RAM_END) {
+		/* the stack the frame went to (identity-mapped) */
+		if (fzd.rmw_errors < 16)
+			fzd.rmw_error_at[fzd.rmw_errors++] = s->gpr[R_ESP];
+		else
+			fd_taint(r, "too many read-modify-write page faults to excuse");
+	}
 	switch (zi->mnemonic) {
 	case ZYDIS_MNEMONIC_SGDT: case ZYDIS_MNEMONIC_SIDT: case ZYDIS_MNEMONIC_SLDT:
 	case ZYDIS_MNEMONIC_STR: case ZYDIS_MNEMONIC_SMSW:
