@@ -79,9 +79,11 @@
  *    repairs it; far transfers to a selector the host accepts as code
  *    (LAR): native code continues in the host's segment;
  *  - an instruction on which the interpreter raises #UD other than
- *    UD0/UD1/UD2/SYSCALL/SYSENTER/SYSEXIT/SYSRET (newer instructions
- *    the virtual CPU lacks, or SSE with CR4.OSFXSR clear, run natively),
- *    and F3-prefixed BSF/BSR (TZCNT/LZCNT natively);
+ *    UD0/UD1/UD2/SYSCALL/SYSENTER/SYSEXIT/SYSRET, or any event (or a
+ *    triple fault) for an instruction of an ISA extension beyond the
+ *    base set, x87 and MMX (newer instructions the virtual CPU lacks,
+ *    SSE with CR4.OSFXSR clear: the host runs them), and F3-prefixed
+ *    BSF/BSR (TZCNT/LZCNT natively);
  *  - the x87/SSE state: FOP, FIP, FCS, FDP, FDS and MXCSR_MASK are
  *    not compared (the host's values), nor the 6 unused bytes of each
  *    80-bit register;
@@ -452,8 +454,13 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 	if (event && e->v->fault_vector == EXC_PF && zi->operand_count_visible &&
 	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
 	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && s->gpr[R_ESP] < RG_RAM_END) {
-		/* the stack the frame went to (identity-mapped) */
-		if (fzd.rmw_errors < 16)
+		/* the stack the frame went to (identity-mapped); with handlers that
+		   are not HLTs code may read the error code: tainted */
+		enum rg_idt idt = (enum rg_idt)(fz->in[0] >> 5);
+		if (idt > RG_IDT_HLT_D && idt != RG_IDT_EMPTY)
+			fd_taint(r, "a read-modify-write #PF (the interpreter's W bit) whose handler "
+				    "is code");
+		else if (fzd.rmw_errors < 16)
 			fzd.rmw_error_at[fzd.rmw_errors++] = s->gpr[R_ESP];
 		else
 			fd_taint(r, "too many read-modify-write page faults to excuse");
@@ -511,6 +518,17 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 					    "the KNOWN BUG of the report, native code reads it)");
 				return;
 			}
+		}
+	}
+	switch (zi->meta.isa_ext) {
+	case ZYDIS_ISA_EXT_BASE: case ZYDIS_ISA_EXT_X87: case ZYDIS_ISA_EXT_MMX:
+	case ZYDIS_ISA_EXT_PAUSE:
+		break;
+	default:   /* SSE with CR4.OSFXSR clear, or an extension the model lacks */
+		if (event || e->v->shutdown) {
+			fd_taint(r, "the interpreter raised an event for an instruction of an ISA "
+				    "extension the host runs");
+			return;
 		}
 	}
 	if (event && e->v->fault_vector == EXC_UD) {
