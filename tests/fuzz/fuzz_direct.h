@@ -72,7 +72,7 @@
  *    FNSAVE, FXSAVE, XSAVE* (the host's FCS/FDS/FIP/FDP);
  *  - PUSHF with the guest's IOPL other than 0 (the host's IOPL is 0);
  *    POPF and IRET that change IF at IOPL 3 (natively ignored: IF stays
- *    1 - see the report; direct execution does not model this);
+ *    1; a bug for IOPL-3 programs, docs/DIRECT.md);
  *  - segment-register loads (MOV Sreg, POP Sreg, LDS/LES/LFS/LGS/LSS)
  *    whose selector the host's GDT/LDT accepts (VERR/VERW natively):
  *    ring aliasing, the host's segment is in effect until the next exit
@@ -107,7 +107,12 @@
  *    on the write, which the CPU does not: the W bit of that error code
  *    in the exception frame, and an accessed bit that only the
  *    interpreter set in a paging-structure entry, are not differences
- *    (fz_variant_ram_excused; an interpreter bug, see docs/DIRECT.md).
+ *    (fz_variant_ram_excused; an interpreter bug, see docs/DIRECT.md);
+ *    where the handler is code, which may read the error code, the run
+ *    is tainted.
+ *
+ * Global state: the hooks take no context (as fuzz_bt.c's `fz`), so the
+ * variant's counters live in `fzd`.
  */
 #include <fcntl.h>
 
@@ -115,8 +120,6 @@
 
 #define FD_STACK0      0x10000u     /* ESP0: the ring-0 stack, supervisor page 0xF000 */
 #define FD_STUB        0x3800u      /* the kernel-entry stub (supervisor page 0x3000) */
-#define FD_SEL_UCODE   (RG_SEL_UCODE | 3)
-#define FD_SEL_UDATA   (RG_SEL_UDATA | 3)
 #define FD_SEL_CS_XO   0xdb         /* the harness's DPL-3 descriptors */
 #define FD_SEL_DS_RO   0xe3
 #define FD_SEL_ES_CODE 0xeb
