@@ -81,8 +81,8 @@
  *  - an instruction on which the interpreter raises #UD other than
  *    UD0/UD1/UD2/SYSCALL/SYSENTER/SYSEXIT/SYSRET, or any event (or a
  *    triple fault) for an instruction of an ISA extension beyond the
- *    base set, x87 and MMX (newer instructions the virtual CPU lacks,
- *    SSE with CR4.OSFXSR clear: the host runs them), and F3-prefixed
+ *    base set and x87 (MMX, SSE and newer: the virtual CPU lacks them,
+ *    cpu/cpu_model.c, and raises #UD; the host runs them), and F3-prefixed
  *    BSF/BSR (TZCNT/LZCNT natively);
  *  - the x87/SSE state: FOP, FIP, FCS, FDP, FDS and MXCSR_MASK are
  *    not compared (the host's values), nor the 6 unused bytes of each
@@ -524,10 +524,9 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 		}
 	}
 	switch (zi->meta.isa_ext) {
-	case ZYDIS_ISA_EXT_BASE: case ZYDIS_ISA_EXT_X87: case ZYDIS_ISA_EXT_MMX:
-	case ZYDIS_ISA_EXT_PAUSE:
+	case ZYDIS_ISA_EXT_BASE: case ZYDIS_ISA_EXT_X87: case ZYDIS_ISA_EXT_PAUSE:
 		break;
-	default:   /* SSE with CR4.OSFXSR clear, or an extension the model lacks */
+	default:   /* MMX and SSE (the model lacks them), newer extensions */
 		if (event || e->v->shutdown) {
 			fd_taint(r, "the interpreter raised an event for an instruction of an ISA "
 				    "extension the host runs");
