@@ -1,6 +1,7 @@
 # softvt - the two commands of the README, and a few helpers.
 #   make run    install missing Debian packages, build, fetch the default guest, boot it
 #   make test   install missing Debian packages, build, fetch the default guest, run every test
+#   make disk   the bootable disk images (docs/DISK_IMAGE.md) in $(BUILD)/disk
 BUILD ?= build
 JOBS ?= $(shell nproc)
 ACCEL ?= auto
@@ -8,7 +9,7 @@ MEMORY ?= 256M
 APPEND ?= console=ttyS0
 KERNEL ?= $(BUILD)/guest/vmlinuz-686
 
-.PHONY: all deps build guest run test fuzz clean
+.PHONY: all deps build guest disk run test fuzz clean
 
 all: build
 
@@ -21,6 +22,9 @@ build: deps
 
 guest: deps
 	@bash scripts/fetch-guest.sh $(BUILD)
+
+disk: guest
+	@bash scripts/make-disk-image.sh $(BUILD)
 
 run: build guest
 	$(BUILD)/softvt run --accel $(ACCEL) --memory $(MEMORY) --kernel $(KERNEL) \

@@ -11,7 +11,8 @@
 # to the shell prompt (wall clock, and the CPU time of the VM process by then).
 #
 # The console is the VM's stdio serial port: stdin is a fifo this script writes
-# to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log).
+# to, stdout a log file it polls (kept as BUILD_DIR/guest/ENGINE-FLAVOUR.log);
+# the driver is scripts/lib/console.sh, shared with scripts/boot-disk.sh.
 #
 # Environment: QEMU (default qemu-system-i386), QEMU_CPU (default pentium3),
 # MEM (MiB, default 256), BOOT_TIMEOUT (seconds to the prompt, default 180),
@@ -41,121 +42,37 @@ else
 fi
 [[ -f $guest/initramfs.cpio.gz ]] || { echo "boot: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 
-now() { date +%s.%N; }
-# cpu_seconds PID: user + system CPU time of a process (all its threads) so far
-cpu_seconds() {
-	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo "?"; return; }
-	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }' <<<"${stat##*) }"
-}
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-# wait_for LOG FROM PATTERN TIMEOUT : wait until the fixed string PATTERN
-# appears in LOG after byte FROM; fails on timeout or if QEMU is gone.
-wait_for() {
-	local log=$1 from=$2 pattern=$3 deadline
-	deadline=$(($(date +%s) + $4))
-	until tail -c +"$((from + 1))" "$log" | grep -aqF -- "$pattern"; do
-		kill -0 "$qemu_pid" 2>/dev/null || return 1
-		(($(date +%s) < deadline)) || return 1
-		sleep 0.1
-	done
-}
-
-# run_cmd CMD EXPECT : type CMD, wait for its output to contain EXPECT and
-# the next prompt; the output is left in $reply.
-run_cmd() {
-	local from
-	from=$(stat -c %s "$log")
-	printf '%s\n' "$1" >&3
-	wait_for "$log" "$from" "$2" 20 || { echo "boot: FAIL: '$1' did not print '$2'"; return 1; }
-	wait_for "$log" "$from" "softvt# " 20 || true
-	reply=$(tail -c +"$((from + 1))" "$log" | tr -d '\r')
-}
+# shellcheck source-path=SCRIPTDIR source=lib/console.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/console.sh"
 
 # boot_flavour FLAVOUR : one boot; returns non-zero on the first failed check.
 boot_flavour() {
-	local flavour=$1 kernel=$guest/vmlinuz-$1 dir start release from
+	local flavour=$1 kernel=$guest/vmlinuz-$1
 	[[ -f $kernel ]] || { echo "boot: FAIL: no $kernel"; return 1; }
 	log=$guest/$engine-$flavour${LOG_TAG:+-$LOG_TAG}.log
-	dir=$(mktemp -d)
-	mkfifo "$dir/console"
-	start=$(now)
 	if [[ $engine == qemu ]]; then
 		echo "boot: $flavour: $qemu -cpu $cpu -m $mem, console=ttyS0"
-		"$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
-			-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" \
-			-append "console=ttyS0" <"$dir/console" >"$log" 2>&1 &
+		console_start "$log" "$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
+			-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=ttyS0"
 	else
 		echo "boot: $flavour: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"
 		# shellcheck disable=SC2086 # SOFTVT_ARGS is a list of options
-		"$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
+		console_start "$log" "$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
 			--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
-			--serial stdio --debugcon none <"$dir/console" >"$log" 2>&1 &
+			--serial stdio --debugcon none
 	fi
-	qemu_pid=$!
-	exec 3>"$dir/console"
-	rm -rf "$dir"
-
-	wait_for "$log" 0 "SOFTVT-GUEST: shell ready" "$boot_timeout" ||
-		{ echo "boot: FAIL: no 'shell ready' within ${boot_timeout}s"; return 1; }
-	wait_for "$log" 0 "softvt# " 20 || { echo "boot: FAIL: no prompt"; return 1; }
-	echo "boot: $flavour: shell prompt after $(elapsed "$start") s (CPU $(cpu_seconds "$qemu_pid") s)"
-	grep -aq "SOFTVT-GUEST: init started" "$log" || { echo "boot: FAIL: no 'init started' marker"; return 1; }
-	grep -a "SOFTVT-GUEST: warning" "$log" | tr -d '\r' | sed 's/^/boot:   /' || true
-	release=$(grep -a "SOFTVT-GUEST: kernel" "$log" | tr -d '\r' | awk '{ print $3 }')
-	[[ $release == *-$flavour ]] || { echo "boot: FAIL: kernel release '$release' is not the $flavour flavour"; return 1; }
-
-	run_cmd "uname -a; cat /proc/cpuinfo | head -5" "model name" || return 1
-	grep -q "^Linux softvt $release .* i686 GNU/Linux$" <<<"$reply" ||
-		{ echo "boot: FAIL: unexpected uname -a:"; echo "$reply"; return 1; }
-	grep -q "^vendor_id[[:space:]]*: GenuineIntel$" <<<"$reply" ||
-		{ echo "boot: FAIL: unexpected /proc/cpuinfo:"; echo "$reply"; return 1; }
-	echo "boot:   $(grep '^Linux softvt' <<<"$reply")"
-	echo "boot:   $(grep '^model name' <<<"$reply" | tr -s '\t ' ' ')"
-
-	run_cmd "tty" "/dev/" || return 1
-	grep -q "^/dev/ttyS0$" <<<"$reply" || { echo "boot: FAIL: the shell's tty is not /dev/ttyS0:"; echo "$reply"; return 1; }
-	run_cmd "sleep 60 & jobs; kill %1" "Running" || return 1
-	! grep -aq "job control turned off" "$log" || { echo "boot: FAIL: no job control"; return 1; }
-	from=$(stat -c %s "$log")
-	printf 'sleep 100\n' >&3
-	wait_for "$log" "$from" "sleep 100" 20 || { echo "boot: FAIL: no echo of 'sleep 100'"; return 1; }
-	sleep 1
-	from=$(stat -c %s "$log")
-	printf '\003' >&3
-	wait_for "$log" "$from" "softvt# " 10 || { echo "boot: FAIL: ^C did not interrupt 'sleep 100'"; return 1; }
-	echo "boot:   controlling tty /dev/ttyS0, job control and ^C work"
-
-	from=$(stat -c %s "$log")
-	start=$(now)
-	printf 'poweroff -f\n' >&3
-	wait_for "$log" "$from" "reboot: Power down" 20 ||
-		{ echo "boot: FAIL: the kernel did not power down"; return 1; }
-	local i
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$qemu_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$qemu_pid" 2>/dev/null; then
-		echo "boot: FAIL: VM still running 10 s after 'reboot: Power down'"
-		return 1
-	fi
-	echo "boot: $flavour: poweroff -f made the VM exit ($(elapsed "$start") s)"
+	console_wait_shell "$flavour" "$boot_timeout" || return 1
+	console_session_checks || return 1
+	console_poweroff "$flavour"
 }
 
 failed=0
 for flavour in "${flavours[@]}"; do
-	qemu_pid=
 	if ! boot_flavour "$flavour"; then
 		failed=1
 		echo "boot: $flavour: console log in $log"
 	fi
-	exec 3>&-
-	if [[ -n $qemu_pid ]] && kill -0 "$qemu_pid" 2>/dev/null; then
-		kill "$qemu_pid"
-	fi
-	[[ -z $qemu_pid ]] || wait "$qemu_pid" 2>/dev/null || true
+	console_stop
 done
 if ((failed)); then
 	echo "boot: FAILED"

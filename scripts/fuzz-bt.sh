@@ -2,14 +2,13 @@
 # fuzz-bt.sh [SECONDS] [OUT_DIR] - fuzz engine bt against the interpreter.
 #
 # Builds tests/fuzz/fuzz_bt.c with the interpreter (src/cpu), the guest
-# window (src/mmu) and engine bt (src/bt) with clang-14
+# window (src/mmu) and engine bt (src/bt, with src/direct) with clang-14
 # -fsanitize=fuzzer,undefined into OUT_DIR (default: build/fuzz-bt of the
 # source tree). No AddressSanitizer: its shadow memory (0x7fff8000 and up)
 # lies inside the range engine bt reserves for the guest window, host
 # [mmap_min_addr, 8 GiB), so bt cannot start under ASan. bt/stubs.S is
 # assembled by gcc (clang's integrated assembler rejects its C-style
-# constants such as 1u), and so is src/direct/enter.S (engine bt links
-# src/direct for --user direct; this harness runs ring-0 code only).
+# constants such as 1u), and so is direct/enter.S.
 #
 # Writes a seed corpus (ring-0 programs assembled with nasm: ALU and flags,
 # FS-relative accesses that wrap around 4 GiB, self-modifying code, page
@@ -54,13 +53,13 @@ out=$(cd "$out" && pwd)
 say "building $out/fuzz_bt with $cc"
 "$as" -c -I"$src_dir/src" "$src_dir/src/bt/stubs.S" -o "$out/stubs.o" ||
 	die "assembling src/bt/stubs.S failed"
-"$as" -c -I"$src_dir/src" "$src_dir/src/direct/enter.S" -o "$out/enter.o" ||
+"$as" -c -I"$src_dir/src" "$src_dir/src/direct/enter.S" -o "$out/direct_enter.o" ||
 	die "assembling src/direct/enter.S failed"
 "$cc" -g -O2 -std=gnu17 -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,undefined -fno-sanitize-recover=undefined \
 	-fno-omit-frame-pointer -I"$src_dir/src" \
 	"$src_dir/tests/fuzz/fuzz_bt.c" "$src_dir"/src/cpu/*.c "$src_dir"/src/mmu/*.c \
-	"$src_dir"/src/bt/*.c "$out/stubs.o" "$src_dir"/src/direct/*.c "$out/enter.o" \
+	"$src_dir"/src/bt/*.c "$out/stubs.o" "$src_dir"/src/direct/*.c "$out/direct_enter.o" \
 	"$src_dir/src/devices/portmap.c" \
 	-lZydis -lZycore -lm -o "$out/fuzz_bt.new" ||
 	die "building the fuzzer failed (is libclang-rt-14-dev installed?)"

@@ -12,7 +12,10 @@ packages=(
 	gcc-multilib nasm                        # guest-side code (test guests, BIOS)
 	clang libclang-rt-14-dev                 # the loader fuzzer (libFuzzer)
 	cpio gzip xz-utils                       # the default guest's initramfs
+	python3                                  # test scripts that read JSON (softvt demo, --stats-json)
 	qemu-system-x86                          # reference runs of the test guests and the Linux guest
+	syslinux syslinux-common extlinux        # the disk images' bootloaders (scripts/make-disk-image.sh)
+	grub-pc-bin mtools dosfstools fdisk      # ... and the tools that build them without mounting
 )
 
 missing=()

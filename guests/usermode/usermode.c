@@ -341,6 +341,10 @@ static void check_privileged(void)
 
 static void check_paging(void)
 {
+	/* ring 0 uses the supervisor page first: an engine that caches the
+	 * translation (a shadow mapping) must not let ring 3 through it */
+	kernel_page[1] = 0x5a5a5a5a;
+	kernel_page[2] = kernel_page[1] + 1;
 	user_call(user_paging, 0, EFLAGS_USER);
 	report_catch(0, VEC_PF, 5, AT_START, "ring 3: read of a supervisor page -> #PF(5)");
 	report(catches[0].cr2 == (uint32_t)&kernel_page[1], "  ... CR2 = the address read");

@@ -48,7 +48,8 @@ void blocks_destroy(struct blocks *b)
 
 static bool same_mode(const struct bt_mode *a, const struct bt_mode *b)
 {
-	return a->gs_flat == b->gs_flat && a->single == b->single;
+	return a->gs_flat == b->gs_flat && a->single == b->single && a->user == b->user &&
+	       a->fs_ok == b->fs_ok;
 }
 
 struct tb *blocks_find(const struct blocks *b, uint32_t eip, uint32_t phys,

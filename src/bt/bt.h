@@ -113,6 +113,9 @@ int bt_probe(char *why, size_t whylen);
 enum bt_user_mode {
 	BT_USER_INTERP,     /* guest user code in the interpreter */
 	BT_USER_DIRECT,     /* guest user code natively in a 32-bit segment (src/direct/) */
+	BT_USER_BT,         /* guest user code translated too (it can never leave the window) */
+	BT_USER_NAIVE,      /* --accel naive: user AND kernel code run directly, kernel code
+			       deprivileged to ring 3 (trap-and-emulate; wrong by design) */
 };
 
 struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_size,

@@ -15,9 +15,14 @@
  * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
  * TC (BT_EXIT).
  *
- * Segments (guest code is flat at CPL 0): CS/DS/ES/SS overrides are
- * dropped (except a write through CS, which is #GP(0) on the guest), an FS-relative operand gets the host GS prefix (the host GS
- * base is the guest FS base inside the TC), a GS-relative one is flat
+ * At CPL 3 (--user bt) only CPUID is run by the TC of these; the others
+ * depend on IOPL, the I/O bitmap or CR4.TSD and leave it.
+ *
+ * Segments (guest code is flat): CS/DS/ES/SS overrides are
+ * dropped (except a write through CS, which is #GP(0) on the guest), an
+ * FS-relative operand gets the host GS prefix (the host GS base is the
+ * guest FS base inside the TC) when mode->fs_ok and leaves the TC
+ * otherwise (a null FS in user mode), a GS-relative one is flat
  * when mode->gs_flat and leaves the TC otherwise.
  */
 #include "bt/emit.h"
@@ -122,6 +127,8 @@ static bool segment_prefix(struct bt_insn *in, const struct bt_mode *mode)
 		const ZydisDecodedOperand *op = &in->ops[k];
 		if (op->type != ZYDIS_OPERAND_TYPE_MEMORY)
 			continue;
+		if (op->mem.segment == ZYDIS_REGISTER_FS && !mode->fs_ok)
+			return false;   /* null or unusable FS: #GP from the interpreter */
 		if (op->mem.segment == ZYDIS_REGISTER_FS)
 			in->seg = ZYDIS_ATTRIB_HAS_SEGMENT_GS;
 		else if (op->mem.segment == ZYDIS_REGISTER_CS &&
@@ -145,6 +152,8 @@ static enum bt_class sensitive_class(struct bt_insn *in, const struct bt_mode *m
 {
 	const ZydisDecodedInstruction *d = &in->d;
 	unsigned size;
+	if (mode->user && d->mnemonic != ZYDIS_MNEMONIC_CPUID)
+		return BT_EXIT;   /* CPL 3: IOPL, the I/O bitmap and CR4.TSD decide: interpreter */
 	switch (d->mnemonic) {
 	case ZYDIS_MNEMONIC_CLI:
 		return BT_CLI;

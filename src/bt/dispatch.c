@@ -70,11 +70,24 @@ static bool rw_data(const struct seg_cache *s)
 	       (s->attr & 0xe) == 0x2;   /* type: data (bit 3 clear), expand-up, writable */
 }
 
-/* Whether translated code may run now (the TC's assumptions, ctx.h). */
+/* FS usable by translated code: its base becomes the host GS base. */
+static bool fs_usable(const struct cpu_state *c)
+{
+	const struct seg_cache *fs = &c->seg[S_FS];
+	return (fs->sel & ~3u) != 0 && rw_data(fs);
+}
+
+/*
+ * Whether translated code may run now (the TC's assumptions, ctx.h): CPL 0,
+ * or CPL 3 under --user bt (then FS may be null: FS-relative instructions
+ * leave the TC, bt_mode.fs_ok).
+ */
 static bool tc_mode_ok(const struct bt *bt)
 {
 	const struct cpu_state *c = bt->cpu;
-	if (!(c->cr0 & CR0_PE) || (c->eflags & (EFL_VM | EFL_TF)) || cpu_cpl(c) != 0)
+	unsigned cpl = cpu_cpl(c);
+	if (!(c->cr0 & CR0_PE) || (c->eflags & (EFL_VM | EFL_TF)) ||
+	    !(cpl == 0 || (cpl == 3 && bt->user_bt)))
 		return false;
 	/* CS readable: translated code reads through a CS override without checks */
 	if (!flat(&c->seg[S_CS]) || !(c->seg[S_CS].attr & SEG_DB) || !(c->seg[S_CS].attr & 2))
@@ -85,8 +98,7 @@ static bool tc_mode_ok(const struct bt *bt)
 			return false;
 	if (!(c->seg[S_SS].attr & SEG_DB))
 		return false;
-	const struct seg_cache *fs = &c->seg[S_FS];
-	if ((fs->sel & ~3u) == 0 || !rw_data(fs))
+	if (cpl == 0 && !fs_usable(c))
 		return false;
 	if (bt->v.bus.phys->a20_mask != A20_OPEN_MASK)
 		return false;
@@ -97,7 +109,8 @@ static struct bt_mode current_mode(const struct bt *bt)
 {
 	const struct seg_cache *gs = &bt->cpu->seg[S_GS];
 	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs),
-			      .single = bt->ls.on };
+			      .single = bt->ls.on, .user = cpu_cpl(bt->cpu) == 3,
+			      .fs_ok = fs_usable(bt->cpu) };
 	return m;
 }
 
@@ -281,7 +294,9 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 		goto fail;
 	if (bt_signals_install(bt, err, errlen) < 0)
 		goto fail;
-	if (user == BT_USER_DIRECT) {
+	bt->user_bt = user == BT_USER_BT;
+	bt->naive = user == BT_USER_NAIVE;
+	if (user == BT_USER_DIRECT || user == BT_USER_NAIVE) {
 		if (bt_direct_setup(bt, err, errlen) < 0)
 			goto fail;
 		bt->user_direct = true;
@@ -339,7 +354,8 @@ void bt_reset(struct bt *bt)
 	bt->chain_site = 0;
 	bt->polled = false;
 	bt->fault_result = -1;
-	bt->boundary_known = false;   /* the user boundary: the tables behind CR3 may differ */
+	bt->boundary_known = false;   /* same CR3 value, other tables */
+	bt->window_user = false;
 	window_reset(bt->win);
 	bt_disarm_poll(bt);
 	/* the interpreter inside: decoded code, soft TLB (its flush hook also
@@ -392,7 +408,8 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	}
 	struct page_walk w;
 	uint32_t pf;
-	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, 0, &w, &pf) < 0) {
+	/* user code may only run from user pages (the interpreter raises the #PF) */
+	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, mode->user ? PF_USER : 0, &w, &pf) < 0) {
 		bt->st.lookup_none++;
 		return NULL;
 	}
@@ -577,6 +594,13 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 				break;
 			continue;
 		}
+		if (bt->naive) {   /* --accel naive never translates */
+			ret = bt_step(bt, cpu->halted || intr || cpu->int_shadow ? &bt->st.step_event
+										  : &bt->st.step_mode);
+			if (ret != INTERP_DEADLINE)
+				break;
+			continue;
+		}
 		if (cpu->halted || intr || cpu->int_shadow || !tc_mode_ok(bt)) {
 			bt->chain_site = 0;
 			uint64_t *why = &bt->st.step_event;
@@ -589,10 +613,21 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			continue;
 		}
 		struct bt_mode m = current_mode(bt);
-		if (m.gs_flat != mode.gs_flat) {
+		if (m.gs_flat != mode.gs_flat || m.user != mode.user || m.fs_ok != mode.fs_ok) {
+			/* the jump cache holds blocks of one mode only (translated code
+			   follows it without looking at the mode) */
 			mode = m;
 			jc_clear(bt);
 		}
+		if (mode.user && !bt->window_user) {
+			/* --user bt: translated user code must not reach a mapping with
+			   supervisor rights; they come back as the kernel faults them in */
+			window_enter_user(bt->win, 0, cpu->cr0 & CR0_WP);
+			bt->window_user = true;
+		} else if (!mode.user) {
+			bt->window_user = false;
+		}
+		bt->tc_cpl = mode.user ? 3 : 0;
 		bool global;
 		struct tb *tb = lookup(bt, &mode, &global);
 		if (!tb || !tb->ninsn) {

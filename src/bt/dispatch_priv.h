@@ -41,8 +41,14 @@ struct bt {
 	bool polled;                /* the last exit was a poll: look at the clock */
 	struct lockstep ls;         /* --lockstep */
 
+	/* --user bt: translated user code */
+	bool user_bt;
+	bool window_user;           /* the window holds no supervisor mapping (window_enter_user) */
+	unsigned tc_cpl;            /* privilege of the code in the TC now (the fault handler's) */
+
 	/* --user direct (bt/user_direct.c) */
 	bool user_direct;
+	bool naive;                 /* --accel naive: the guest kernel runs directly too */
 	struct direct_cpu *dc;      /* 64-byte aligned (FXSAVE areas) */
 	struct direct_ldt ldt;
 	uint32_t boundary;          /* segment truncation for user code (0: 4 GiB) */

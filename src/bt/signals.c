@@ -100,8 +100,8 @@ static void on_fault(int sig, siginfo_t *si, void *ucv)
 			if (tc_find(bt->tc, rip, &tb, &eip)) {
 				uint32_t pf, page = 0;
 				bool write = uc->uc_mcontext.gregs[REG_ERR] & 2;
-				enum window_result r = window_fault(bt->win, bt->cpu, addr, write, 0,
-								    &pf, &page);
+				enum window_result r = window_fault(bt->win, bt->cpu, addr, write,
+								    bt->tc_cpl, &pf, &page);
 				if (r == WINDOW_MAPPED) {
 					bt->st.fills_in_handler++;
 					return;   /* retry the access */

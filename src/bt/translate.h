@@ -31,6 +31,10 @@ struct bt_mode {
 	bool gs_flat;     /* guest GS base 0 and limit 4G: GS overrides are dropped;
 			     otherwise GS-relative instructions take BT_EXIT_INTERP */
 	bool single;      /* one guest instruction per block (the lockstep check) */
+	bool user;        /* CPL 3 (--user bt): the sensitive instructions the TC runs
+			     itself at CPL 0 (CLI STI PUSHF POPF IN OUT RDTSC) leave it */
+	bool fs_ok;       /* FS is a usable flat data segment (its base is the host GS
+			     base); otherwise FS-relative instructions leave the TC */
 };
 
 /* side table: guest instruction k starts at host offset host_off, guest offset guest_off */

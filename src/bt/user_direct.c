@@ -64,11 +64,17 @@ static bool direct_pf(void *opaque, uint64_t addr, bool write)
 {
 	struct bt *bt = opaque;
 	uint32_t pf, page = 0;
-	return window_fault(bt->win, bt->cpu, addr, write, 3, &pf, &page) == WINDOW_MAPPED;
+	return window_fault(bt->win, bt->cpu, addr, write, bt->tc_cpl, &pf, &page) ==
+	       WINDOW_MAPPED;
 }
 
 int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 {
+	char why[160];
+	if (direct_probe(why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--user direct cannot work on this host: %s", why);
+		return -1;
+	}
 	bt->dc = aligned_alloc(64, (sizeof(struct direct_cpu) + 63) & ~(size_t)63);
 	if (!bt->dc) {
 		snprintf(err, errlen, "out of memory");
@@ -92,6 +98,8 @@ int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 void bt_direct_teardown(struct bt *bt)
 {
 	direct_set_pf_hook(NULL, NULL);
+	free(bt->dc->xarea);
+	free(bt->dc->xhost);
 	free(bt->dc);
 	bt->dc = NULL;
 }
@@ -99,8 +107,12 @@ void bt_direct_teardown(struct bt *bt)
 bool bt_direct_ok(struct bt *bt)
 {
 	const struct cpu_state *c = bt->cpu;
-	if (!bt->user_direct || (c->eflags & (EFL_VM | EFL_TF)) || !(c->eflags & EFL_IF) ||
-	    !(c->cr0 & CR0_PE) || cpu_cpl(c) != 3)
+	if (!bt->user_direct || (c->eflags & (EFL_VM | EFL_TF)) || !(c->cr0 & CR0_PE))
+		return false;
+	/* --accel naive runs CPL 0 too, and with IF clear (the host's stays set:
+	   exactly what pure ring deprivileging gets wrong) */
+	if (bt->naive ? cpu_cpl(c) == 1 || cpu_cpl(c) == 2
+		      : cpu_cpl(c) != 3 || !(c->eflags & EFL_IF))
 		return false;
 	/* CR0.TS/EM: the guest kernel wants #NM on FPU use, which native code would not raise */
 	if (c->cr0 & (CR0_TS | CR0_EM))
@@ -209,10 +221,12 @@ static int repair_aliases(struct bt *bt, enum interp_exit *ret)
 			continue;
 		bt->st.direct_alias++;
 		uint32_t arg[2] = { (uint32_t)r, dc->seen_sel[r] };
+		uint32_t eip = bt->cpu->eip;
+		unsigned cpl = cpu_cpl(bt->cpu);
 		*ret = interp_call(&bt->v, load_seg, arg);
 		flags_materialize(&bt->v);
-		if (*ret != INTERP_DEADLINE || bt->v.delivered || cpu_cpl(bt->cpu) != 3)
-			return -2;
+		if (*ret != INTERP_DEADLINE || bt->cpu->eip != eip || cpu_cpl(bt->cpu) != cpl)
+			return -2;   /* the load faulted: the guest is in its handler now */
 		repaired = 1;
 	}
 	return repaired;
@@ -262,7 +276,7 @@ static enum interp_exit after_fault(struct bt *bt)
 	const struct direct_exit *e = &bt->dc->exit;
 	if (e->signo == SIGSEGV && e->trapno == 14 && !(e->addr >> 32)) {
 		uint32_t pf = 0, page = 0;
-		switch (window_fault(bt->win, c, e->addr, e->err & 2, 3, &pf, &page)) {
+		switch (window_fault(bt->win, c, e->addr, e->err & 2, bt->tc_cpl, &pf, &page)) {
 		case WINDOW_MAPPED:       /* mapped now (e.g. after a flush): retry natively */
 			return INTERP_DEADLINE;
 		case WINDOW_CODE_WRITE:   /* a user write to a page with kernel translations */
@@ -304,7 +318,8 @@ enum interp_exit bt_direct_run(struct bt *bt)
 {
 	struct cpu_state *c = bt->cpu;
 	struct direct_cpu *dc = bt->dc;
-	uint32_t bound = boundary(bt);
+	bool kernel = cpu_cpl(c) == 0;   /* --accel naive: the guest kernel, deprivileged */
+	uint32_t bound = kernel ? 0 : boundary(bt);
 	/* an EIP beyond the truncated CS limit (user code jumped above the
 	   boundary): the IRETQ into it would fault in the monitor; the
 	   interpreter's fetch raises the guest's fault */
@@ -312,7 +327,9 @@ enum interp_exit bt_direct_run(struct bt *bt)
 		bt->st.direct_refused++;
 		return bt_step(bt, &bt->st.step_user);
 	}
-	window_enter_user(bt->win, bound, c->cr0 & CR0_WP);
+	bt->tc_cpl = kernel ? 0 : 3;   /* the rights of the window's fills */
+	if (!kernel)
+		window_enter_user(bt->win, bound, c->cr0 & CR0_WP);
 	memcpy(dc->gpr, c->gpr, sizeof(dc->gpr));
 	dc->eip = c->eip;
 	dc->eflags = c->eflags & USER_FLAGS;

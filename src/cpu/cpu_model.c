@@ -8,6 +8,16 @@
  * CPUID). The hypervisor bit (CPUID.1:ECX[31]) and the 0x40000000 leaves
  * are not shown: softvt presents itself as a plain machine.
  *
+ * Leaf 7 shows one bit, IA32_ARCH_CAPABILITIES, whose MSR says the CPU is
+ * not affected by the speculative-execution flaws a kernel checks for
+ * (Meltdown, MDS, TAA, SSB, ...): true of the interpreter and the
+ * translator, which do not speculate across privilege checks, and the
+ * guest's own kernel memory is not a secret from its user code under
+ * direct execution anyway (docs/SECURITY.md). Without it a Linux PAE
+ * kernel turns on page-table isolation: a CR3 switch at every kernel entry
+ * and exit and no global kernel pages, which costs the shadow window a
+ * refill of the kernel's pages each time.
+ *
  * features[] is the single list of CPUID.1:EDX bits: what each is, whether
  * the baseline shows it, and why. docs/CPU_MODEL.md mirrors it.
  */
@@ -72,12 +82,19 @@ static uint32_t str4(const char *s)
 void cpu_model_cpuid(const struct cpu_model *model, uint32_t leaf, uint32_t subleaf,
 		     uint32_t out[4])
 {
-	enum { MAX_BASIC = 2, MAX_EXT = 0x80000004u };
-	(void)subleaf;   /* no leaf of this model has subleaves */
+	enum { MAX_BASIC = 7, MAX_EXT = 0x80000004u };
 	if ((leaf > MAX_BASIC && leaf < 0x80000000u) || leaf > MAX_EXT)
 		leaf = MAX_BASIC;
 	out[0] = out[1] = out[2] = out[3] = 0;
 	switch (leaf) {
+	case 3: case 4: case 5: case 6:
+		break;   /* no serial number, cache parameters, MONITOR or thermal leaves */
+	case 7:
+		/* structured extended features: none but IA32_ARCH_CAPABILITIES, so that
+		   the guest learns the CPU is not affected by Meltdown & co. (below) */
+		if (subleaf == 0)
+			out[3] = CPUID7_ARCH_CAPABILITIES;
+		break;
 	case 0:
 		out[0] = MAX_BASIC;
 		out[1] = str4(model->vendor);
@@ -134,6 +151,9 @@ int cpu_model_rdmsr(const struct cpu_model *model, const struct cpu_state *cpu, 
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*value = cpu->misc_enable;
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		*value = ARCH_CAP_NOT_AFFECTED;
 		return 0;
 	default:
 		return -1;

@@ -47,6 +47,17 @@
 /* The features an engine can add on top of the baseline. */
 #define CPU_MODEL_OPTIONAL (CPUID_MMX | CPUID_SSE | CPUID_SSE2)
 
+/* CPUID.7.0:EDX: the IA32_ARCH_CAPABILITIES MSR exists */
+#define CPUID7_ARCH_CAPABILITIES (1u << 29)
+/*
+ * IA32_ARCH_CAPABILITIES (read-only): RDCL_NO (0, Meltdown), SKIP_L1DFL_VMENTRY (3),
+ * SSB_NO (4), MDS_NO (5), PSCHANGE_MC_NO (6), TAA_NO (8), SBDR_SSDP_NO (13),
+ * FBSDP_NO (14), PSDP_NO (15), BHI_NO (20), GDS_NO (26), RFDS_NO (27).
+ */
+#define ARCH_CAP_NOT_AFFECTED ((1ull << 0) | (1ull << 3) | (1ull << 4) | (1ull << 5) | \
+			       (1ull << 6) | (1ull << 8) | (1ull << 13) | (1ull << 14) | \
+			       (1ull << 15) | (1ull << 20) | (1ull << 26) | (1ull << 27))
+
 struct cpu_model {
 	char vendor[13];
 	uint32_t signature;     /* CPUID.1:EAX (family/model/stepping) */

@@ -118,6 +118,7 @@ struct fpu_state {
 #define MSR_IA32_SYSENTER_ESP  0x175
 #define MSR_IA32_SYSENTER_EIP  0x176
 #define MSR_IA32_MISC_ENABLE   0x1a0
+#define MSR_IA32_ARCH_CAPABILITIES 0x10a
 
 struct cpu_state {
 	uint32_t gpr[8];

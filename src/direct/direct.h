@@ -22,6 +22,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cpu/cpu_state.h"
@@ -94,6 +95,7 @@ struct direct_cpu {
 	struct direct_exit exit;
 	struct fpu_state fpu;   /* guest x87/SSE state (FXSAVE format): in and out */
 	struct fpu_state host_fpu;
+	void *xarea, *xhost;    /* XSAVE areas of the components beyond x87/SSE (enter.c) */
 };
 
 /*
@@ -151,5 +153,8 @@ void direct_fpu_reset(struct fpu_state *fpu);
  * or -errno.
  */
 int direct_seccomp_install(void);
+
+/* 0 if direct execution can work on this host (modify_ldt, seccomp), else -1; why says. */
+int direct_probe(char *why, size_t whylen);
 
 #endif

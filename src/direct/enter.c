@@ -20,6 +20,13 @@
  * guest's [ESP]: the guest EIP is lost (eip_known = false) and ECX (which
  * the instruction itself clobbers) is reported as 0.
  *
+ * FPU: the guest's x87/SSE state is cpu->fpu (FXSAVE format); where the
+ * host has XSAVE, the components beyond it that the host kernel enabled
+ * (AVX upper halves, AVX-512...) - which guest user code can use natively,
+ * since CPUID is not virtualized for it - are kept in cpu->xarea across
+ * exits, so the monitor's own use of them (glibc's AVX2 memcpy) cannot
+ * corrupt them. The guest kernel does not know them (docs/DIRECT.md).
+ *
  * Process-wide state, because a signal handler takes no argument and the
  * signal entry cannot use TLS before it has restored FS: the host CS/SS
  * selectors and FS base (direct_host_*, read by enter.S) and the cpu that
@@ -53,6 +60,9 @@ void (*direct_sig_table[NSIG])(int, siginfo_t *, void *);
 static struct direct_cpu *volatile direct_active;
 static bool direct_fsgsbase;
 static direct_pf_hook pf_hook;
+/* XSAVE components beyond x87/SSE that the host enabled (AVX...), 0 without XSAVE */
+static uint64_t xext_mask;
+static uint32_t xsave_size;
 static void *pf_hook_opaque;
 
 void direct_enter_asm(struct direct_cpu *cpu);
@@ -83,6 +93,15 @@ void direct_thread_init(void)
 	direct_host_cs = cs;
 	direct_host_ss = ssel;
 	direct_fsgsbase = getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE;
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (c & (1u << 27)) {   /* OSXSAVE: XGETBV works, XCR0 says what is enabled */
+		uint32_t lo, hi;
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+		xext_mask = ((uint64_t)hi << 32 | lo) & ~3ull;
+		xsave_size = b;
+	}
 	if (direct_fsgsbase) {
 		uint64_t fs;
 		__asm__ volatile("rdfsbase %0" : "=r"(fs));
@@ -151,7 +170,26 @@ int direct_enter(struct direct_cpu *cpu)
 	}
 	cpu->eflags = (cpu->eflags & GUEST_FLAGS) | 0x202;
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
+	if (xext_mask && !cpu->xarea) {
+		/* the guest's extended state (AVX and later, which user code may use natively)
+		   and the monitor's, kept across exits: XSAVE areas, 64-byte aligned, zeroed
+		   (an all-zero header is the initial state) */
+		size_t n = (xsave_size + 63) & ~(size_t)63;
+		cpu->xarea = aligned_alloc(64, n);
+		cpu->xhost = aligned_alloc(64, n);
+		if (!cpu->xarea || !cpu->xhost) {
+			free(cpu->xarea);
+			free(cpu->xhost);
+			cpu->xarea = cpu->xhost = NULL;
+			return -ENOMEM;
+		}
+		memset(cpu->xarea, 0, n);
+		memset(cpu->xhost, 0, n);
+	}
 	__asm__ volatile("fxsave64 %0" : "=m"(cpu->host_fpu));
+	if (cpu->xhost)
+		__asm__ volatile("xsave64 (%0)" : : "r"(cpu->xhost), "a"((uint32_t)xext_mask),
+				 "d"((uint32_t)(xext_mask >> 32)) : "memory");
 	cpu->fpu.mxcsr &= cpu->host_fpu.mxcsr_mask ? cpu->host_fpu.mxcsr_mask : 0xffbfu;
 	direct_active = cpu;
 	/*
@@ -161,8 +199,17 @@ int direct_enter(struct direct_cpu *cpu)
 	 * guest's). The 32-bit FXSAVE format is the one of struct fpu_state.
 	 */
 	__asm__ volatile("fxrstor %0" : : "m"(cpu->fpu));
+	if (cpu->xarea)
+		__asm__ volatile("xrstor (%0)" : : "r"(cpu->xarea), "a"((uint32_t)xext_mask),
+				 "d"((uint32_t)(xext_mask >> 32)) : "memory");
 	direct_enter_asm(cpu);
 	__asm__ volatile("fxsave %0" : "=m"(cpu->fpu));
+	if (cpu->xarea) {
+		__asm__ volatile("xsave (%0)" : : "r"(cpu->xarea), "a"((uint32_t)xext_mask),
+				 "d"((uint32_t)(xext_mask >> 32)) : "memory");
+		__asm__ volatile("xrstor64 (%0)" : : "r"(cpu->xhost), "a"((uint32_t)xext_mask),
+				 "d"((uint32_t)(xext_mask >> 32)) : "memory");
+	}
 	__asm__ volatile("fxrstor64 %0" : : "m"(cpu->host_fpu));
 	direct_active = NULL;
 	return 0;

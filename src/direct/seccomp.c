@@ -18,6 +18,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -49,5 +51,27 @@ int direct_seccomp_install(void)
 		return -errno;
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
 		return -errno;
+	return 0;
+}
+
+int direct_probe(char *why, size_t whylen)
+{
+	struct direct_ldt l;
+	struct seg_cache cs = { .sel = 0x73, .base = 0, .limit = 0xffffffffu,
+				.attr = 0xb | SEG_S | 3u << SEG_DPL_SHIFT | SEG_P | SEG_DB | SEG_G };
+	uint16_t sel;
+
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
+		snprintf(why, whylen, "the host kernel has no seccomp (%s): guest system calls "
+			 "could not be kept off the host", strerror(errno));
+		return -1;
+	}
+	direct_ldt_init(&l);
+	int err = direct_ldt_mirror(&l, S_CS, &cs, 0, &sel);
+	if (err) {
+		snprintf(why, whylen, "modify_ldt refused a 32-bit code segment (%s)", strerror(-err));
+		return -1;
+	}
+	snprintf(why, whylen, "modify_ldt and seccomp filters work");
 	return 0;
 }

@@ -16,18 +16,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jail/jail.h"
 #include "mmu/guest_ram.h"
 #include "vmm/engine.h"
 #include "vmm/errmsg.h"
 
 const char cli_run_usage[] =
 	"usage: softvt run [options] --kernel FILE\n"
+	"       softvt run [options] --disk IMAGE\n"
 	"\n"
-	"Boot a 32-bit x86 guest: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel.\n"
+	"Boot a 32-bit x86 guest: a Linux bzImage (boot protocol 2.06+) or a Multiboot kernel\n"
+	"loaded directly, or, without --kernel, a disk image through the softvt BIOS (real\n"
+	"mode from F000:FFF0, the boot sector at 0:7C00).\n"
 	"\n"
 	"  --accel ENGINE       execution engine: auto (default: the best this host can run),\n"
-	"                       interp, bt, kvm (`softvt info` lists which are available)\n"
-	"  --kernel FILE        kernel image (required)\n"
+	"                       interp, bt, kvm (`softvt info` lists which are available);\n"
+	"                       naive: a teaching model, wrong by design (docs/DEMOS.md)\n"
+	"  --kernel FILE        kernel image (required unless --disk is given)\n"
+	"  --disk IMAGE         raw disk image (whole 512-byte sectors) on the IDE controller\n"
+	"                       (ports 0x1F0-0x1F7, IRQ14); without --kernel the BIOS boots it.\n"
+	"                       Guest writes go to the file\n"
+	"  --snapshot           keep the disk's writes in memory: the image is not modified\n"
 	"  --initrd FILE        initial ramdisk (Linux) or first module (Multiboot)\n"
 	"  --append STRING      kernel command line, e.g. \"console=ttyS0\"\n"
 	"  --memory SIZE        guest RAM: 256M (default), 1G, 65536K; a plain number is MiB;\n"
@@ -43,9 +52,14 @@ const char cli_run_usage[] =
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout)\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: interp (default:\n"
-	"                       in the interpreter) or direct (natively on the CPU in a\n"
-	"                       32-bit segment; fast, but hostile guest user code can reach\n"
-	"                       the softvt process: docs/SECURITY.md)\n"
+	"                       in the interpreter), bt (translated like the kernel), or\n"
+	"                       direct (natively on the CPU in a 32-bit segment; fastest, but\n"
+	"                       hostile guest user code can reach the softvt process:\n"
+	"                       docs/SECURITY.md; needs the jail)\n"
+	"  --jail on|off        confine softvt after set-up (default: on where the host\n"
+	"                       supports it, off with --display sdl): each thread keeps\n"
+	"                       only the system calls it needs (docs/SECURITY.md); off\n"
+	"                       is for debugging (valgrind, strace -f of the guest's I/O)\n"
 	"  --tc-size SIZE       bt only: translation cache size, 256K to 1G (default 64M);\n"
 	"                       when it is full it is flushed and refilled\n"
 	"  --lockstep[=WHEN]    bt only: run every translated instruction in the interpreter\n"
@@ -55,8 +69,9 @@ const char cli_run_usage[] =
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status: 0 when the guest powers off (or halts, or you quit), the value a test\n"
-	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 124 on --timeout,\n"
-	"128+N when stopped by signal N.\n";
+	"guest writes to port 0xF4, 1 on errors, 2 on a triple fault, 100 when the jail\n"
+	"stopped a forbidden host system call (softvt itself or an escaped guest), 124 on\n"
+	"--timeout, 128+N when stopped by signal N.\n";
 
 int cli_parse_size(const char *s, uint64_t *bytes)
 {
@@ -119,12 +134,14 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 {
 	enum { O_ACCEL = 256, O_KERNEL, O_INITRD, O_APPEND, O_MEMORY, O_SERIAL, O_DEBUGCON,
 	       O_DISPLAY, O_TIMEOUT, O_VGA_DUMP, O_DRY_RUN, O_TRACE_IO, O_STATS, O_STATS_JSON,
-	       O_LOCKSTEP, O_TC_SIZE, O_USER };
+	       O_LOCKSTEP, O_TC_SIZE, O_USER, O_DISK, O_SNAPSHOT, O_JAIL };
 	static const struct option opts[] = {
 		{ "accel", required_argument, NULL, O_ACCEL },
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
 		{ "append", required_argument, NULL, O_APPEND },
+		{ "disk", required_argument, NULL, O_DISK },
+		{ "snapshot", no_argument, NULL, O_SNAPSHOT },
 		{ "memory", required_argument, NULL, O_MEMORY },
 		{ "serial", required_argument, NULL, O_SERIAL },
 		{ "debugcon", required_argument, NULL, O_DEBUGCON },
@@ -138,6 +155,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		{ "lockstep", optional_argument, NULL, O_LOCKSTEP },
 		{ "tc-size", required_argument, NULL, O_TC_SIZE },
 		{ "user", required_argument, NULL, O_USER },
+		{ "jail", required_argument, NULL, O_JAIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -147,6 +165,7 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		.serial = { OUTPUT_STDIO, NULL },
 		.debugcon = { OUTPUT_STDIO, NULL },
 	};
+	int jail = -1;   /* -1: not given (on where it works) */
 	*help = false;
 	opterr = 0;
 	optind = 1;
@@ -168,6 +187,12 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 		case O_KERNEL: cfg->kernel = optarg; break;
 		case O_INITRD: cfg->initrd = optarg; break;
 		case O_APPEND: cfg->append = optarg; break;
+		case O_DISK:
+			if (!*optarg)
+				return errmsg(err, errlen, "--disk: empty file name");
+			cfg->disk = optarg;
+			break;
+		case O_SNAPSHOT: cfg->snapshot = true; break;
 		case O_MEMORY:
 			if (cli_parse_size(optarg, &cfg->mem_size) < 0)
 				return errmsg(err, errlen, "--memory: '%s' is not a size (examples: 256M, 1G, 65536K)",
@@ -215,17 +240,29 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 			break;
 		case O_USER:
 			if (strcmp(optarg, "interp") == 0) {
-				cfg->user_direct = false;
+				cfg->user_direct = cfg->user_bt = false;
 				break;
 			}
 			if (strcmp(optarg, "direct") == 0) {
 				cfg->user_direct = true;
+				cfg->user_bt = false;
 				break;
 			}
-			if (strcmp(optarg, "bt") == 0)
-				return errmsg(err, errlen, "--user bt: not built yet; use --user interp "
-						 "(software) or --user direct (native)");
-			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct)", optarg);
+			if (strcmp(optarg, "bt") == 0) {
+				cfg->user_direct = false;
+				cfg->user_bt = true;
+				break;
+			}
+			return errmsg(err, errlen, "--user: '%s' is not a mode (interp, direct, bt)",
+				      optarg);
+		case O_JAIL:
+			if (strcmp(optarg, "on") == 0)
+				jail = 1;
+			else if (strcmp(optarg, "off") == 0)
+				jail = 0;
+			else
+				return errmsg(err, errlen, "--jail: '%s' is not one of on, off", optarg);
+			break;
 		case O_TC_SIZE:
 			if (cli_parse_size(optarg, &cfg->tc_size) < 0 || cfg->tc_size < (256u << 10) ||
 			    cfg->tc_size > (1ull << 30))
@@ -260,11 +297,32 @@ int cli_parse_run(int argc, char **argv, struct machine_config *cfg, bool *help,
 	if (optind < argc)
 		return errmsg(err, errlen, "unexpected argument '%s' (see softvt run --help)",
 				 argv[optind]);
-	if (!cfg->kernel)
-		return errmsg(err, errlen, "no kernel given: use --kernel FILE (see softvt run --help)");
-	if (cfg->user_direct && strcmp(cfg->engine, "bt") != 0 && strcmp(cfg->engine, "auto") != 0)
-		return errmsg(err, errlen, "--user direct is a mode of engine bt: use it with --accel bt");
+	if (!cfg->kernel && !cfg->disk)
+		return errmsg(err, errlen, "nothing to boot: use --kernel FILE or --disk IMAGE (see softvt run --help)");
+	if (cfg->snapshot && !cfg->disk)
+		return errmsg(err, errlen, "--snapshot needs a disk: use it with --disk IMAGE");
+	if (!cfg->kernel && (cfg->initrd || cfg->append))
+		return errmsg(err, errlen, "--initrd and --append go with --kernel (a disk boots its own kernel)");
+	if ((cfg->user_direct || cfg->user_bt) && strcmp(cfg->engine, "bt") != 0 &&
+	    strcmp(cfg->engine, "auto") != 0)
+		return errmsg(err, errlen, "--user is a setting of engine bt: use it with --accel bt");
 	if (cfg->lockstep && strcmp(cfg->engine, "bt") != 0)
 		return errmsg(err, errlen, "--lockstep checks the binary translator: use it with --accel bt");
+	if (jail == 1 && cfg->display_sdl)
+		return errmsg(err, errlen, "--jail on: the SDL window needs system calls the jail forbids "
+				 "(use --jail off with --display sdl)");
+	/* guest code that runs natively can take the process over: never without the jail */
+	bool native = cfg->user_direct || strcmp(cfg->engine, "naive") == 0;
+	const char *what = cfg->user_direct ? "--user direct" : "--accel naive";
+	if (native && jail == 0)
+		return errmsg(err, errlen, "%s needs the jail: guest code running natively can reach "
+				 "the whole softvt process (docs/SECURITY.md); drop --jail off", what);
+	if (native && cfg->display_sdl)
+		return errmsg(err, errlen, "%s needs the jail, which --display sdl cannot run with: "
+				 "use --display none", what);
+	char why[256];
+	if ((jail == 1 || native) && jail_probe(why, sizeof(why)) < 0)
+		return errmsg(err, errlen, "%s: %s", native ? what : "--jail on", why);
+	cfg->jail = jail == 1 || (jail < 0 && !cfg->display_sdl && jail_probe(why, sizeof(why)) == 0);
 	return 0;
 }

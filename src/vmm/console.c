@@ -268,3 +268,23 @@ void console_write(void *console, uint8_t byte)
 	struct console *c = console;
 	write_all(c->out_fd, &byte, 1);
 }
+
+void console_write_buf(struct console *c, const void *buf, size_t n)
+{
+	write_all(c->out_fd, buf, n);
+}
+
+int console_out_fd(const struct console *c)
+{
+	return c->out_fd;
+}
+
+int console_tty_fd(const struct console *c)
+{
+	return c->raw ? term_saved.fd : -1;
+}
+
+void console_restore_terminal(void)
+{
+	term_restore(TCSANOW);
+}

@@ -39,5 +39,13 @@ int console_fd(const struct console *c);
 size_t console_read(struct console *c, uint8_t *buf, size_t n, bool *quit);
 /* Writes one byte of guest output, unbuffered; console is a struct console *. */
 void console_write(void *console, uint8_t byte);
+/* Writes n bytes of guest output (waits while the output is full; drops them if it is gone). */
+void console_write_buf(struct console *c, const void *buf, size_t n);
+/* The fd guest output goes to. */
+int console_out_fd(const struct console *c);
+/* The terminal this console put in raw mode, or -1. */
+int console_tty_fd(const struct console *c);
+/* Puts the terminal back as it was now (async-signal-safe; for fatal paths). */
+void console_restore_terminal(void);
 
 #endif

@@ -45,6 +45,9 @@ struct engine_ops {
 	struct engine *(*create)(struct machine *m, char *err, size_t errlen);
 	void (*destroy)(struct engine *e);
 	enum engine_exit (*run)(struct engine *e, uint64_t deadline_ns);
+	/* optional: forget everything learnt about the guest after machine_reset() (a
+	   reboot), in place; without it the run loop destroys and creates the engine */
+	void (*reset)(struct engine *e);
 	void (*kick)(struct engine *e);   /* optional; async-signal-safe */
 	/* optional: engine statistics for --stats ("softvt: stats: " lines), given the run time */
 	void (*stats)(struct engine *e, double seconds, void *file /* FILE * */);

@@ -7,12 +7,14 @@
 
 extern const struct engine_ops engine_interp;
 extern const struct engine_ops engine_bt;
+extern const struct engine_ops engine_naive;
 
-/* --accel auto takes the first whose probe succeeds: the translator, else the interpreter. */
-const struct engine_ops *const softvt_engines[] = { &engine_bt, &engine_interp };
+/* --accel auto takes the first whose probe succeeds: the translator, else the interpreter
+   (never "naive", the teaching model, which is last). */
+const struct engine_ops *const softvt_engines[] = { &engine_bt, &engine_interp, &engine_naive };
 const size_t softvt_engine_count = sizeof(softvt_engines) / sizeof(softvt_engines[0]);
 
-const char *const softvt_engine_names[] = { "interp", "bt", "kvm", NULL };
+const char *const softvt_engine_names[] = { "interp", "bt", "kvm", "naive", NULL };
 
 const struct engine_ops *engine_find(const char *name)
 {

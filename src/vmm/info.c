@@ -10,6 +10,7 @@
  *  - FSGSBASE (AT_HWCAP2): guest FS/GS bases map onto the host's;
  *  - vm.mmap_min_addr and vm.max_map_count: the guest window's limits;
  *  - /dev/kvm: the 32-bit probe of kvm/kvm_probe.c;
+ *  - the jail (seccomp filters with SECCOMP_RET_TRAP, jail/jail.c);
  *  - the engines built in and whether each can run here.
  */
 #define _GNU_SOURCE
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include "cpu/cpu_model.h"
+#include "direct/direct.h"
+#include "jail/jail.h"
 #include "kvm/kvm_probe.h"
 #include "vmm/engine.h"
 
@@ -88,8 +91,14 @@ int info_print(FILE *out)
 	fprintf(out, "  FSGSBASE: %s\n", (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) ? "yes" : "no");
 	fprintf(out, "  vm.mmap_min_addr: 0x%lx\n", read_sysctl("/proc/sys/vm/mmap_min_addr"));
 	fprintf(out, "  vm.max_map_count: %ld\n", read_sysctl("/proc/sys/vm/max_map_count"));
+	int dir = direct_probe(buf, sizeof(buf));
+	fprintf(out, "  direct execution of guest user code (bt --user direct): %s: %s\n",
+		dir == 0 ? "yes" : "no", buf);
 	int kvm = kvm_probe_32bit(buf, sizeof(buf));
 	fprintf(out, "  /dev/kvm for 32-bit guests: %s: %s\n", kvm == 0 ? "yes" : "no", buf);
+	int jail = jail_probe(buf, sizeof(buf));
+	fprintf(out, "  jail (softvt run --jail on, the default): %s: %s\n",
+		jail == 0 ? "available" : "unavailable", buf);
 
 	struct cpu_model model;
 	cpu_model_init(&model, 0);

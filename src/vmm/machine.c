@@ -4,7 +4,7 @@
  * Board wiring (ISA IRQs on the 8259 pair):
  *   IRQ0 PIT counter 0    IRQ1 i8042 keyboard   IRQ2 cascade
  *   IRQ4 COM1 (0x3F8)     IRQ8 RTC              IRQ9 ACPI SCI
- *   IRQ12 i8042 aux
+ *   IRQ12 i8042 aux       IRQ14 IDE primary (with --disk)
  * Physical memory and ports: docs/MEMORY_MAP.md.
  */
 #include "vmm/machine.h"
@@ -17,7 +17,11 @@
 #include <unistd.h>
 
 #include "bios/acpi_tables.h"
+#include "bios/bios_rom.h"
 #include "devices/acpi_pm.h"
+#include "devices/bootfail.h"
+#include "devices/disk_image.h"
+#include "devices/ide_ata.h"
 #include "devices/debugcon.h"
 #include "devices/i8042.h"
 #include "devices/pic8259.h"
@@ -33,6 +37,7 @@
 #include "loader/multiboot.h"
 #include "vmm/console.h"
 #include "vmm/errmsg.h"
+#include "vmm/hostio.h"
 #ifdef SOFTVT_HAVE_SDL
 #include "devices/sdl_display.h"
 #endif
@@ -69,7 +74,7 @@ void machine_stop(struct machine *m, enum stop_reason why, int exit_code)
 		m->stop = why;
 		m->exit_code = exit_code;
 	}
-	m->requests |= REQ_STOP;
+	__atomic_or_fetch(&m->requests, REQ_STOP, __ATOMIC_SEQ_CST);
 }
 
 void machine_fail(struct machine *m, const char *fmt, ...)
@@ -90,7 +95,7 @@ static void cpu_intr_set(void *opaque, int num, int level)
 	struct machine *m = opaque;
 	m->intr_line = level;
 	if (level)
-		m->requests |= REQ_INTR;
+		__atomic_or_fetch(&m->requests, REQ_INTR, __ATOMIC_SEQ_CST);
 }
 
 static void board_reset(void *opaque)
@@ -120,15 +125,50 @@ static void board_exit_request(void *opaque, int code)
 	machine_stop(opaque, STOP_EXIT_PORT, code);
 }
 
+static void board_bootfail(void *opaque, unsigned code)
+{
+	struct machine *m = opaque;
+	machine_fail(m, "%s (--disk %s)", bios_bootfail_reason(code),
+		     m->cfg.disk ? m->cfg.disk : "not given");
+}
+
 static void debugcon_putc(void *opaque, uint8_t byte)
 {
 	struct machine *m = opaque;
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_put(m->io, &m->io->debugcon_out, &byte, 1);
+	else if (m->debugcon_out)
 		fputc(byte, m->debugcon_out);
+}
+
+static void serial_tx(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+	if (m->io)
+		hostio_put(m->io, &m->io->serial_out, &byte, 1);
+	else
+		console_write(m->console, byte);
 }
 
 static void serial_discard(void *opaque, uint8_t byte)
 {
+}
+
+bool machine_firmware_boot(const struct machine *m)
+{
+	return m->cfg.kernel == NULL;
+}
+
+void machine_reset(struct machine *m)
+{
+	cpu_state_reset(&m->cpu);
+	i8042_reset(m->kbc);
+	board_set_a20(m, true);
+	m->stop = STOP_NONE;
+	m->exit_code = 0;
+	m->error[0] = '\0';
+	m->requests = 0;
+	m->resets++;
 }
 
 /* --- interrupt interface ---------------------------------------------- */
@@ -228,8 +268,8 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	if (m->cfg.serial.kind != OUTPUT_NONE) {
 		if (!m->console)
 			return -1;
-		tx = console_write;
-		tx_opaque = m->console;
+		tx = serial_tx;
+		tx_opaque = m;
 	}
 	m->com1 = uart16550_create(pic8259_irq_line(m->pic, 4), tx, tx_opaque);
 
@@ -245,9 +285,18 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	m->vga = vga_text_create();
 	m->acpi = acpi_pm_create(&m->clock, pic8259_irq_line(m->pic, ACPI_PM_SCI_IRQ),
 				 board_power_off, m);
+	m->bootfail = bootfail_create(board_bootfail, m);
+	if (m->cfg.disk) {
+		m->disk = disk_image_open(m->cfg.disk, m->cfg.snapshot, err, errlen);
+		if (!m->disk)
+			return -1;
+		m->ide = ide_ata_create(m->disk, pic8259_irq_line(m->pic, IDE_PRIMARY_IRQ));
+		if (!m->ide || ide_ata_register(m->ide, ports) < 0)
+			return errmsg(err, errlen, "internal error: cannot create the IDE controller");
+	}
 
 	if (!m->pic || !m->pit || !m->rtc || !m->com1 || !m->kbc || !m->port92 || !m->post ||
-	    !m->debugcon || !m->testexit || !m->vga || !m->acpi)
+	    !m->debugcon || !m->testexit || !m->vga || !m->acpi || !m->bootfail)
 		return errmsg(err, errlen, "out of memory while creating devices");
 
 	if (pic8259_register(m->pic, ports) < 0 || pit8254_register(m->pit, ports) < 0 ||
@@ -256,7 +305,8 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	    i8042_register(m->kbc, ports) < 0 || port92_register(m->port92, ports) < 0 ||
 	    postcode_register(m->post, ports) < 0 || debugcon_register(m->debugcon, ports) < 0 ||
 	    testexit_register(m->testexit, ports) < 0 ||
-	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0)
+	    vga_text_register(m->vga, ports, &m->phys) < 0 || acpi_pm_register(m->acpi, ports) < 0 ||
+	    bootfail_register(m->bootfail, ports, BIOS_BOOTFAIL_PORT) < 0)
 		return errmsg(err, errlen, "internal error: overlapping device port or memory ranges");
 	fill_cmos(m);
 	/* Reprogramming a timer moves its deadline: make the engine come back. */
@@ -265,16 +315,32 @@ static int build_devices(struct machine *m, char *err, size_t errlen)
 	portmap_watch(ports, 0x70, 2, &m->requests, REQ_DEVICE);
 	portmap_watch(ports, ACPI_PM_EVT_PORT, ACPI_PM_EVT_LEN, &m->requests, REQ_DEVICE);
 
-	if (m->cfg.display_sdl) {
+#ifndef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl)
+		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
+#endif
+	return 0;
+}
+
+int machine_open_display(struct machine *m, char *err, size_t errlen)
+{
 #ifdef SOFTVT_HAVE_SDL
+	if (m->cfg.display_sdl && !m->sdl) {
 		m->sdl = sdl_display_open(m->vga, m->kbc, err, errlen);
 		if (!m->sdl)
 			return -1;
-#else
-		return errmsg(err, errlen, "--display sdl: this softvt was built without SDL2 (install libsdl2-dev and rebuild)");
-#endif
 	}
+#endif
 	return 0;
+}
+
+void machine_close_display(struct machine *m)
+{
+#ifdef SOFTVT_HAVE_SDL
+	if (m->sdl)
+		sdl_display_close(m->sdl);
+	m->sdl = NULL;
+#endif
 }
 
 static int build_acpi(struct machine *m, char *err, size_t errlen)
@@ -296,6 +362,18 @@ static int load_guest(struct machine *m, char *err, size_t errlen)
 	uint8_t *kernel = NULL, *initrd = NULL;
 	size_t kernel_len = 0, initrd_len = 0;
 	int rc = -1;
+
+	if (bios_rom_load(&m->phys, &m->e820, err, errlen) < 0)
+		return -1;
+	if (!m->cfg.kernel) {
+		/* Firmware boot: the CPU stays in its reset state, at F000:FFF0. */
+		if (m->cfg.dry_run)
+			printf("firmware: softvt BIOS, reset vector F000:FFF0; boot disk %s (%llu sectors%s)\n",
+			       m->cfg.disk ? m->cfg.disk : "none",
+			       m->disk ? (unsigned long long)disk_image_sectors(m->disk) : 0ull,
+			       m->cfg.snapshot ? ", snapshot" : "");
+		return 0;
+	}
 
 	if (loader_read_file(m->cfg.kernel, &kernel, &kernel_len, err, errlen) < 0)
 		goto out;
@@ -398,17 +476,19 @@ void machine_destroy(struct machine *m)
 {
 	if (!m)
 		return;
-#ifdef SOFTVT_HAVE_SDL
-	if (m->sdl)
-		sdl_display_close(m->sdl);
-#endif
+	machine_close_display(m);
 	if (m->console)
 		console_close(m->console);
+	if (m->vga_dump_out)
+		fclose(m->vga_dump_out);
 	if (m->debugcon_out) {
 		fflush(m->debugcon_out);
 		if (m->debugcon_out != stdout)
 			fclose(m->debugcon_out);
 	}
+	ide_ata_destroy(m->ide);
+	disk_image_close(m->disk);
+	bootfail_destroy(m->bootfail);
 	acpi_pm_destroy(m->acpi);
 	vga_text_destroy(m->vga);
 	testexit_destroy(m->testexit);
@@ -424,11 +504,30 @@ void machine_destroy(struct machine *m)
 	free(m);
 }
 
+void machine_attach_hostio(struct machine *m, struct hostio *io)
+{
+	m->io = io;
+	if (m->ports.trace)
+		m->ports.trace = io->log;
+}
+
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen)
+{
+	if (!m->cfg.vga_dump || m->vga_dump_out)
+		return 0;
+	m->vga_dump_out = fopen(m->cfg.vga_dump, "w");
+	if (!m->vga_dump_out)
+		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
+			      strerror(errno));
+	return 0;
+}
+
 int machine_dump_vga(struct machine *m, char *err, size_t errlen)
 {
 	if (!m->cfg.vga_dump)
 		return 0;
-	FILE *f = fopen(m->cfg.vga_dump, "w");
+	FILE *f = m->vga_dump_out ? m->vga_dump_out : fopen(m->cfg.vga_dump, "w");
+	m->vga_dump_out = NULL;
 	if (!f)
 		return errmsg(err, errlen, "--vga-dump: cannot write %s: %s", m->cfg.vga_dump,
 			    strerror(errno));
@@ -457,17 +556,28 @@ static void poll_console(struct machine *m)
 	if (space > sizeof(buf))
 		space = sizeof(buf);
 	bool quit = false;
-	size_t n = console_read(m->console, buf, space, &quit);
+	size_t n;
+	if (m->io) {
+		n = ring_pop(&m->io->serial_in, buf, space);
+	} else {
+		n = console_read(m->console, buf, space, &quit);
+	}
 	if (n)
 		uart16550_receive(m->com1, buf, n);
 	if (quit)
 		machine_stop(m, STOP_USER_QUIT, 0);
 }
 
+bool machine_input_pending(const struct machine *m)
+{
+	return m->io && m->console && ring_used(&m->io->serial_in) > 0 &&
+	       uart16550_rx_space(m->com1) > 0;
+}
+
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 {
 	uint64_t next = VCLOCK_NEVER;
-	m->requests &= ~REQ_DEVICE;
+	__atomic_and_fetch(&m->requests, ~REQ_DEVICE, __ATOMIC_SEQ_CST);
 	next = earliest(next, pit8254_poll(m->pit, now_ns));
 	next = earliest(next, rtc146818_poll(m->rtc, now_ns));
 	next = earliest(next, acpi_pm_poll(m->acpi, now_ns));
@@ -479,7 +589,9 @@ uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns)
 		next = earliest(next, now_ns + SDL_REFRESH_NS);
 	}
 #endif
-	if (m->debugcon_out)
+	if (m->io)
+		hostio_flush(m->io);
+	else if (m->debugcon_out)
 		fflush(m->debugcon_out);
 	return next;
 }

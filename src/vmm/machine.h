@@ -5,9 +5,12 @@
  * machine_create() builds the whole board from a machine_config: guest RAM
  * (memfd), the physical map (docs/MEMORY_MAP.md), the port map, the
  * devices (PIC pair, PIT, RTC/CMOS, COM1, i8042, port 0x92, POST 0x80,
- * debug console 0xE9, test exit 0xF4, VGA text, ACPI PM), and loads the
- * kernel (Linux bzImage or Multiboot) so that cpu is ready to run. It
- * contains no engine; vmm/run_loop.c runs one.
+ * debug console 0xE9, test exit 0xF4, VGA text, ACPI PM, and with --disk
+ * the IDE channel), places the BIOS ROM, and loads the kernel (Linux
+ * bzImage or Multiboot) so that cpu is ready to run - or, without a
+ * kernel, leaves the CPU in its reset state so that it starts in the BIOS
+ * at F000:FFF0 and boots the disk. It contains no engine; vmm/run_loop.c
+ * runs one.
  *
  * Devices never call each other: the machine wires their irq_lines to the
  * PIC and their callbacks (reset, A20, power-off, exit) to requests here.
@@ -41,6 +44,8 @@ struct machine_config {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	const char *disk;            /* raw disk image on the IDE channel (NULL: none) */
+	bool snapshot;               /* disk writes go to an in-memory overlay */
 	struct output_spec serial;   /* COM1 */
 	struct output_spec debugcon; /* port 0xE9 */
 	bool display_sdl;
@@ -54,7 +59,9 @@ struct machine_config {
 	bool lockstep_after_paging;  /* ... from when the guest turns paging on */
 	uint64_t tc_size;            /* engine bt: translation cache bytes (0: default) */
 	bool user_direct;            /* engine bt: guest user code runs natively (--user direct) */
+	bool user_bt;                /* engine bt: guest user code is translated (--user bt) */
 	const char *stats_json;      /* write the statistics as JSON here ("-": stdout) */
+	bool jail;                   /* confine softvt after set-up (jail/jail.h) */
 };
 
 /* Why the machine stopped (machine->stop). */
@@ -89,6 +96,10 @@ struct vga_text;
 struct acpi_pm;
 struct console;
 struct sdl_display;
+struct disk_image;
+struct ide_ata;
+struct bootfail;
+struct hostio;
 
 struct machine {
 	struct machine_config cfg;
@@ -113,19 +124,38 @@ struct machine {
 	struct acpi_pm *acpi;
 	struct console *console;
 	struct sdl_display *sdl;
+	struct disk_image *disk;
+	struct ide_ata *ide;
+	struct bootfail *bootfail;
 	FILE *debugcon_out;
+	FILE *vga_dump_out;               /* opened by machine_open_vga_dump() */
+	struct hostio *io;                /* set: host I/O goes through the main thread */
 	bool a20;
 
 	volatile sig_atomic_t requests;   /* REQ_* bits; set from signal handlers too */
 	volatile sig_atomic_t intr_line;  /* the PIC's INTR output */
 	enum stop_reason stop;
 	int exit_code;                    /* process exit code once stopped */
+	unsigned resets;                  /* guest resets the BIOS rebooted from */
 	char error[512];
 };
 
 /* Builds the machine and loads the guest. NULL with a one-line reason in err. */
 struct machine *machine_create(const struct machine_config *cfg, char *err, size_t errlen);
 void machine_destroy(struct machine *m);
+
+/*
+ * A firmware boot (no --kernel): the CPU started in the BIOS, so a guest's
+ * reset request can restart the machine instead of stopping it.
+ */
+bool machine_firmware_boot(const struct machine *m);
+/*
+ * The board's reset line for a firmware boot: the CPU back to its reset
+ * state (F000:FFF0), the keyboard controller to its power-on state, A20 on,
+ * the stop request cleared. RAM, the disk and the other devices keep their
+ * state; the BIOS's POST programs them again. The caller recreates the engine.
+ */
+void machine_reset(struct machine *m);
 
 /* Interrupt interface for engines. */
 bool machine_intr_pending(const struct machine *m);
@@ -144,8 +174,25 @@ void machine_fail(struct machine *m, const char *fmt, ...) __attribute__((format
  */
 uint64_t machine_poll_devices(struct machine *m, uint64_t now_ns);
 
+/*
+ * The SDL window (--display sdl): opened, refreshed and closed by the
+ * thread that runs the devices (SDL's renderer belongs to one thread).
+ * 0, or -1 with err.
+ */
+int machine_open_display(struct machine *m, char *err, size_t errlen);
+void machine_close_display(struct machine *m);
+/* Console input is waiting for COM1, which has room for it (the HLT wait must not sleep). */
+bool machine_input_pending(const struct machine *m);
+/* Opens cfg.vga_dump (if set) now, before the jail; 0 or -1 with err. */
+int machine_open_vga_dump(struct machine *m, char *err, size_t errlen);
 /* Writes the VGA text screen to cfg.vga_dump (if set); 0 or -1 with err. */
 int machine_dump_vga(struct machine *m, char *err, size_t errlen);
+/*
+ * From now on the machine's host I/O (COM1 output and input, the debug
+ * console, --trace-io messages) goes through io's rings, for the vCPU
+ * thread (see vmm/hostio.h); the main thread moves it to the host.
+ */
+void machine_attach_hostio(struct machine *m, struct hostio *io);
 
 /* Human-readable name of a stop reason. */
 const char *machine_stop_name(enum stop_reason why);

@@ -1,5 +1,5 @@
 /*
- * main.c - the softvt command: `softvt run`, `softvt info`, `softvt help`.
+ * main.c - the softvt command: `softvt run`, `softvt info`, `softvt demo`, `softvt help`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "vmm/cli.h"
 #include "vmm/engine.h"
+#include "vmm/demo.h"
 #include "vmm/info.h"
 #include "vmm/machine.h"
 #include "vmm/run_loop.h"
@@ -19,6 +20,7 @@ static const char usage[] =
 	"commands:\n"
 	"  run      boot a guest (softvt run --help for its options)\n"
 	"  info     what this host offers: engines, /dev/kvm, UMIP, FSGSBASE, ...\n"
+	"  demo     teaching demonstrations: softvt demo ring-compression\n"
 	"  help     this text\n"
 	"  version  print the version\n";
 
@@ -83,7 +85,7 @@ static int cmd_run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "softvt: no command given (usage: softvt run|info|help|version; see softvt help)\n");
+		fprintf(stderr, "softvt: no command given (usage: softvt run|info|demo|help|version; see softvt help)\n");
 		return 2;
 	}
 	const char *cmd = argv[1];
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "info") == 0)
 		return info_print(stdout);
+	if (strcmp(cmd, "demo") == 0)
+		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		fputs(usage, stdout);
 		return 0;
@@ -99,6 +103,6 @@ int main(int argc, char **argv)
 		printf("softvt %s\n", SOFTVT_VERSION);
 		return 0;
 	}
-	fprintf(stderr, "softvt: unknown command '%s' (commands: run, info, help, version)\n", cmd);
+	fprintf(stderr, "softvt: unknown command '%s' (commands: run, info, demo, help, version)\n", cmd);
 	return 2;
 }

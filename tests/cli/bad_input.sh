@@ -40,7 +40,7 @@ expect() {
 
 expect 2 "no command given" --
 expect 2 "unknown command 'frobnicate'" -- frobnicate
-expect 2 "no kernel given" -- run
+expect 2 "nothing to boot" -- run
 expect 2 "unknown option '--frobnicate'" -- run --frobnicate --kernel x
 expect 2 "option --kernel needs a value" -- run --kernel
 expect 2 "unknown engine 'vmware'.*interp.*bt.*kvm" -- run --accel vmware --kernel x
@@ -82,6 +82,30 @@ fi
 # A project test guest (Multiboot ELF) loads.
 if [[ -f $build/guests/hello.elf ]]; then
 	expect 0 "kernel: Multiboot, loaded at 0x00100000" -- run --dry-run --kernel "$build/guests/hello.elf"
+fi
+
+# Disks (--disk): the image checks, and what the BIOS says when it cannot boot.
+expect 1 "--disk /nonexistent/disk.img: No such file" -- run --dry-run --disk /nonexistent/disk.img
+head -c 1000 /dev/zero >"$tmp/odd.img"
+expect 1 "odd.img: size 1000 bytes is not a multiple of 512" -- run --dry-run --disk "$tmp/odd.img"
+expect 1 "empty: the file is empty" -- run --dry-run --disk "$tmp/empty"
+expect 1 "--disk .*: Is a directory" -- run --dry-run --disk "$tmp"
+expect 2 "--snapshot needs a disk" -- run --snapshot --kernel x
+expect 2 "--initrd and --append go with --kernel" -- run --disk x --append quiet
+head -c 1048576 /dev/zero >"$tmp/nosig.img"
+for engine in interp bt; do
+	expect 1 "the disk is not bootable: sector 0 has no boot signature .*nosig.img" -- \
+		run --accel $engine --serial none --debugcon none --timeout 60 --disk "$tmp/nosig.img"
+done
+# The BIOS's own message reaches the serial console too.
+expect 1 "softvt BIOS: the disk is not bootable" -- \
+	run --accel interp --serial stdio --debugcon none --timeout 60 --disk "$tmp/nosig.img"
+expect 0 "firmware: softvt BIOS, reset vector F000:FFF0; boot disk .*nosig.img \(2048 sectors, snapshot\)" -- \
+	run --dry-run --disk "$tmp/nosig.img" --snapshot
+if [[ $(id -u) -ne 0 ]]; then   # root writes a 0444 file anyway
+	cp "$tmp/nosig.img" "$tmp/ro.img"
+	chmod 444 "$tmp/ro.img"
+	expect 1 "ro.img: the file is read-only \(use --snapshot" -- run --dry-run --disk "$tmp/ro.img"
 fi
 
 echo "$((cases - failures)) passed, $failures failed"

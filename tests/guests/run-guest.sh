@@ -6,14 +6,17 @@
 # be 0. ENGINE "qemu" runs the reference under qemu-system-i386 (TCG); any
 # other ENGINE runs SOFTVT_BINARY with --accel ENGINE ("bt-lockstep": --accel bt
 # --lockstep, every translated instruction checked against the interpreter; "bt-direct":
-# --accel bt --user direct, guest user code on the CPU). Exit status: 0 pass,
+# --accel bt --user direct, guest user code on the CPU; "bt-user": --accel bt --user bt,
+# guest user code translated too). Exit status: 0 pass,
 # 1 fail, 77 skip (with the reason printed). See guests/README.md.
 #
-# Under bt-direct a guest may have its own golden file GUEST.direct.expected:
-# the critical-instructions probe shows the ring-compression leaks there (its
-# "not ok" lines are the expected result, and then its exit code 1 is too);
-# GUEST.direct.sed, if present, first normalizes the output's host-dependent
-# values (what the host CPU and kernel show of themselves).
+# Under bt-direct (and naive, the teaching engine that runs the guest kernel
+# deprivileged too) a guest may have its own golden file GUEST.direct.expected
+# (GUEST.naive.expected): the critical-instructions probe shows the
+# ring-compression leaks there (its "not ok" lines are the expected result,
+# and then its exit code 1 is too); GUEST.direct.sed (GUEST.naive.sed), if
+# present, first normalizes the output's host-dependent values (what the host
+# CPU and kernel show of themselves).
 set -u
 
 if [ $# -lt 3 ]; then
@@ -109,6 +112,7 @@ qemu)
 	accel=(--accel "$engine")
 	[ "$engine" = bt-lockstep ] && accel=(--accel bt --lockstep)
 	[ "$engine" = bt-direct ] && accel=(--accel bt --user direct)
+	[ "$engine" = bt-user ] && accel=(--accel bt --user bt)
 	timeout --kill-after=5 $((limit + 10)) "$softvt" run "${accel[@]}" \
 		--kernel "$elf" --memory 64M --serial none \
 		--debugcon file:"$out" --timeout $limit >"$log" 2>&1
@@ -122,8 +126,11 @@ qemu)
 esac
 
 want_code=0
-if [ "$engine" = bt-direct ] && [ -f "${expected%.expected}.direct.expected" ]; then
-	expected=${expected%.expected}.direct.expected
+variant=
+[ "$engine" = bt-direct ] && variant=direct
+[ "$engine" = naive ] && variant=naive
+if [ -n "$variant" ] && [ -f "${expected%.expected}.$variant.expected" ]; then
+	expected=${expected%.expected}.$variant.expected
 	sed_script=${expected%.expected}.sed
 	if [ -f "$sed_script" ]; then
 		sed -E -f "$sed_script" "$out" >"$out.norm" && mv "$out.norm" "$out"

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "jail/jail.h"
 #include "vmm/cli.h"
 
 static int parse(struct machine_config *cfg, char *err, size_t n, ...)
@@ -89,6 +90,29 @@ START_TEST(defaults_and_values)
 }
 END_TEST
 
+START_TEST(disk_options)
+{
+	struct machine_config cfg;
+	char err[256];
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--disk", "d.img", NULL), 0);
+	ck_assert_str_eq(cfg.disk, "d.img");
+	ck_assert_ptr_null(cfg.kernel);
+	ck_assert(!cfg.snapshot);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--disk", "d.img", "--snapshot", NULL), 0);
+	ck_assert(cfg.snapshot);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--kernel", "k", "--disk", "d.img", NULL), 0);
+	ck_assert_str_eq(cfg.kernel, "k");
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--snapshot", "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--snapshot needs a disk"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--disk", "d.img", "--initrd", "i", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--initrd"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--disk", "", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "empty"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--disk"));
+}
+END_TEST
+
 START_TEST(errors_name_the_problem)
 {
 	struct machine_config cfg;
@@ -112,8 +136,11 @@ START_TEST(errors_name_the_problem)
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json needs a value"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--stats-json", "", "--kernel", "k", NULL), -1);
 	ck_assert_ptr_nonnull(strstr(err, "--stats-json: empty"));
-	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "bt", "--kernel", "k", NULL), -1);
-	ck_assert_ptr_nonnull(strstr(err, "not built yet"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "bt", "--kernel", "k", NULL), 0);
+	ck_assert(cfg.user_bt && !cfg.user_direct);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "interp", "--user", "bt",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--accel bt"));
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k", NULL), 0);
 	ck_assert(cfg.user_direct);
 	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "ring3", "--kernel", "k", NULL), -1);
@@ -142,12 +169,48 @@ START_TEST(lockstep_when)
 }
 END_TEST
 
+START_TEST(jail_on_off)
+{
+	struct machine_config cfg;
+	char err[256], why[256];
+	bool avail = jail_probe(why, sizeof(why)) == 0;
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--kernel", "k", NULL), 0);
+	ck_assert_int_eq(cfg.jail, avail);   /* default: on where it works */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--jail", "off", "--kernel", "k", NULL), 0);
+	ck_assert(!cfg.jail);
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--display", "sdl", "--kernel", "k", NULL), 0);
+	ck_assert(!cfg.jail);   /* SDL needs what the jail forbids */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--jail", "on", "--display", "sdl",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--jail off"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--jail", "yes", "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--jail: 'yes'"));
+	if (avail) {
+		ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--jail", "on", "--kernel", "k", NULL), 0);
+		ck_assert(cfg.jail);
+		ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--kernel", "k",
+				       NULL), 0);
+		ck_assert(cfg.jail && cfg.user_direct);
+	}
+	/* guest code running natively can take the process over: never without the jail */
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--jail", "off",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--user direct needs the jail"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--user", "direct", "--display", "sdl",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--user direct needs the jail"));
+	ck_assert_int_eq(parse(&cfg, err, sizeof(err), "--accel", "naive", "--jail", "off",
+			       "--kernel", "k", NULL), -1);
+	ck_assert_ptr_nonnull(strstr(err, "--accel naive needs the jail"));
+}
+END_TEST
+
 START_TEST(help_mentions_every_option)
 {
 	static const char *const opts[] = { "--accel", "--kernel", "--initrd", "--append",
 		"--memory", "--serial", "--debugcon", "--display", "--timeout", "--dry-run",
 		"--trace-io", "--stats", "--stats-json", "--vga-dump", "--lockstep", "--tc-size",
-		"--user", "--help" };
+		"--user", "--disk", "--snapshot", "--jail", "--help" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
 		ck_assert_msg(strstr(cli_run_usage, opts[i]), "--help misses %s", opts[i]);
 	struct machine_config cfg;
@@ -166,7 +229,9 @@ int main(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, defaults_and_values);
 	tcase_add_test(tc, errors_name_the_problem);
+	tcase_add_test(tc, disk_options);
 	tcase_add_test(tc, lockstep_when);
+	tcase_add_test(tc, jail_on_off);
 	tcase_add_test(tc, help_mentions_every_option);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

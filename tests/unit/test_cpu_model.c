@@ -14,7 +14,7 @@ START_TEST(cpuid_vendor_signature_and_limits)
 	uint32_t r[4];
 	cpu_model_init(&m, 0);
 	cpu_model_cpuid(&m, 0, 0, r);
-	ck_assert_uint_eq(r[0], 2);
+	ck_assert_uint_eq(r[0], 7);
 	char vendor[13] = { 0 };
 	memcpy(vendor, &r[1], 4);
 	memcpy(vendor + 4, &r[3], 4);
@@ -27,7 +27,9 @@ START_TEST(cpuid_vendor_signature_and_limits)
 	ck_assert_uint_eq(r[1], 0);                   /* no APIC ID, no CLFLUSH size */
 
 	uint32_t top[4], beyond[4];
-	cpu_model_cpuid(&m, 2, 0, top);
+	cpu_model_cpuid(&m, 7, 0, top);
+	ck_assert_uint_eq(top[3], CPUID7_ARCH_CAPABILITIES);   /* and nothing else */
+	ck_assert_uint_eq(top[0] | top[1] | top[2], 0);
 	cpu_model_cpuid(&m, 0x40000000u, 0, beyond);
 	ck_assert_mem_eq(top, beyond, sizeof(top));   /* Intel: highest basic leaf */
 	cpu_model_cpuid(&m, 0x80000005u, 0, beyond);
@@ -98,6 +100,9 @@ START_TEST(msrs)
 	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(cpu_model_rdmsr(&m, &cpu, MSR_IA32_MISC_ENABLE, 0, &v), 0);
 	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(cpu_model_rdmsr(&m, &cpu, MSR_IA32_ARCH_CAPABILITIES, 0, &v), 0);
+	ck_assert_uint_eq(v & 1, 1);                                    /* RDCL_NO */
+	ck_assert_int_eq(cpu_model_wrmsr(&m, &cpu, MSR_IA32_ARCH_CAPABILITIES, 0, 0), -1);
 
 	/* absent: APIC base, MTRR cap, PAT, EFER -> #GP */
 	ck_assert_int_eq(cpu_model_rdmsr(&m, &cpu, 0x1b, 0, &v), -1);

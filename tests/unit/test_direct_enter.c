@@ -244,6 +244,47 @@ START_TEST(other_faults)
 }
 END_TEST
 
+/* The host enabled AVX state in XCR0 (OSXSAVE, AVX, XCR0 bits 1-2). */
+static bool host_avx(void)
+{
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 27)) || !(c & (1u << 28)))
+		return false;
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return (lo & 6) == 6;
+}
+
+START_TEST(avx_state_kept)
+{
+	/* vmovdqu ymm3, [DATA]; hlt; vmovdqu [DATA+0x40], ymm3; hlt */
+	uint8_t code[] = { 0xc5, 0xfe, 0x6f, 0x1d, 0, 0, 0, 0, 0xf4,
+			   0xc5, 0xfe, 0x7f, 0x1d, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	if (!host_avx()) {
+		printf("avx_state_kept: skipped, the host has no AVX state enabled\n");
+		return;
+	}
+	dg_put32(code + 4, DG_DATA);
+	dg_put32(code + 13, DG_DATA + 0x40);
+	dg_setup(&g, code, sizeof(code));
+	for (int i = 0; i < 32; i++)
+		g.mem[DG_DATA - DG_BASE + i] = (uint8_t)(0xa0 + i);
+	memset(g.mem + (DG_DATA + 0x40 - DG_BASE), 0, 32);
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 8);
+	/* the monitor uses YMM3 in between (as glibc's AVX2 routines do) */
+	__asm__ volatile("vpxor %%ymm3, %%ymm3, %%ymm3" : : : "xmm3");
+	g.cpu.eip++;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 17);
+	/* all 32 bytes, upper half included, are the guest's */
+	ck_assert_mem_eq(g.mem + (DG_DATA + 0x40 - DG_BASE), g.mem + (DG_DATA - DG_BASE), 32);
+}
+END_TEST
+
 START_TEST(fpu_state)
 {
 	/* movups [DATA], xmm1; ldmxcsr [DATA+0x20]; movups xmm2, [DATA+0x40]; fld1; hlt */
@@ -390,6 +431,7 @@ int main(void)
 	tcase_add_test(tc, fs_segment);
 	tcase_add_test(tc, other_faults);
 	tcase_add_test(tc, fpu_state);
+	tcase_add_test(tc, avx_state_kept);
 	tcase_add_test(tc, heavens_gate_fault);
 	tcase_add_test(tc, ldt_cache);
 	tcase_add_test(tc, round_trip_cost);

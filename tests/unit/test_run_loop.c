@@ -17,7 +17,7 @@
 #include "vmm/run_loop.h"
 
 enum script { S_EXIT_PORT, S_SPIN, S_DEAD_HALT, S_TRIPLE, S_TIMER_IRQ, S_SIGNAL, S_RESET,
-	      S_POWER_OFF, S_ERROR };
+	      S_POWER_OFF, S_ERROR, S_RESET_ONCE };
 
 struct fake_engine {
 	struct machine *m;
@@ -105,6 +105,17 @@ static enum engine_exit fake_run(struct engine *engine, uint64_t deadline)
 		return ENGINE_DEADLINE;
 	case S_RESET:
 		out8(m, 0x64, 0xfe);   /* i8042: pulse the reset line */
+		return ENGINE_DEADLINE;
+	case S_RESET_ONCE:
+		if (m->resets == 0) {
+			m->cpu.eip = 0x1234;      /* state the reset must undo */
+			out8(m, 0x92, 0x00);      /* A20 off */
+			out8(m, 0x92, 0x01);      /* port 0x92: reset */
+			return ENGINE_DEADLINE;
+		}
+		/* Restarted: at the reset vector with A20 on; exit 0, or 9 if not. */
+		out8(m, 0xf4, m->cpu.seg[S_CS].sel == 0xf000 && m->cpu.eip == 0xfff0 &&
+				      (portmap_read(&m->ports, 0x92, 1) & 2) ? 0 : 9);
 		return ENGINE_DEADLINE;
 	case S_POWER_OFF:
 		/* ACPI PM1a control: SLP_TYP = 5 (the DSDT's \_S5), SLP_EN */
@@ -249,6 +260,34 @@ START_TEST(i8042_reset_request_stops)
 }
 END_TEST
 
+/* A disk boot through the BIOS: a reset restarts the machine on a new engine. */
+START_TEST(firmware_boot_reset_reboots)
+{
+	char disk[] = "/tmp/softvt-test-disk-XXXXXX";
+	int fd = mkstemp(disk);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 512), 0);
+	close(fd);
+	struct machine_config cfg = base_config();
+	cfg.kernel = NULL;
+	cfg.disk = disk;
+	cfg.timeout_s = 5;
+	char err[512];
+	struct machine *m = machine_create(&cfg, err, sizeof(err));
+	ck_assert_msg(m != NULL, "machine_create: %s", err);
+	next_script = S_RESET_ONCE;
+	struct fake_engine *before = NULL;
+	last_engine = NULL;
+	ck_assert_int_eq(run_loop(m, &fake_ops), 0);
+	before = last_engine;
+	ck_assert_int_eq(m->stop, STOP_EXIT_PORT);
+	ck_assert_uint_eq(m->resets, 1);
+	ck_assert_int_eq(before->runs, 1);     /* the engine made after the reset ran once */
+	machine_destroy(m);
+	unlink(disk);
+}
+END_TEST
+
 START_TEST(acpi_s5_powers_off)
 {
 	struct machine *m;
@@ -337,6 +376,7 @@ static Suite *run_loop_suite(void)
 	tcase_add_test(tc, halted_guest_wakes_on_pit_interrupts);
 	tcase_add_test(tc, sigterm_stops_with_128_plus_signal);
 	tcase_add_test(tc, i8042_reset_request_stops);
+	tcase_add_test(tc, firmware_boot_reset_reboots);
 	tcase_add_test(tc, acpi_s5_powers_off);
 	tcase_add_test(tc, port92_gates_a20);
 	tcase_add_test(tc, vga_dump_written_at_stop);
