@@ -98,6 +98,28 @@ START_TEST(alignment_check_flag)
 }
 END_TEST
 
+START_TEST(mxcsr_in)
+{
+	/* stmxcsr [DATA]; hlt, twice: the guest's MXCSR (from cpu->fpu) is the one
+	   the code sees, also where the host has XSAVE and the guest's extended
+	   state is restored too (an XRSTOR of AVX state loads MXCSR as well:
+	   fuzz_direct found the guest running with the zeroed area's MXCSR 0) */
+	uint8_t code[] = { 0x0f, 0xae, 0x1d, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	dg_put32(code + 3, DG_DATA);
+	dg_setup(&g, code, sizeof(code));
+	for (uint32_t mxcsr = 0x3f80; mxcsr <= 0x5f80; mxcsr += 0x2000) {
+		g.cpu.eip = DG_BASE;
+		g.cpu.fpu.mxcsr = mxcsr;   /* round down, then up: changed between entries */
+		ck_assert_int_eq(direct_enter(&g.cpu), 0);
+		ck_assert_int_eq(g.cpu.exit.trapno, 13);
+		ck_assert_uint_eq(*dg_u32(&g, DG_DATA), mxcsr);
+		ck_assert_uint_eq(g.cpu.fpu.mxcsr, mxcsr);
+	}
+}
+END_TEST
+
 START_TEST(stack_and_resume)
 {
 	/* push 0x12345678; pop ecx; hlt; inc ecx; hlt */
@@ -424,6 +446,7 @@ int main(void)
 	tcase_add_test(tc, arith_and_hlt);
 	tcase_add_test(tc, nested_task_flag);
 	tcase_add_test(tc, alignment_check_flag);
+	tcase_add_test(tc, mxcsr_in);
 	tcase_add_test(tc, stack_and_resume);
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
