@@ -109,7 +109,12 @@
  *    interpreter set in a paging-structure entry, are not differences
  *    (fz_variant_ram_excused; an interpreter bug, see docs/DIRECT.md);
  *    where the handler is code, which may read the error code, the run
- *    is tainted.
+ *    is tainted;
+ *  - likewise an accessed bit that only direct execution set: the host
+ *    CPU made an access (RETF imm16 on this AMD host reads the outer
+ *    stack slot) before the check the interpreter faults on, and the
+ *    window's walk for it set the bit before the instruction went to the
+ *    interpreter.
  *
  * Global state: the hooks take no context (as fuzz_bt.c's `fz`), so the
  * variant's counters live in `fzd`.
@@ -401,7 +406,11 @@ static bool fz_variant_fpu_equal(const struct fpu_state *a, const struct fpu_sta
  * once and the window's walk for it sets nothing. The SDM leaves open
  * whether a faulting access sets A; an A bit the interpreter set and
  * direct execution did not, in the low byte of a paging-structure entry,
- * is not a difference.
+ * is not a difference. Nor the other way round: the host CPU may make an
+ * access the interpreter does not (RETF imm16 on AMD reads the outer
+ * SS:ESP slot before it checks the popped CS; the interpreter raises #GP
+ * first), and the window's walk for that access sets the accessed bit
+ * before the instruction is handed to the interpreter.
  */
 static bool fz_variant_ram_excused(uint32_t paddr, uint8_t interp, uint8_t engine)
 {
@@ -410,7 +419,7 @@ static bool fz_variant_ram_excused(uint32_t paddr, uint8_t interp, uint8_t engin
 		if (paddr == fzd.rmw_error_at[k] && (interp ^ engine) == 2)
 			return true;
 	return paddr >= FZ_TABLES && paddr < FZ_TABLES_END && !(paddr & (pae ? 7 : 3)) &&
-	       (interp ^ engine) == 0x20 && (interp & 0x20);
+	       (interp ^ engine) == 0x20;
 }
 
 /* Whether a data-segment load of sel succeeds natively (the host's GDT and LDT). */
