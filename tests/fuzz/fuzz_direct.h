@@ -465,7 +465,8 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 		return;
 	if (event && e->v->fault_vector == EXC_PF && zi->operand_count_visible &&
 	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && s->gpr[R_ESP] < RG_RAM_END) {
+	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+	    s->seg[S_SS].base + s->gpr[R_ESP] < RG_RAM_END) {
 		/* the stack the frame went to (identity-mapped); with handlers that
 		   are not HLTs code may read the error code: tainted */
 		enum rg_idt idt = (enum rg_idt)(fz->in[0] >> 5);
@@ -473,7 +474,7 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 			fd_taint(r, "a read-modify-write #PF (the interpreter's W bit) whose handler "
 				    "is code");
 		else if (fzd.rmw_errors < 16)
-			fzd.rmw_error_at[fzd.rmw_errors++] = s->gpr[R_ESP];
+			fzd.rmw_error_at[fzd.rmw_errors++] = s->seg[S_SS].base + s->gpr[R_ESP];
 		else
 			fd_taint(r, "too many read-modify-write page faults to excuse");
 	}
