@@ -463,10 +463,11 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 	bool event = e->v->delivered;
 	if (cpl_before != 3 || !zi || (eflags_before & EFL_VM))
 		return;
+	uint32_t sp = s->seg[S_SS].base +
+		      ((s->seg[S_SS].attr & SEG_DB) ? s->gpr[R_ESP] : s->gpr[R_ESP] & 0xffff);
 	if (event && e->v->fault_vector == EXC_PF && zi->operand_count_visible &&
 	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-	    s->seg[S_SS].base + s->gpr[R_ESP] < RG_RAM_END) {
+	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && sp < RG_RAM_END) {
 		/* the stack the frame went to (identity-mapped); with handlers that
 		   are not HLTs code may read the error code: tainted */
 		enum rg_idt idt = (enum rg_idt)(fz->in[0] >> 5);
@@ -474,7 +475,7 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 			fd_taint(r, "a read-modify-write #PF (the interpreter's W bit) whose handler "
 				    "is code");
 		else if (fzd.rmw_errors < 16)
-			fzd.rmw_error_at[fzd.rmw_errors++] = s->seg[S_SS].base + s->gpr[R_ESP];
+			fzd.rmw_error_at[fzd.rmw_errors++] = sp;
 		else
 			fd_taint(r, "too many read-modify-write page faults to excuse");
 	}
