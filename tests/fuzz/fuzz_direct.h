@@ -110,6 +110,9 @@
  *    (fz_variant_ram_excused; an interpreter bug, see docs/DIRECT.md);
  *    where the handler is code, which may read the error code, the run
  *    is tainted;
+ *  - an x87 store with an unmasked x87 exception (FSW.ES set after it):
+ *    the interpreter skips the store and its destination's page check,
+ *    the CPU faults on the destination first (#PF): an interpreter bug;
  *  - likewise an accessed bit that only direct execution set: the host
  *    CPU made an access (RETF imm16 on this AMD host reads the outer
  *    stack slot) before the check the interpreter faults on, and the
@@ -533,6 +536,15 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 				return;
 			}
 		}
+	}
+	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_X87 && (s->fpu.fsw & 0x80)) {
+		for (unsigned k = 0; k < zi->operand_count_visible; k++)
+			if (ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			    (ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
+				fd_taint(r, "an x87 store with an unmasked exception (the interpreter "
+					    "skips the page check the CPU makes first)");
+				return;
+			}
 	}
 	switch (zi->meta.isa_ext) {
 	case ZYDIS_ISA_EXT_BASE: case ZYDIS_ISA_EXT_X87: case ZYDIS_ISA_EXT_PAUSE:
