@@ -320,7 +320,10 @@ enum interp_exit bt_direct_run(struct bt *bt)
 	struct direct_cpu *dc = bt->dc;
 	bool kernel = cpu_cpl(c) == 0;   /* --accel naive: the guest kernel, deprivileged */
 	uint32_t bound = kernel ? 0 : boundary(bt);
-	if (!mirror(bt, bound)) {
+	/* an EIP beyond the truncated CS limit (user code jumped above the
+	   boundary): the IRETQ into it would fault in the monitor; the
+	   interpreter's fetch raises the guest's fault */
+	if (!mirror(bt, bound) || c->eip > bt->ldt.slot[S_CS].limit) {
 		bt->st.direct_refused++;
 		return bt_step(bt, &bt->st.step_user);
 	}

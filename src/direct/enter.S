@@ -12,8 +12,12 @@
  * cpu->host_rsp, RDI = cpu). Records the data selectors the guest left
  * (cpu->seen_sel: a guest `mov gs, ax` executed natively loads a *host*
  * selector, ring aliasing, which the caller repairs), resets them,
- * restores the host FS/GS bases (the guest's FS/GS loads replaced them)
- * and returns from direct_enter_asm() to its C caller.
+ * restores the host FS/GS bases (the guest's FS/GS loads replaced them),
+ * resets RFLAGS (DF, and NT: the kernel's sigreturn takes NT from the
+ * handler's own flags, inherited from the guest, not from the ucontext;
+ * with NT left set the next IRETQ would be #GP, as IRET in 64-bit mode
+ * cannot return from a nested task - direct_enter_asm clears it too) and
+ * returns from direct_enter_asm() to its C caller.
  *
  * direct_sig_entry: the sa_sigaction of every signal the monitor handles
  * while guest code may run (direct_sigaction()). The signal may have
@@ -23,7 +27,10 @@
  * registered for the signal in direct_sig_table, and puts the saved base
  * back before returning: sigreturn does not restore FS bases, and a
  * handler that resumes the guest (a page filled on the spot) must give it
- * its own FS back. Without FSGSBASE (direct_fsgsbase_ok == 0) it only
+ * its own FS back. It also clears EFLAGS.AC, which the kernel hands the
+ * handler as the guest left it: the host runs with CR0.AM set, so the
+ * monitor's C code (any misaligned access) would raise #AC (sigreturn
+ * gives the guest its AC back). Without FSGSBASE (direct_fsgsbase_ok == 0) it only
  * calls the handler.
  */
 	.text
@@ -38,6 +45,9 @@ direct_enter_asm:
 	push	%r14
 	push	%r15
 	mov	%rsp, 0x38(%rdi)
+	pushfq				/* IRETQ with NT set is #GP (see the overview) */
+	andl	$~0x4000, (%rsp)
+	popfq
 	movzwl	0x2c(%rdi), %eax	/* SS */
 	push	%rax
 	movl	0x10(%rdi), %eax	/* ESP */
@@ -88,7 +98,8 @@ direct_exit_stub:
 	wrfsbase %rax
 	movq	0x48(%rdi), %rax
 	wrgsbase %rax
-1:	cld
+1:	pushq	$0x202		/* RFLAGS: the guest's NT came through sigreturn */
+	popfq
 	pop	%r15
 	pop	%r14
 	pop	%r13
@@ -101,6 +112,9 @@ direct_exit_stub:
 	.globl	direct_sig_entry
 	.type	direct_sig_entry, @function
 direct_sig_entry:
+	pushfq				/* no alignment checks in the monitor (see above) */
+	andl	$~0x40000, (%rsp)
+	popfq
 	push	%rbx			/* also aligns the stack for the call */
 	cmpb	$0, direct_fsgsbase_ok(%rip)
 	je	1f

@@ -50,7 +50,7 @@
 #endif
 
 #define ALTSTACK_SIZE (64 * 1024)
-#define GUEST_FLAGS 0x240cd5u   /* CF PF AF ZF SF DF OF, AC, ID: the guest's own */
+#define GUEST_FLAGS 0x244cd5u   /* CF PF AF ZF SF DF OF, NT, AC, ID: the guest's own */
 
 /* Shared with enter.S (see the overview for why these are global). */
 uint16_t direct_host_cs, direct_host_ss;
@@ -198,10 +198,12 @@ int direct_enter(struct direct_cpu *cpu)
 	 * by sigreturn, which restores the state of the signal frame: the
 	 * guest's). The 32-bit FXSAVE format is the one of struct fpu_state.
 	 */
-	__asm__ volatile("fxrstor %0" : : "m"(cpu->fpu));
+	/* XRSTOR of the AVX component loads MXCSR too (SDM vol. 1 13.8): the
+	   extended state first, then the x87/SSE state with the guest's MXCSR */
 	if (cpu->xarea)
 		__asm__ volatile("xrstor (%0)" : : "r"(cpu->xarea), "a"((uint32_t)xext_mask),
 				 "d"((uint32_t)(xext_mask >> 32)) : "memory");
+	__asm__ volatile("fxrstor %0" : : "m"(cpu->fpu));
 	direct_enter_asm(cpu);
 	__asm__ volatile("fxsave %0" : "=m"(cpu->fpu));
 	if (cpu->xarea) {

@@ -68,7 +68,17 @@
  *
  * A finding aborts with a readable dump: the input's choices, its code
  * disassembled with Zydis' formatter, both states and the first RAM
- * differences. SOFTVT_FUZZ_VERBOSE=1 prints one line per input.
+ * differences. SOFTVT_FUZZ_VERBOSE=1 prints one line per input;
+ * SOFTVT_FUZZ_LAST=FILE writes each input to FILE before running it (the
+ * reproducer when the process dies without libFuzzer's report);
+ * SOFTVT_FUZZ_TRACE=1 prints each step of the interpreter's run.
+ *
+ * The same file, compiled with -DFUZZ_USER_DIRECT, is the user-mode
+ * harness fuzz_direct (scripts/fuzz-direct.sh): the ring-0 choices below
+ * (fz_make_input, fz_variant_*) are replaced by tests/fuzz/fuzz_direct.h,
+ * which runs the code at CPL 3 under engine bt's --user direct and lists
+ * its own accepted differences; everything else (the reference run with
+ * undefined-flag tracking, the comparison, the report) is shared.
  *
  * Global state: libFuzzer's entry points take no context, so the two
  * machines and the engine live in `fz`.
@@ -105,9 +115,13 @@
 #define FZ_TABLES_END   (RG_PAE_PT + 0x1000)
 #define FZ_ARITH        (EFL_CF | EFL_PF | EFL_AF | EFL_ZF | EFL_SF | EFL_OF)
 #define FZ_EFLAGS_IMAGE(x) (((x) & 0xffc0802au) == 2u)   /* reserved bits as EFLAGS has them */
-
-static const uint32_t fs_bases[8] = { 0, 0, 0, 0, 0xfffff000u, 0xffc00000u, 0xc0000000u,
-				      0x80000000u };
+#ifdef FUZZ_USER_DIRECT
+#define FZ_NAME         "fuzz_direct"
+#define FZ_USER         BT_USER_DIRECT
+#else
+#define FZ_NAME         "fuzz_bt"
+#define FZ_USER         BT_USER_INTERP
+#endif
 
 /* How the interpreter's run ended, and what it says about undefined flags. */
 struct fz_ref {
@@ -130,6 +144,8 @@ struct fz {
 	bool verbose;
 	uint64_t runs, compared, tainted, unfinished, unsupported;
 	bool tables_written;     /* the guest wrote its paging structures (fz_table_write) */
+	uint64_t stopped;        /* engine runs that stopped as the variant accepts (fz_variant_stop) */
+	const char *last_input;  /* SOFTVT_FUZZ_LAST: each input is written there before it runs */
 };
 
 static struct fz *fz;
@@ -147,92 +163,21 @@ __attribute__((noreturn, format(printf, 1, 2))) static void fz_die(const char *f
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "fuzz_bt: ");
+	fprintf(stderr, FZ_NAME ": ");
 	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\n");
 	va_end(ap);
 	abort();
 }
 
-/*
- * Every handler of the process must run on the sigaltstack: translated
- * code has the guest's ESP in rsp. libFuzzer and UBSan install theirs
- * (SIGALRM for -timeout, SIGINT, deadly signals) without SA_ONSTACK; add
- * it. Runs after libFuzzer's set-up (first input), after bt_create().
- */
-static void fz_handlers_on_altstack(void)
-{
-	for (int sig = 1; sig < SIGRTMIN; sig++) {
-		struct sigaction sa;
-		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
-			continue;
-		bool custom = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL :
-			      sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN;
-		if (custom && !(sa.sa_flags & SA_ONSTACK)) {
-			sa.sa_flags |= SA_ONSTACK;
-			sigaction(sig, &sa, NULL);
-		}
-	}
-}
+/* --- the variant: ring-0 code (here) or user code under --user direct --- */
 
-static void fz_totals(void)
-{
-	fprintf(stderr, "fuzz_bt: totals: %llu runs, %llu compared, %llu tainted, %llu unfinished, "
-			"%llu unsupported\n", (unsigned long long)fz->runs,
-		(unsigned long long)fz->compared, (unsigned long long)fz->tainted,
-		(unsigned long long)fz->unfinished, (unsigned long long)fz->unsupported);
-}
+#ifdef FUZZ_USER_DIRECT
+#include "fuzz_direct.h"
+#else
 
-/* The interpreter's bus hook: a guest write hit a page marked as code. */
-static void fz_table_write(void *opaque, uint32_t paddr_page)
-{
-	struct fz *f = opaque;
-	if (paddr_page >= FZ_TABLES && paddr_page < FZ_TABLES_END)
-		f->tables_written = true;
-}
-
-static void fz_setup(void)
-{
-	char why[256];
-	fz = calloc(1, sizeof(*fz));
-	if (!fz)
-		fz_die("out of memory");
-	fz->in = malloc(FZ_MAX_IN);
-	fz->ei = rg_create(why, sizeof(why));
-	if (!fz->in || !fz->ei)
-		fz_die("%s", fz->in ? why : "out of memory");
-	fz->eb = rg_create(why, sizeof(why));
-	if (!fz->eb)
-		fz_die("%s", why);
-	fz->ei->v->bus.on_code_write = fz_table_write;
-	fz->ei->v->bus.hook_opaque = fz;
-	if (bt_probe(why, sizeof(why)) < 0 ||
-	    !(fz->bt = bt_create(&fz->eb->cpu, &fz->eb->v->bus, 0, BT_USER_INTERP, why, sizeof(why)))) {
-		/* not a finding: this host cannot run engine bt (scripts/fuzz-bt.sh: exit 3) */
-		fprintf(stderr, "fuzz_bt: cannot run engine bt here: %s\n", why);
-		_exit(FZ_EXIT_CANNOT_RUN);
-	}
-	void *c = mmap((void *)(uintptr_t)FZ_CANARY, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (c != (void *)(uintptr_t)FZ_CANARY)
-		fz_die("cannot map the canary page at 8 GiB");
-	fz->canary = c;
-	memset(c, 0xa5, 4096);
-	fz_handlers_on_altstack();
-	ZydisDecoderInit(&fz->dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
-	ZydisDecoderInit(&fz->dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
-	ZydisFormatterInit(&fz->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
-	fz->verbose = getenv("SOFTVT_FUZZ_VERBOSE") != NULL;
-	atexit(fz_totals);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc, (void)argv;
-	return 0;   /* the engine is created with the first input (signal handlers, above) */
-}
-
-/* --- the input ---------------------------------------------------------- */
+static const uint32_t fs_bases[8] = { 0, 0, 0, 0, 0xfffff000u, 0xffc00000u, 0xc0000000u,
+				      0x80000000u };
 
 /* The input with the harness's overrides (see the top of this file). */
 static void fz_make_input(const uint8_t *data, size_t size)
@@ -262,7 +207,7 @@ static void fz_set(struct rg_env *e, int sr, uint16_t sel, uint64_t d)
 }
 
 /* The segment registers header byte 6 picks, in the GDT and in the caches. */
-static void fz_segments(struct rg_env *e)
+static void fz_variant_load(struct rg_env *e)
 {
 	uint8_t pick = fz->in[6];
 	unsigned fs = pick & 7, gs = (pick >> 3) & 3, dses = (pick >> 5) & 3;
@@ -280,10 +225,157 @@ static void fz_segments(struct rg_env *e)
 		fz_set(e, S_CS, FZ_SEL_CS_XO, fz_desc(0, 0x9));        /* execute-only code */
 }
 
+/*
+ * The variant's hooks, called by the shared code: totals and set-up
+ * extras, the header's choices in a report, each reference step (taint
+ * for what the variant's engine legitimately does differently), an
+ * engine error it accepts (counted as "stopped", not compared), checks
+ * around each engine run, and which x87/SSE state is compared.
+ */
+static void fz_variant_totals(void)
+{
+}
+
+static void fz_variant_setup(void)
+{
+}
+
+static void fz_variant_header(FILE *f)
+{
+	const uint8_t *h = fz->in;
+	fprintf(f, "header: paging %u, IDT %u, EFLAGS byte %02x, CR0 byte %02x, CR4 byte %02x, "
+		   "holes %02x, segments %02x (FS kind %u base %#x, GS kind %u), extras %02x\n",
+		(h[0] >> 3) & 3, h[0] >> 5, h[1], h[2], h[3], h[4], h[6], h[6] & 7,
+		fs_bases[h[6] & 7], (h[6] >> 3) & 3, h[10]);
+}
+
+static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned cpl_before,
+			    const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops,
+			    const uint32_t *gpr_before, uint32_t eflags_before)
+{
+	(void)r, (void)e, (void)cpl_before, (void)zi, (void)ops, (void)gpr_before,
+	(void)eflags_before;
+}
+
+static bool fz_variant_stop(const char *error, bool count)
+{
+	(void)error, (void)count;
+	return false;
+}
+
+static void fz_variant_before_run(void)
+{
+}
+
+static const char *fz_variant_after_run(void)
+{
+	return NULL;
+}
+
+static bool fz_variant_fpu_equal(const struct fpu_state *a, const struct fpu_state *b)
+{
+	return !memcmp(a, b, offsetof(struct fpu_state, reserved4));
+}
+
+static bool fz_variant_ram_excused(uint32_t paddr, uint8_t interp, uint8_t engine)
+{
+	(void)paddr, (void)interp, (void)engine;
+	return false;
+}
+
+#endif   /* FUZZ_USER_DIRECT */
+
+/*
+ * Every handler of the process must run on the sigaltstack: translated
+ * code has the guest's ESP in rsp. libFuzzer and UBSan install theirs
+ * (SIGALRM for -timeout, SIGINT, deadly signals) without SA_ONSTACK; add
+ * it. Runs after libFuzzer's set-up (first input), after bt_create().
+ */
+static void fz_handlers_on_altstack(void)
+{
+	for (int sig = 1; sig < SIGRTMIN; sig++) {
+		struct sigaction sa;
+		if (sig == SIGKILL || sig == SIGSTOP || sigaction(sig, NULL, &sa) < 0)
+			continue;
+		bool custom = (sa.sa_flags & SA_SIGINFO) ? sa.sa_sigaction != NULL :
+			      sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN;
+		if (custom && !(sa.sa_flags & SA_ONSTACK)) {
+			sa.sa_flags |= SA_ONSTACK;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+}
+
+static void fz_totals(void)
+{
+	fprintf(stderr, FZ_NAME ": totals: %llu runs, %llu compared, %llu tainted, %llu unfinished, "
+			"%llu unsupported, %llu stopped", (unsigned long long)fz->runs,
+		(unsigned long long)fz->compared, (unsigned long long)fz->tainted,
+		(unsigned long long)fz->unfinished, (unsigned long long)fz->unsupported,
+		(unsigned long long)fz->stopped);
+	fz_variant_totals();
+	fprintf(stderr, "\n");
+}
+
+/* The interpreter's bus hook: a guest write hit a page marked as code. */
+static void fz_table_write(void *opaque, uint32_t paddr_page)
+{
+	struct fz *f = opaque;
+	if (paddr_page >= FZ_TABLES && paddr_page < FZ_TABLES_END)
+		f->tables_written = true;
+}
+
+static void fz_setup(void)
+{
+	char why[256];
+	fz = calloc(1, sizeof(*fz));
+	if (!fz)
+		fz_die("out of memory");
+	fz->in = malloc(FZ_MAX_IN);
+	fz->ei = rg_create(why, sizeof(why));
+	if (!fz->in || !fz->ei)
+		fz_die("%s", fz->in ? why : "out of memory");
+	fz->eb = rg_create(why, sizeof(why));
+	if (!fz->eb)
+		fz_die("%s", why);
+	fz->ei->v->bus.on_code_write = fz_table_write;
+	fz->ei->v->bus.hook_opaque = fz;
+	if (bt_probe(why, sizeof(why)) < 0 ||
+	    !(fz->bt = bt_create(&fz->eb->cpu, &fz->eb->v->bus, 0, FZ_USER, why, sizeof(why)))) {
+		/* not a finding: this host cannot run engine bt (scripts/fuzz-bt.sh: exit 3) */
+		fprintf(stderr, FZ_NAME ": cannot run engine bt here: %s\n", why);
+		_exit(FZ_EXIT_CANNOT_RUN);
+	}
+	void *c = mmap((void *)(uintptr_t)FZ_CANARY, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (c != (void *)(uintptr_t)FZ_CANARY)
+		fz_die("cannot map the canary page at 8 GiB");
+	fz->canary = c;
+	memset(c, 0xa5, 4096);
+	fz_handlers_on_altstack();
+	fz_variant_setup();
+	ZydisDecoderInit(&fz->dec32, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	ZydisDecoderInit(&fz->dec16, ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16);
+	ZydisFormatterInit(&fz->fmt, ZYDIS_FORMATTER_STYLE_INTEL);
+	fz->verbose = getenv("SOFTVT_FUZZ_VERBOSE") != NULL;
+	fz->last_input = getenv("SOFTVT_FUZZ_LAST");
+	if (getenv("SOFTVT_FUZZ_TRACE"))
+		fz->ei->trace = stderr;   /* each step of the interpreter's run */
+	atexit(fz_totals);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	return 0;   /* the engine is created with the first input (signal handlers, above) */
+}
+
+/* --- the input ---------------------------------------------------------- */
+
 static void fz_load(struct rg_env *e)
 {
 	rg_load(e, fz->in, fz->len);
-	fz_segments(e);
+	fz_variant_load(e);
 	/* HLTs after the code (random_guest.h leaves zeros, ADD [EAX],AL, where
 	   most runs would slide on until the step budget and not be compared) */
 	uint32_t offset = (fz->in[7] | (uint32_t)fz->in[8] << 8) & 0x1fff;
@@ -449,9 +541,15 @@ static void fz_reference(struct rg_env *e, struct fz_ref *r)
 		uint32_t gpr[8], eip0 = s->eip;
 		uint16_t cs0 = s->seg[S_CS].sel, tr0 = s->tr.sel;
 		memcpy(gpr, s->gpr, sizeof(gpr));
+		uint32_t eflags0 = s->eflags;
+		unsigned cpl0 = cpu_cpl(s);
+		if (e->trace)
+			rg_trace_step(e, n);
 		v->delivered = false;
+		v->fault_vector = -1;
 		enum interp_exit why = interp_step(v);
 		r->steps = n + 1;
+		fz_variant_step(r, e, cpl0, decoded ? &zi : NULL, ops, gpr, eflags0);
 		/* an event pushed EFLAGS (a triple fault may have pushed part of a frame) */
 		bool event = v->delivered || why == INTERP_SHUTDOWN || s->tr.sel != tr0;
 		if (event && r->undef) {
@@ -532,12 +630,8 @@ __attribute__((noreturn)) static void fz_finding(const char *what, const struct 
 	FILE *f = stderr;
 	struct bt_stats st;
 	bt_get_stats(fz->bt, &st);
-	fprintf(f, "\nfuzz_bt: FINDING: %s\n", what);
-	const uint8_t *h = fz->in;
-	fprintf(f, "header: paging %u, IDT %u, EFLAGS byte %02x, CR0 byte %02x, CR4 byte %02x, "
-		   "holes %02x, segments %02x (FS kind %u base %#x, GS kind %u), extras %02x\n",
-		(h[0] >> 3) & 3, h[0] >> 5, h[1], h[2], h[3], h[4], h[6], h[6] & 7,
-		fs_bases[h[6] & 7], (h[6] >> 3) & 3, h[10]);
+	fprintf(f, "\n" FZ_NAME ": FINDING: %s\n", what);
+	fz_variant_header(f);
 	fz_disassemble(f);
 	fprintf(f, "interp: %s after %u steps, vector %d, undefined flags %#x (saved %#x)%s%s\n",
 		r->exit == RG_EXIT_HALT ? "halt" : r->exit == RG_EXIT_SHUTDOWN ? "shutdown" :
@@ -610,7 +704,7 @@ static const char *fz_state_diff(const struct fz_ref *r, char *buf, size_t len)
 	if (a->sysenter_cs != b->sysenter_cs || a->sysenter_esp != b->sysenter_esp ||
 	    a->sysenter_eip != b->sysenter_eip || a->misc_enable != b->misc_enable)
 		return "MSRs";
-	if (memcmp(&a->fpu, &b->fpu, offsetof(struct fpu_state, reserved4)))
+	if (!fz_variant_fpu_equal(&a->fpu, &b->fpu))
 		return "x87/SSE state";
 	if (a->halted != b->halted)
 		return "halted";
@@ -636,7 +730,7 @@ static const char *fz_ram_diff(const struct fz_ref *r, char *buf, size_t len)
 		}
 		if (a[x] == b[x])
 			continue;
-		bool excused = false;
+		bool excused = fz_variant_ram_excused(x, a[x], b[x]);
 		for (uint32_t s = x >= 3 ? x - 3 : 0; s <= x && s + 4 <= RG_RAM_END && !excused; s++) {
 			uint32_t va = rg_get32(a + s), vb = rg_get32(b + s);
 			excused = r->pushed_undef && FZ_EFLAGS_IMAGE(va) && FZ_EFLAGS_IMAGE(vb) &&
@@ -664,10 +758,25 @@ static void fz_safety(const struct fz_ref *r, int why)
 		memset(pattern, 0xa5, sizeof(pattern));
 	if (memcmp((const void *)fz->canary, pattern, sizeof(pattern)))
 		fz_finding("the canary page at 8 GiB changed", r, why);
-	if (why == INTERP_ERROR && strncmp(bt_vcpu(fz->bt)->error, "unsupported instruction ", 24))
+	if (why == INTERP_ERROR && strncmp(bt_vcpu(fz->bt)->error, "unsupported instruction ", 24) &&
+	    !fz_variant_stop(bt_vcpu(fz->bt)->error, false))
 		fz_finding("engine bt stopped with an error", r, why);
+	const char *bad = fz_variant_after_run();
+	if (bad)
+		fz_finding(bad, r, why);
 	if (memcmp(fz->eb->ram.host + RG_ROM, fz->eb->rom, RG_ROM_LEN))
 		fz_finding("engine bt changed the ROM", r, why);
+}
+
+/*
+ * SOFTVT_FUZZ_LAST: the input about to run, for a process that dies without
+ * libFuzzer's crash report (a fault in a signal handler, a host exit).
+ */
+static void fz_save_last(const uint8_t *data, size_t size)
+{
+	FILE *f = fopen(fz->last_input, "wb");
+	if (!f || fwrite(data, 1, size, f) != size || fclose(f))
+		fz_die("cannot write %s", fz->last_input);
 }
 
 static int fz_run_bt(uint64_t budget_ns)
@@ -675,6 +784,7 @@ static int fz_run_bt(uint64_t budget_ns)
 	fz_load(fz->eb);
 	fz->eb->requests = 0;    /* random_guest.h stops interp_run() with it; bt_run() must go on */
 	bt_reset(fz->bt);
+	fz_variant_before_run();
 	uint64_t t0 = fz_now(NULL);
 	return (int)bt_run(fz->bt, t0 + budget_ns, fz_now, NULL);
 }
@@ -685,6 +795,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_setup();
 	fz_make_input(data, size);
 	fz->runs++;
+	if (fz->last_input)
+		fz_save_last(data, size);
 
 	struct fz_ref r;
 	uint64_t t0 = fz_now(NULL);
@@ -709,7 +821,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	char buf[256];
 	const char *diff = NULL;
-	if (r.exit == RG_EXIT_ERROR)
+	if (why == INTERP_ERROR && fz_variant_stop(bt_vcpu(fz->bt)->error, true))
+		fz->stopped++;
+	else if (r.exit == RG_EXIT_ERROR)
 		fz->unsupported++;
 	else if (!finished)
 		fz->unfinished++;
@@ -729,7 +843,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			diff = fz_ram_diff(&r, buf, sizeof(buf));
 	}
 	if (fz->verbose)
-		fprintf(stderr, "fuzz_bt: bt: %llu entries, %llu translations, %llu interpreted, "
+		fprintf(stderr, FZ_NAME ": bt: %llu entries, %llu translations, %llu interpreted, "
 				"exits branch/indirect/interp/poll/fault %llu/%llu/%llu/%llu/%llu, "
 				"%llu code writes\n",
 			(unsigned long long)(st1.enters - st0.enters),
@@ -742,12 +856,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(unsigned long long)(st1.exits[5] - st0.exits[5]),
 			(unsigned long long)(st1.code_writes - st0.code_writes));
 	if (fz->verbose)
-		fprintf(stderr, "fuzz_bt: run %llu: interp %s/%u steps %llu us, bt %s %llu us%s%s\n",
+		fprintf(stderr, FZ_NAME ": run %llu: interp %s/%u steps %llu us, bt %s %llu us%s%s\n",
 			(unsigned long long)fz->runs,
 			r.exit == RG_EXIT_HALT ? "halt" : r.exit == RG_EXIT_SHUTDOWN ? "shutdown" :
 			r.exit == RG_EXIT_ERROR ? "error" : "budget", r.steps,
 			(unsigned long long)(t1 - t0) / 1000, exit_name(why),
 			(unsigned long long)(t2 - t1) / 1000, r.taint ? ", tainted: " : "", r.taint ? r.taint : "");
+	if (fz->verbose && why == INTERP_ERROR)
+		fprintf(stderr, FZ_NAME ": bt error: %s\n", bt_vcpu(fz->bt)->error);
 	if (diff)
 		fz_finding(diff, &r, why);
 	if ((fz->runs & (fz->runs - 1)) == 0 && fz->runs >= 1024)

@@ -44,6 +44,82 @@ START_TEST(arith_and_hlt)
 }
 END_TEST
 
+START_TEST(nested_task_flag)
+{
+	/* pushfd; pop eax; hlt; hlt: the guest's NT goes in (fuzz_direct found it
+	   dropped on entry and then cleared in the guest's EFLAGS on exit), and
+	   does not stay in the monitor's RFLAGS: the kernel's sigreturn keeps
+	   the NT of the handler, inherited from the guest, and an IRETQ with
+	   NT set is #GP (fuzz_direct: the next direct_enter() crashed) */
+	static const uint8_t code[] = { 0x9c, 0x58, 0xf4, 0xf4 };
+	struct dg g;
+
+	dg_setup(&g, code, sizeof(code));
+	g.cpu.eflags = 0x4000u | F_CF;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_uint_eq(__builtin_ia32_readeflags_u64() & 0x4000u, 0);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.gpr[EAX] & (0x4000u | F_CF), 0x4000u | F_CF);
+	ck_assert_uint_eq(g.cpu.eflags & 0x4000u, 0x4000u);
+	g.cpu.eip += 1;
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	ck_assert_int_eq(g.cpu.exit.trapno, 13);
+	ck_assert_uint_eq(g.cpu.eip, DG_BASE + 3);
+}
+END_TEST
+
+static int hook_ac = -1;
+
+static bool ac_hook(void *opaque, uint64_t addr, bool write)
+{
+	(void)opaque, (void)addr, (void)write;
+	hook_ac = (int)((__builtin_ia32_readeflags_u64() >> 18) & 1);
+	return false;
+}
+
+START_TEST(alignment_check_flag)
+{
+	/* mov [DG_NONE], eax with the guest's AC set: the handler (and the pf
+	   hook inside it) must not run with AC, or every misaligned access of
+	   compiled monitor code is #AC (the host has CR0.AM set): fuzz_direct
+	   found the monitor dying of SIGBUS in its own handler */
+	uint8_t code[] = { 0xa3, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	dg_put32(code + 1, DG_NONE);
+	dg_setup(&g, code, sizeof(code));
+	g.cpu.eflags = 0x40000u;
+	direct_set_pf_hook(ac_hook, NULL);
+	ck_assert_int_eq(direct_enter(&g.cpu), 0);
+	direct_set_pf_hook(NULL, NULL);
+	ck_assert_int_eq(g.cpu.exit.trapno, 14);
+	ck_assert_int_eq(hook_ac, 0);
+	ck_assert_uint_eq(g.cpu.eflags & 0x40000u, 0x40000u);   /* the guest's AC, still */
+}
+END_TEST
+
+START_TEST(mxcsr_in)
+{
+	/* stmxcsr [DATA]; hlt, twice: the guest's MXCSR (from cpu->fpu) is the one
+	   the code sees, also where the host has XSAVE and the guest's extended
+	   state is restored too (an XRSTOR of AVX state loads MXCSR as well:
+	   fuzz_direct found the guest running with the zeroed area's MXCSR 0) */
+	uint8_t code[] = { 0x0f, 0xae, 0x1d, 0, 0, 0, 0, 0xf4 };
+	struct dg g;
+
+	dg_put32(code + 3, DG_DATA);
+	dg_setup(&g, code, sizeof(code));
+	for (uint32_t mxcsr = 0x3f80; mxcsr <= 0x5f80; mxcsr += 0x2000) {
+		g.cpu.eip = DG_BASE;
+		g.cpu.fpu.mxcsr = mxcsr;   /* round down, then up: changed between entries */
+		ck_assert_int_eq(direct_enter(&g.cpu), 0);
+		ck_assert_int_eq(g.cpu.exit.trapno, 13);
+		ck_assert_uint_eq(*dg_u32(&g, DG_DATA), mxcsr);
+		ck_assert_uint_eq(g.cpu.fpu.mxcsr, mxcsr);
+	}
+}
+END_TEST
+
 START_TEST(stack_and_resume)
 {
 	/* push 0x12345678; pop ecx; hlt; inc ecx; hlt */
@@ -368,6 +444,9 @@ int main(void)
 	Suite *s = suite_create("direct_enter");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, arith_and_hlt);
+	tcase_add_test(tc, nested_task_flag);
+	tcase_add_test(tc, alignment_check_flag);
+	tcase_add_test(tc, mxcsr_in);
 	tcase_add_test(tc, stack_and_resume);
 	tcase_add_test(tc, page_fault);
 	tcase_add_test(tc, truncated_segment);
