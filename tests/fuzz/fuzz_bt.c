@@ -661,6 +661,12 @@ __attribute__((noreturn)) static void fz_finding(const char *what, const struct 
 
 static bool seg_equal(const struct seg_cache *a, const struct seg_cache *b)
 {
+#ifdef FUZZ_USER_DIRECT
+	/* a null selector loaded natively comes back from the host without its RPL
+	   (fuzz_direct.h: accepted, the documented selector-RPL leak) */
+	if (!(a->sel & ~3u) && !(b->sel & ~3u) && !(a->attr & SEG_P) && !(b->attr & SEG_P))
+		return true;
+#endif
 	return a->sel == b->sel && a->base == b->base && a->limit == b->limit && a->attr == b->attr;
 }
 

@@ -61,6 +61,10 @@
  *    are re-installed behind src/direct's FS-restoring entry: they may
  *    interrupt guest code with a guest FS base loaded.
  *
+ * Accepted without tainting: a null selector (0-3) loaded natively into a
+ * data segment register comes back from the host as 0, without its RPL
+ * (the selector-RPL leak of docs/DIRECT.md); null selectors compare equal.
+ *
  * Known, accepted differences in direct mode (the run is tainted: only
  * its safety is checked), decoded with Zydis at each interpreter step at
  * CPL 3 - the ring-compression leaks of docs/DIRECT.md and docs/SECURITY.md:
