@@ -549,6 +549,24 @@ enum interp_exit bt_step(struct bt *bt, uint64_t *counter)
 	return r;
 }
 
+/*
+ * Guest user code under --user interp: the interpreter runs whole blocks
+ * until the code leaves its environment (a system call, IRET, a far
+ * transfer ...), 64 blocks have run or an interrupt is pending; counted by
+ * instructions in step_user.
+ */
+enum interp_exit bt_step_blocks(struct bt *bt)
+{
+	uint64_t t0 = __rdtsc(), n0 = bt->v.icount;
+	enum interp_exit r = interp_run_blocks(&bt->v, 64);
+	flags_materialize(&bt->v);
+	uint64_t n = bt->v.icount - n0;
+	bt->st.interp_steps += n ? n : 1;
+	bt->st.step_user += n ? n : 1;
+	bt->st.tsc_interp += __rdtsc() - t0;
+	return r;
+}
+
 /* Chains the exit the last block left through to tb, when that is safe. */
 static void maybe_chain(struct bt *bt, struct tb *tb, bool global)
 {
@@ -624,7 +642,10 @@ enum interp_exit bt_run(struct bt *bt, uint64_t deadline_ns, uint64_t (*now)(voi
 			if (!cpu->halted && !intr && !cpu->int_shadow)
 				why = cpu_cpl(cpu) == 3 && !(cpu->eflags & EFL_VM) ? &bt->st.step_user
 										   : &bt->st.step_mode;
-			ret = bt_step(bt, why);
+			if (why == &bt->st.step_user)
+				ret = bt_step_blocks(bt);   /* --user interp: whole blocks */
+			else
+				ret = bt_step(bt, why);
 			if (ret != INTERP_DEADLINE)
 				break;
 			continue;

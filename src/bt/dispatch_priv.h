@@ -79,6 +79,7 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op);
 
 /* dispatch.c: one instruction (or event) in the interpreter, counted in *counter */
 enum interp_exit bt_step(struct bt *bt, uint64_t *counter);
+enum interp_exit bt_step_blocks(struct bt *bt);
 /* dispatch.c: a TC page fault's rules apply to this page: drop its translations */
 void bt_drop_code_page(struct bt *bt, uint32_t page);
 

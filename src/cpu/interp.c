@@ -387,6 +387,21 @@ enum interp_exit interp_step(struct vcpu *v)
 	return why;
 }
 
+enum interp_exit interp_run_blocks(struct vcpu *v, unsigned budget)
+{
+	enum interp_exit why = INTERP_DEADLINE;
+	v->esp_saved = false;
+	int jumped = setjmp(v->fault_jmp);
+	if (jumped == 2)
+		return INTERP_ERROR;
+	if (jumped == 1)
+		return handle_fault(v) ? INTERP_DEADLINE : INTERP_SHUTDOWN;
+	v->prev_block = NULL;   /* the caller may have run guest code in between */
+	unsigned turns = 0;
+	turn(v, &why, budget, &turns);
+	return why;
+}
+
 enum interp_exit interp_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg)
 {
 	v->esp_saved = false;

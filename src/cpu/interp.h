@@ -54,6 +54,15 @@ enum interp_exit interp_run(struct vcpu *v, uint64_t deadline_ns, uint64_t (*now
 enum interp_exit interp_step(struct vcpu *v);
 
 /*
+ * One event, or decoded blocks from EIP until one ends with an instruction
+ * that changes the execution environment (a far transfer, INT, SYSENTER,
+ * IRET, a segment or CR load...), budget blocks have run, an interrupt is
+ * pending or a stop is requested: for an engine that interprets some of
+ * the guest (engine bt's user code) without giving up control for long.
+ */
+enum interp_exit interp_run_blocks(struct vcpu *v, unsigned budget);
+
+/*
  * Runs fn(v, arg) as if it were an instruction at s->eip: a fault it
  * raises (vcpu_fault) rolls EIP and ESP back and is delivered through the
  * guest's IDT, like an instruction's. For engines that must apply an
