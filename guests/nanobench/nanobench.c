@@ -95,6 +95,9 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 	pt_identity_4m(pd, pt, PTE_P | PTE_W | PTE_U);
 	nb_test_pte = pt_entry(pt, TEST_PAGE);
 	paging_on((uint32_t)pd, 0);
+	/* CR0.WP like a real kernel (without it, direct execution must drop every shadow
+	   mapping at each entry into user code: docs/DIRECT.md) */
+	write_cr0(read_cr0() | 0x10000);
 	idt_set(0x80, (uint32_t)nb_iret, SEL_KCODE, 0xe, 3);
 	idt_set(VEC_DE, (uint32_t)nb_de, SEL_KCODE, 0xe, 0);
 	idt_set(VEC_PF, (uint32_t)nb_pf, SEL_KCODE, 0xe, 0);
