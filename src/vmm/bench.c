@@ -21,22 +21,18 @@
 #include "vmm/bench.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "kvm/kvm_probe.h"
-#include "vmm/engine.h"
 #include "vmm/json.h"
+#include "vmm/subcommand.h"
 
 #define MAX_RUNS 15
 
@@ -100,35 +96,6 @@ static bool stats(const struct bres *r, size_t k, double *mn, double *med, doubl
 	return true;
 }
 
-static int run_to_file(char *const argv[], const char *stdout_path, char *why, size_t whylen)
-{
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		int out = open(stdout_path ? stdout_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC,
-			       0600);
-		int nul = open("/dev/null", O_RDWR);
-		if (out < 0 || nul < 0)
-			_exit(126);
-		dup2(nul, 0);
-		dup2(out, 1);
-		dup2(nul, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-		snprintf(why, whylen, "%s could not be started", argv[0]);
-		return -1;
-	}
-	return 0;
-}
-
 static void parse(const char *path, struct bres *r, unsigned run)
 {
 	FILE *f = fopen(path, "r");
@@ -158,24 +125,10 @@ static void run_bmodel(const struct bmodel *m, const char *self, const char *dir
 	}
 	close(fd);
 	snprintf(elf, sizeof(elf), "%s/nanobench.elf", dir);
-	if (!strcmp(m->kind, "softvt")) {
-		const struct engine_ops *e = engine_find(m->accel);
-		char why[200];
-		if (!e) {
-			if (!strcmp(m->accel, "kvm")) {
-				kvm_probe_32bit(why, sizeof(why));
-				snprintf(r->why, sizeof(r->why), "engine kvm is not built yet; %s", why);
-			} else {
-				snprintf(r->why, sizeof(r->why), "engine %s is not built", m->accel);
-			}
-			unlink(out);
-			return;
-		}
-		if (e->probe && e->probe(why, sizeof(why)) < 0) {
-			snprintf(r->why, sizeof(r->why), "cannot run here: %s", why);
-			unlink(out);
-			return;
-		}
+	if (!strcmp(m->kind, "softvt") &&
+	    subcommand_engine_ready(m->accel, r->why, sizeof(r->why)) < 0) {
+		unlink(out);
+		return;
 	}
 	for (unsigned i = 0; i < MAX_RUNS; i++)
 		for (size_t k = 0; k < NOPS; k++)
@@ -187,6 +140,7 @@ static void run_bmodel(const struct bmodel *m, const char *self, const char *dir
 		if (!strcmp(m->kind, "native")) {
 			snprintf(prog, sizeof(prog), "%s/nanobench-native", dir);
 			argv[a++] = prog;
+			argv[a] = NULL;
 			stdout_path = out;
 		} else if (!strcmp(m->kind, "qemu")) {
 			snprintf(dc, sizeof(dc), "file:%s", out);
@@ -197,27 +151,14 @@ static void run_bmodel(const struct bmodel *m, const char *self, const char *dir
 					    "-no-reboot", NULL };
 			for (unsigned i = 0; q[i]; i++)
 				argv[a++] = (char *)q[i];
+			argv[a] = NULL;
 		} else {
-			snprintf(dc, sizeof(dc), "file:%s", out);
-			argv[a++] = (char *)self;
-			argv[a++] = "run";
-			argv[a++] = "--accel";
-			argv[a++] = (char *)m->accel;
-			if (m->user) {
-				argv[a++] = "--user";
-				argv[a++] = (char *)m->user;
-			}
-			argv[a++] = "--kernel";
-			argv[a++] = elf;
-			argv[a++] = "--debugcon";
-			argv[a++] = dc;
-			argv[a++] = "--serial";
-			argv[a++] = "none";
-			argv[a++] = "--timeout";
-			argv[a++] = "120";
+			subcommand_softvt_argv(argv, self, m->accel, m->user, elf, out, dc, sizeof(dc),
+					       "120");
 		}
-		argv[a] = NULL;
-		if (run_to_file(argv, stdout_path, r->why, sizeof(r->why)) < 0)
+		/* any exit status will do (QEMU's debug-exit device makes it 1): the output counts */
+		int code = subcommand_run(argv, stdout_path, r->why, sizeof(r->why));
+		if (code < 0 || code == 127)
 			break;
 		parse(out, r, run);
 		r->runs = run + 1;
@@ -363,9 +304,14 @@ static int write_chart(const char *outdir, const struct bres *res, char *why, si
 		   "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", png, cols + 1, dat);
 	fclose(f);
 	char *argv[] = { "gnuplot", gp, NULL };
-	char werr[128];
-	if (run_to_file(argv, NULL, werr, sizeof(werr)) < 0) {
+	char werr[256];
+	int code = subcommand_run(argv, NULL, werr, sizeof(werr));
+	if (code == 127) {
 		snprintf(why, whylen, "gnuplot is not installed (apt-get install gnuplot-nox)");
+		return -1;
+	}
+	if (code < 0) {
+		snprintf(why, whylen, "gnuplot: %.200s", werr);
 		return -1;
 	}
 	struct stat sb;
@@ -420,25 +366,8 @@ int bench_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		fprintf(stderr, "softvt bench: cannot find the softvt binary: %s\n", strerror(errno));
+	if (subcommand_find_guest("bench", "nanobench", self, sizeof(self), dir, sizeof(dir)) < 0)
 		return 1;
-	}
-	self[n] = '\0';
-	if (!*dir) {
-		char tmp[PATH_MAX];
-		snprintf(tmp, sizeof(tmp), "%s", self);
-		snprintf(dir, sizeof(dir), "%s/guests", dirname(tmp));
-	}
-	char elf[PATH_MAX + 16];
-	snprintf(elf, sizeof(elf), "%s/nanobench.elf", dir);
-	struct stat sb;
-	if (stat(elf, &sb) < 0) {
-		fprintf(stderr, "softvt bench: no benchmark guest %s (%s): build softvt with its test "
-				"guests (make build) or give --guests DIR\n", elf, strerror(errno));
-		return 1;
-	}
 	if (mkdir(outdir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "softvt bench: cannot create %s: %s\n", outdir, strerror(errno));
 		return 1;

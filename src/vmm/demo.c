@@ -21,20 +21,15 @@
 #include "vmm/demo.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "kvm/kvm_probe.h"
-#include "vmm/engine.h"
 #include "vmm/json.h"
+#include "vmm/subcommand.h"
 
 #define MAX_LINES 64
 #define LINE_LEN 96
@@ -147,61 +142,6 @@ static const char *lookup(const struct result *r, const char *key)
 	return NULL;
 }
 
-/* Runs argv with stdout to out_path (if not NULL); 0, or -1 with why. */
-static int run_child(char *const argv[], const char *out_path, char *why, size_t whylen)
-{
-	char errpath[] = "/tmp/softvt-demo-err.XXXXXX";
-	int errfd = mkstemp(errpath);
-	if (errfd < 0) {
-		snprintf(why, whylen, "mkstemp: %s", strerror(errno));
-		return -1;
-	}
-	unlink(errpath);
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, whylen, "fork: %s", strerror(errno));
-		close(errfd);
-		return -1;
-	}
-	if (pid == 0) {
-		int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600)
-				   : open("/dev/null", O_WRONLY);
-		int in = open("/dev/null", O_RDONLY);
-		if (out < 0 || in < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(out, 1);
-		dup2(errfd, 2);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	/* exit 0, or 1 from the probe's failed checks (the expected result of some models) */
-	if (WIFEXITED(st) && WEXITSTATUS(st) <= 1) {
-		close(errfd);
-		return 0;
-	}
-	char msg[200] = "";
-	lseek(errfd, 0, SEEK_SET);
-	ssize_t n = read(errfd, msg, sizeof(msg) - 1);
-	close(errfd);
-	if (n > 0) {
-		msg[n] = '\0';
-		char *nl = strrchr(msg, '\n');
-		if (nl && nl[1] == '\0')
-			*nl = '\0';
-		nl = strrchr(msg, '\n');   /* the last line says most */
-		memmove(msg, nl ? nl + 1 : msg, strlen(nl ? nl + 1 : msg) + 1);
-	}
-	if (WIFEXITED(st))
-		snprintf(why, whylen, "exit status %d%s%s", WEXITSTATUS(st), *msg ? ": " : "", msg);
-	else
-		snprintf(why, whylen, "killed by signal %d", WTERMSIG(st));
-	return -1;
-}
-
 static void run_model(const struct model *m, const char *self, const char *dir,
 		      const char *probe, struct result *r)
 {
@@ -217,50 +157,19 @@ static void run_model(const struct model *m, const char *self, const char *dir,
 	if (!m->accel) {
 		snprintf(prog, sizeof(prog), "%s/%s-native", dir, probe);
 		char *argv[] = { prog, NULL };
-		rc = run_child(argv, out, r->why, sizeof(r->why));
+		rc = subcommand_run(argv, out, r->why, sizeof(r->why));
 	} else {
-		const struct engine_ops *ops = engine_find(m->accel);
-		char why[200];
-		if (!ops && !strcmp(m->accel, "kvm")) {
-			kvm_probe_32bit(why, sizeof(why));
-			snprintf(r->why, sizeof(r->why), "engine kvm is not built yet; %s", why);
-			unlink(out);
-			return;
-		}
-		if (!ops) {
-			snprintf(r->why, sizeof(r->why), "engine %s is not built yet", m->accel);
-			unlink(out);
-			return;
-		}
-		if (ops->probe && ops->probe(why, sizeof(why)) < 0) {
-			snprintf(r->why, sizeof(r->why), "cannot run here: %s", why);
+		if (subcommand_engine_ready(m->accel, r->why, sizeof(r->why)) < 0) {
 			unlink(out);
 			return;
 		}
 		snprintf(elf, sizeof(elf), "%s/%s.elf", dir, probe);
-		snprintf(dc, sizeof(dc), "file:%s", out);
 		char *argv[16];
-		unsigned a = 0;
-		argv[a++] = (char *)self;
-		argv[a++] = "run";
-		argv[a++] = "--accel";
-		argv[a++] = (char *)m->accel;
-		if (m->user) {
-			argv[a++] = "--user";
-			argv[a++] = (char *)m->user;
-		}
-		argv[a++] = "--kernel";
-		argv[a++] = elf;
-		argv[a++] = "--debugcon";
-		argv[a++] = dc;
-		argv[a++] = "--serial";
-		argv[a++] = "none";
-		argv[a++] = "--timeout";
-		argv[a++] = "60";
-		argv[a] = NULL;
-		rc = run_child(argv, NULL, r->why, sizeof(r->why));
+		subcommand_softvt_argv(argv, self, m->accel, m->user, elf, out, dc, sizeof(dc), "60");
+		rc = subcommand_run(argv, NULL, r->why, sizeof(r->why));
 	}
-	if (rc == 0) {
+	/* exit 0, or 1 from the probe's failed checks (the expected result of some models) */
+	if (rc == 0 || rc == 1) {
 		FILE *f = fopen(out, "r");
 		if (f) {
 			parse(f, r);
@@ -578,26 +487,8 @@ int demo_main(int argc, char **argv)
 			return 1;
 		}
 	}
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0) {
-		fprintf(stderr, "softvt demo: cannot find the softvt binary: %s\n", strerror(errno));
+	if (subcommand_find_guest("demo", probe, self, sizeof(self), dir, sizeof(dir)) < 0)
 		return 1;
-	}
-	self[n] = '\0';
-	if (!*dir) {
-		char tmp[PATH_MAX];
-		snprintf(tmp, sizeof(tmp), "%s", self);
-		snprintf(dir, sizeof(dir), "%s/guests", dirname(tmp));
-	}
-	char elf[PATH_MAX + 16];
-	snprintf(elf, sizeof(elf), "%s/%s.elf", dir, probe);
-	struct stat sb;
-	if (stat(elf, &sb) < 0) {
-		fprintf(stderr, "softvt demo: no probe guest %s (%s): build softvt with its test "
-				"guests (make build, needs gcc-multilib) or give --guests DIR\n", elf,
-			strerror(errno));
-		return 1;
-	}
 	struct result *res = calloc(NMODELS, sizeof(*res));
 	if (!res) {
 		fprintf(stderr, "softvt demo: out of memory\n");
