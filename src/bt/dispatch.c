@@ -761,11 +761,8 @@ void bt_kick(struct bt *bt)
 {
 	bt->deadline_fired = 1;   /* no new entry into guest user code */
 	bt_arm_poll(bt);
-	if (bt->in_direct && bt->have_timer) {
-		/* guest user code is running: the timer's handler preempts it */
-		struct itimerspec its = { .it_value = { .tv_nsec = 1 } };
-		timer_settime(bt->timer, 0, &its, NULL);
-	}
+	if (bt->in_direct)
+		bt_fire_soon(bt, 1);   /* guest user code is running: the timer's handler preempts it */
 }
 
 void bt_get_stats(const struct bt *bt, struct bt_stats *out)

@@ -95,6 +95,7 @@ int bt_signals_install(struct bt *bt, char *err, size_t errlen);
 void bt_signals_remove(struct bt *bt);
 void bt_arm_deadline(struct bt *bt, uint64_t deadline_ns, uint64_t now_ns);
 void bt_disarm_deadline(struct bt *bt);
+void bt_fire_soon(struct bt *bt, long ns);   /* the deadline signal in ns (async-signal-safe) */
 void bt_arm_poll(struct bt *bt);      /* async-signal-safe */
 void bt_disarm_poll(struct bt *bt);
 

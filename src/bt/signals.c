@@ -129,11 +129,16 @@ static void on_deadline(int sig, siginfo_t *si, void *uc)
 		return;
 	bt->deadline_fired = 1;
 	bt_arm_poll(bt);
-	if (bt->in_direct && !direct_preempt(uc) && bt->have_timer) {
-		/* about to enter or just leaving guest user code: look again soon */
-		struct itimerspec its = { .it_value = { .tv_nsec = 100000 } };
-		timer_settime(bt->timer, 0, &its, NULL);
-	}
+	if (bt->in_direct && !direct_preempt(uc))
+		bt_fire_soon(bt, 100000);   /* about to enter or just leaving guest user code */
+}
+
+void bt_fire_soon(struct bt *bt, long ns)
+{
+	if (!bt->have_timer)
+		return;
+	struct itimerspec its = { .it_value = { .tv_nsec = ns } };
+	timer_settime(bt->timer, 0, &its, NULL);
 }
 
 int bt_signals_install(struct bt *bt, char *err, size_t errlen)
