@@ -86,7 +86,10 @@ boot_image() {
 	fi
 	console_wait_shell 686 "$boot_timeout" || return 1
 
-	line=$(grep -ao "SOFTVT-DISK: [a-z]* loading" "$log" | head -n 1 || true)
+	# SeaBIOS (QEMU) mirrors the screen to the serial port and may put cursor moves in
+	# the middle of a line: the terminal control sequences go before the match
+	line=$(sed -E 's/\x1b\[[0-9;?]*[A-Za-z]//g' "$log" | grep -ao "SOFTVT-DISK: [a-z]* loading" |
+		head -n 1 || true)
 	[[ -n $line ]] || { echo "boot: FAIL: no 'SOFTVT-DISK: LOADER loading' line from the bootloader"; return 1; }
 	loader=$(awk '{ print $2 }' <<<"$line")
 	echo "boot:   the bootloader ($loader) spoke on the serial console"
