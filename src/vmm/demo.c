@@ -481,6 +481,9 @@ int demo_main(int argc, char **argv)
 			json = argv[++i];
 		} else if (!strcmp(argv[i], "--guests") && i + 1 < argc) {
 			snprintf(dir, sizeof(dir), "%s", argv[++i]);
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(demo_usage, stdout);
+			return 0;
 		} else {
 			fprintf(stderr, "softvt demo: unknown option or missing value: %s\n%s", argv[i],
 				demo_usage);
