@@ -81,6 +81,23 @@ int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 		return -1;
 	}
 	memset(bt->dc, 0, sizeof(*bt->dc));
+	/* The guest's XSAVE components beyond x87/SSE: one area for direct
+	   execution (loaded into the host's registers around user code) and the
+	   interpreter's XSAVE/XRSTOR (the guest kernel's context switches), at
+	   least as large as the host's XCR0 needs and the model shows. */
+	size_t n = direct_xstate_size();
+	const struct cpu_model *m = bt->v.bus.model;
+	if (n && m && m->xsave_mask) {
+		if (n < m->xsave_size)
+			n = (m->xsave_size + 63) & ~(size_t)63;
+		bt->dc->xarea = aligned_alloc(64, n);
+		if (!bt->dc->xarea) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(bt->dc->xarea, 0, n);
+		bt->v.bus.xstate = bt->dc->xarea;
+	}
 	direct_ldt_init(&bt->ldt);
 	direct_set_pf_hook(direct_pf, bt);
 	unsigned a, b, c, d;
