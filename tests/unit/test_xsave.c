@@ -13,36 +13,12 @@
  * SSE instructions a kernel uses (LDMXCSR, STMXCSR, fences, MOVNTI) with and
  * without SSE in the model.
  */
-#include <check.h>
-#include <string.h>
+#include "mini_vcpu.h"
 
-#include "cpu/cpu_model.h"
-#include "cpu/decode.h"
-#include "cpu/interp.h"
-#include "mmu/guest_ram.h"
-#include "mmu/physmap.h"
-
-#define GDT 0x0500u
-#define IDT 0x0800u
-#define CODE 0x1000u
 #define DATA 0x4000u          /* 64-byte aligned XSAVE area */
-#define HANDLERS 0x3000u      /* vector v's handler at HANDLERS + 16 * v */
-#define STACK 0x9000u
 
-static struct guest_ram ram;
-static struct physmap phys;
-static struct cpu_state cpu;
 static struct cpu_model model;
-static struct vcpu vc;
-static volatile sig_atomic_t requests;
 static uint8_t xstate[4096] __attribute__((aligned(64)));
-
-static bool no_intr(void *o) { (void)o; return false; }
-static uint8_t no_ack(void *o) { (void)o; return 0; }
-static uint64_t zero_tsc(void *o) { (void)o; return 0; }
-static void put32(uint32_t a, uint32_t x) { memcpy(ram.host + a, &x, 4); }
-static void put64(uint32_t a, uint64_t x) { memcpy(ram.host + a, &x, 8); }
-static uint64_t get64(uint32_t a) { uint64_t x; memcpy(&x, ram.host + a, 8); return x; }
 
 static void make_model(bool with_simd)
 {
@@ -62,57 +38,16 @@ static void make_model(bool with_simd)
 
 static void setup_with(bool with_simd)
 {
-	char err[128];
-	ck_assert_int_eq(guest_ram_create(&ram, 16u << 20, err, sizeof(err)), 0);
-	physmap_init(&phys, &ram);
-	ck_assert_int_eq(physmap_add_ram(&phys, 0, 16u << 20, 0, false, "ram"), 0);
-	cpu_state_reset(&cpu);
-	cpu_state_flat32(&cpu, CODE, 0x08, 0x10);
-	cpu.cr0 |= CR0_NE;
-	put32(GDT + 8, 0x0000ffff);
-	put32(GDT + 12, 0x00cf9a00);
-	put32(GDT + 16, 0x0000ffff);
-	put32(GDT + 20, 0x00cf9200);
-	cpu.gdtr = (struct dtable){ GDT, 23 };
-	for (uint32_t n = 0; n < 32; n++) {
-		uint32_t h = HANDLERS + 16 * n;
-		put32(IDT + 8 * n, 0x00080000u | (h & 0xffff));
-		put32(IDT + 8 * n + 4, (h & 0xffff0000u) | 0x8e00);
-	}
-	cpu.idtr = (struct dtable){ IDT, 32 * 8 - 1 };
 	make_model(with_simd);
 	memset(xstate, 0, sizeof(xstate));
-	struct cpu_bus bus = {
-		.phys = &phys, .model = &model, .requests = &requests, .intr_pending = no_intr,
-		.intr_ack = no_ack, .tsc = zero_tsc, .xstate = with_simd ? xstate : NULL,
-	};
-	ck_assert_int_eq(interp_init(&vc, &cpu, &bus), 0);
+	mini_setup(&model, with_simd ? xstate : NULL);
 }
 
 static void setup(void) { setup_with(true); }
 static void setup_plain(void) { setup_with(false); }
+static void teardown(void) { mini_teardown(); }
 
-static void teardown(void)
-{
-	interp_fini(&vc);
-	guest_ram_destroy(&ram);
-}
-
-/* Runs one instruction at CODE: -1 if it completed, else the exception vector. */
-static int run1(const uint8_t *code, unsigned n)
-{
-	memcpy(ram.host + CODE, code, n);
-	decode_invalidate_page(vc.dcache, CODE);
-	cpu.eip = CODE;
-	cpu.gpr[R_ESP] = STACK;
-	ck_assert_int_ne(interp_step(&vc), INTERP_ERROR);
-	if (cpu.eip >= HANDLERS && cpu.eip < HANDLERS + 16 * 32)
-		return (int)(cpu.eip - HANDLERS) / 16;
-	ck_assert_uint_eq(cpu.eip, CODE + n);
-	return -1;
-}
-
-#define RUN(...) ({ static const uint8_t c_[] = { __VA_ARGS__ }; run1(c_, sizeof(c_)); })
+#define RUN MINI_RUN
 #define XGETBV() RUN(0x0f, 0x01, 0xd0)
 #define XSETBV() RUN(0x0f, 0x01, 0xd1)
 #define XSAVE() RUN(0x0f, 0xae, 0x23)      /* xsave [ebx] */
@@ -197,7 +132,6 @@ START_TEST(xsave_writes_what_rfbm_asks)
 		memset(cpu.fpu.xmm[k], 0x10 + k, 16);
 	for (unsigned b = 0; b < 256; b++)
 		xstate[576 + b] = (uint8_t)(0x80 + b);
-	put64(512 + 0, 0);
 	uint64_t bv = XFEATURE_AVX;
 	memcpy(xstate + 512, &bv, 8);
 	memset(ram.host + DATA, 0xee, 4096);
