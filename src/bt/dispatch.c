@@ -115,7 +115,9 @@ static struct bt_mode current_mode(const struct bt *bt)
 	const struct seg_cache *fs = &bt->cpu->seg[S_FS];
 	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs),
 			      .single = bt->ls.on, .user = cpu_cpl(bt->cpu) == 3,
-			      .fs_ok = (fs->sel & ~3u) == 0 || fs_usable(bt->cpu) };
+			      .fs_ok = (fs->sel & ~3u) == 0 || fs_usable(bt->cpu),
+			      .fences = bt->v.bus.model &&
+					(bt->v.bus.model->edx_features & CPUID_SSE2) };
 	return m;
 }
 
