@@ -18,11 +18,11 @@
 #include "vmm/stats_vtx.h"
 
 const struct vtx_cost vtx_costs[] = {
-	{ "prescott", "Intel Pentium 4 672 (Prescott, 3.8 GHz), first-generation VT-x, VMware's VT monitor",
+	{ "prescott", "Prescott", "Intel Pentium 4 672 (Prescott, 3.8 GHz), first-generation VT-x, VMware's VT monitor",
 	  3.8, 15826, "a whole exit handled by the monitor: the 'in' nanobenchmark under VT",
 	  "K. Adams, O. Agesen: A Comparison of Software and Hardware Techniques for x86 "
 	  "Virtualization, ASPLOS 2006, nanobenchmark table ('in', VT: 15,826 cycles)" },
-	{ "nehalem", "Intel Xeon X5570 (Nehalem, 2.93 GHz), KVM of Linux 2.6.34 with EPT and VPID",
+	{ "nehalem", "Nehalem", "Intel Xeon X5570 (Nehalem, 2.93 GHz), KVM of Linux 2.6.34 with EPT and VPID",
 	  2.93, 2000, "the world switch alone (exit and entry, 'direct cost'), not the handling",
 	  "A. Landau, M. Ben-Yehuda, A. Gordon: SplitX: Split Guest/Hypervisor Execution on "
 	  "Multi-Core, WIOV 2011, section 1 ('The direct cost on its own is high: 2,000 cycles')" },

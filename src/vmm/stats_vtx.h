@@ -15,6 +15,7 @@
 /* One published cost of a VM exit, with where it comes from. */
 struct vtx_cost {
 	const char *key;        /* "nehalem" */
+	const char *name;       /* "Nehalem" */
 	const char *cpu;        /* the processor and the monitor measured */
 	double ghz;             /* its clock */
 	unsigned cycles;        /* cycles per exit */
