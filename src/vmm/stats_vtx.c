@@ -48,8 +48,9 @@ void vtx_stats_print(const struct vtx_model *m, uint64_t icount, FILE *f)
 {
 	uint64_t no_ept = vtx_model_total(m, VTX_NO_EPT), ept = vtx_model_total(m, VTX_EPT);
 	fprintf(f, LABEL "MODEL (counted by the interpreter, not measured): a VT-x monitor would "
-		   "take %llu VM exits without EPT, %llu with EPT, over %llu instructions\n",
-		"vtx-model", ull(no_ept), ull(ept), ull(icount));
+		   "take %llu VM exits without EPT, %llu with EPT, over %llu instructions%s\n",
+		"vtx-model", ull(no_ept), ull(ept), ull(icount),
+		m->pt_state ? "" : " (page-table writes not tracked)");
 	for (int c = 0; c < VTX_NCONFIGS; c++) {
 		char line[512];
 		int len = 0;
@@ -78,6 +79,7 @@ void vtx_stats_json(const struct vtx_model *m, uint64_t icount, struct json *j)
 				"on this run, counted by the interpreter (docs/VTX_MODEL.md)");
 	json_string(j, "formula", "cycles = exits x cycles_per_exit + instructions x 1 (IPC 1)");
 	json_u64(j, "instructions", icount);
+	json_bool(j, "page_table_writes_tracked", m->pt_state != NULL);
 	json_u64(j, "exits_no_ept_total", vtx_model_total(m, VTX_NO_EPT));
 	json_u64(j, "exits_ept_total", vtx_model_total(m, VTX_EPT));
 	for (int c = 0; c < VTX_NCONFIGS; c++) {
