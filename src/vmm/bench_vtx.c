@@ -181,7 +181,8 @@ struct vtx_bench *vtx_bench_run(const char *self, const char *dir, const char *c
 		for (int c = 0; c < VTX_NCONFIGS; c++) {
 			o->exits[c] = ((double)r.total[c] - (double)base.total[c]) / n;
 			for (unsigned x = 0; x < VTX_NREASONS; x++)
-				o->reason[c][x] = ((double)r.reason[c][x] - (double)base.reason[c][x]) / n;
+				o->reason[c][x] =
+					((double)r.reason[c][x] - (double)base.reason[c][x]) / n;
 		}
 		o->insns = ((double)r.insns - (double)base.insns) / n;
 		o->ok = true;

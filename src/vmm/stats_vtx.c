@@ -18,11 +18,13 @@
 #include "vmm/stats_vtx.h"
 
 const struct vtx_cost vtx_costs[] = {
-	{ "prescott", "Prescott", "Intel Pentium 4 672 (Prescott, 3.8 GHz), first-generation VT-x, VMware's VT monitor",
+	{ "prescott", "Prescott",
+	  "Intel Pentium 4 672 (Prescott, 3.8 GHz), first-generation VT-x, VMware's VT monitor",
 	  3.8, 15826, "a whole exit handled by the monitor: the 'in' nanobenchmark under VT",
 	  "K. Adams, O. Agesen: A Comparison of Software and Hardware Techniques for x86 "
 	  "Virtualization, ASPLOS 2006, nanobenchmark table ('in', VT: 15,826 cycles)" },
-	{ "nehalem", "Nehalem", "Intel Xeon X5570 (Nehalem, 2.93 GHz), KVM of Linux 2.6.34 with EPT and VPID",
+	{ "nehalem", "Nehalem",
+	  "Intel Xeon X5570 (Nehalem, 2.93 GHz), KVM of Linux 2.6.34 with EPT and VPID",
 	  2.93, 2000, "the world switch alone (exit and entry, 'direct cost'), not the handling",
 	  "A. Landau, M. Ben-Yehuda, A. Gordon: SplitX: Split Guest/Hypervisor Execution on "
 	  "Multi-Core, WIOV 2011, section 1 ('The direct cost on its own is high: 2,000 cycles')" },
@@ -96,10 +98,10 @@ void vtx_stats_json(const struct vtx_model *m, uint64_t icount, struct json *j)
 		json_u64(j, "cycles_per_exit", g->cycles);
 		json_string(j, "what", g->what);
 		json_string(j, "source", g->source);
-		json_double(j, "model_cycles_no_ept",
-			    vtx_model_cycles(g, (double)vtx_model_total(m, VTX_NO_EPT), (double)icount));
-		json_double(j, "model_cycles_ept",
-			    vtx_model_cycles(g, (double)vtx_model_total(m, VTX_EPT), (double)icount));
+		double no_ept = (double)vtx_model_total(m, VTX_NO_EPT);
+		double ept = (double)vtx_model_total(m, VTX_EPT);
+		json_double(j, "model_cycles_no_ept", vtx_model_cycles(g, no_ept, (double)icount));
+		json_double(j, "model_cycles_ept", vtx_model_cycles(g, ept, (double)icount));
 		json_close(j);
 	}
 	json_close(j);
