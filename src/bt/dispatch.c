@@ -522,7 +522,7 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 	}
 	case BT_CO_CPUID: {
 		uint32_t r[4];
-		cpu_model_cpuid(v->bus.model, g[R_EAX], g[R_ECX], r);
+		cpu_model_cpuid(v->bus.model, v->s, g[R_EAX], g[R_ECX], r);
 		g[R_EAX] = r[0];
 		g[R_EBX] = r[1];
 		g[R_ECX] = r[2];

@@ -284,6 +284,11 @@ uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 	return vmem_read(v, seg, offset, size);
 }
 
+uint32_t mem_read_rmw_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	return vmem_read_rmw(v, seg, offset, size);
+}
+
 void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value)
 {
 	vmem_write(v, seg, offset, size, value);

@@ -299,7 +299,9 @@ void sys_mov_cr(struct vcpu *v, const struct insn *i)
 		break;
 	}
 	case 4: {
-		if (val & ~CR4_SUPPORTED)
+		/* CR4.OSXSAVE exists where the model shows XSAVE (cpu_model_add_host_simd) */
+		uint32_t ok = CR4_SUPPORTED | (v->bus.model && v->bus.model->xsave_mask ? CR4_OSXSAVE : 0);
+		if (val & ~ok)
 			vcpu_fault(v, EXC_GP, 0);
 		uint32_t old = s->cr4;
 		if ((val & CR4_PAE) && !(old & CR4_PAE) && paging_enabled(s)) {
@@ -364,7 +366,7 @@ static void op_cpuid(struct vcpu *v, const struct insn *i)
 	struct cpu_state *s = v->s;
 	uint32_t r[4];
 	vtx_count_both(&v->vtx, VTX_CPUID);
-	cpu_model_cpuid(v->bus.model, s->gpr[R_EAX], s->gpr[R_ECX], r);
+	cpu_model_cpuid(v->bus.model, s, s->gpr[R_EAX], s->gpr[R_ECX], r);
 	s->gpr[R_EAX] = r[0];
 	s->gpr[R_EBX] = r[1];
 	s->gpr[R_ECX] = r[2];

@@ -33,7 +33,8 @@ static const uint32_t cr4_guest_owned[VTX_NCONFIGS] = {
 };
 
 static const char *const reason_names[VTX_NREASONS] = {
-	[VTX_IO] = "io", [VTX_CPUID] = "cpuid", [VTX_HLT] = "hlt", [VTX_MSR] = "msr",
+	[VTX_IO] = "io", [VTX_CPUID] = "cpuid", [VTX_XSETBV] = "xsetbv", [VTX_HLT] = "hlt",
+	[VTX_MSR] = "msr",
 	[VTX_CR_WRITE] = "cr_write", [VTX_CR3_WRITE] = "cr3_write", [VTX_CR3_READ] = "cr3_read",
 	[VTX_INVLPG] = "invlpg", [VTX_PAGE_FAULT] = "page_fault", [VTX_PT_WRITE] = "pt_write",
 	[VTX_EXCEPTION] = "exception", [VTX_TASK_SWITCH] = "task_switch", [VTX_MMIO] = "mmio",

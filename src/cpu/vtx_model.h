@@ -32,6 +32,7 @@
 enum vtx_reason {
 	VTX_IO,            /* IN/OUT, INS/OUTS (unconditional I/O exiting) */
 	VTX_CPUID,         /* unconditional */
+	VTX_XSETBV,        /* unconditional (at CPL 0) */
 	VTX_HLT,           /* HLT exiting */
 	VTX_MSR,           /* RDMSR/WRMSR outside the pass-through MSRs */
 	VTX_CR_WRITE,      /* MOV to CR0/CR4, LMSW changing a host-owned bit */

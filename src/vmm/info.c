@@ -108,6 +108,16 @@ int info_print(FILE *out)
 		if (model.edx_features & (1u << bit))
 			fprintf(out, " %s", cpu_model_feature_name(bit));
 	fprintf(out, "\n");
+	struct cpu_model simd = model;
+	uint64_t xcr0 = cpu_model_add_host_simd(&simd);
+	fprintf(out, "  where guest user code runs natively (--user direct, naive), plus this host's:%s%s%s%s%s",
+		simd.edx_features & CPUID_SSE ? " sse" : "", simd.edx_features & CPUID_SSE2 ? " sse2" : "",
+		xcr0 ? " xsave" : "", simd.ecx_features & CPUID_ECX_AVX ? " avx" : "",
+		simd.leaf7_ebx & CPUID7_EBX_AVX512F ? " avx512f" : "");
+	if (xcr0)
+		fprintf(out, " (XCR0 bits 0x%llx, %u-byte XSAVE area)", (unsigned long long)xcr0,
+			simd.xsave_size);
+	fprintf(out, "\n");
 
 	fprintf(out, "engines:\n");
 	for (size_t i = 0; softvt_engine_names[i]; i++) {
