@@ -109,6 +109,8 @@ static void op_xsetbv(struct vcpu *v, const struct insn *i)
 {
 	struct cpu_state *s = v->s;
 	need_osxsave(v);
+	if (cpu_cpl(s) == 0)
+		vtx_count_both(&v->vtx, VTX_XSETBV);   /* unconditional exit (cpu/vtx_model.h) */
 	uint64_t x = (uint64_t)s->gpr[R_EDX] << 32 | s->gpr[R_EAX];
 	if (cpu_cpl(s) != 0 || s->gpr[R_ECX] != 0 || !xcr0_valid(model(v), x))
 		vcpu_fault(v, EXC_GP, 0);

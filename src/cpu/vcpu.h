@@ -26,6 +26,7 @@
 
 #include "cpu/cpu_model.h"
 #include "cpu/cpu_state.h"
+#include "cpu/vtx_model.h"
 #include "devices/portmap.h"
 #include "mmu/physmap.h"
 
@@ -184,6 +185,9 @@ struct vcpu {
 	char error[256];         /* why the engine stopped with an error */
 	bool unsupported;        /* set with error: not an architectural fault */
 	bool shutdown;           /* triple fault */
+
+	/* the VM exits a VT-x monitor would take (a model, cpu/vtx_model.h) */
+	struct vtx_model vtx;
 };
 
 /* Raises an exception; does not return. */
