@@ -106,8 +106,10 @@ static void get_sregs(struct cpu_state *cpu, const struct kvm_sregs *s)
 		kvm_seg_to_cache(&cpu->seg[i], sreg((struct kvm_sregs *)s, i));
 	kvm_seg_to_cache(&cpu->ldtr, &s->ldt);
 	kvm_seg_to_cache(&cpu->tr, &s->tr);
-	cpu->gdtr = (struct dtable){ .base = (uint32_t)s->gdt.base, .limit = s->gdt.limit };
-	cpu->idtr = (struct dtable){ .base = (uint32_t)s->idt.base, .limit = s->idt.limit };
+	cpu->gdtr.base = (uint32_t)s->gdt.base;
+	cpu->gdtr.limit = s->gdt.limit;
+	cpu->idtr.base = (uint32_t)s->idt.base;
+	cpu->idtr.limit = s->idt.limit;
 	cpu->cr0 = (uint32_t)s->cr0;
 	cpu->cr2 = (uint32_t)s->cr2;
 	cpu->cr3 = (uint32_t)s->cr3;
