@@ -126,13 +126,25 @@ int kvm_sync_import(struct kvm_vm *vm)
 int kvm_sync_export(struct kvm_vm *vm)
 {
 	struct cpu_state *cpu = vm->cpu;
-	if (vm->io_pending) {
+	/*
+	 * Complete an IO/MMIO exit. An access KVM splits (an MMIO access that
+	 * crosses a page, a wide one) can end in one more MMIO exit on the way:
+	 * serve it and complete again, until KVM_RUN returns EINTR.
+	 */
+	while (vm->io_pending) {
 		vm->run->immediate_exit = 1;
 		int rc = ioctl(vm->vcpu, KVM_RUN, 0);
 		vm->run->immediate_exit = 0;
 		if (rc < 0 && errno != EINTR)
 			return fail(vm, "KVM_RUN (completing an I/O exit)");
 		vm->io_pending = false;
+		if (rc == 0 && vm->run->exit_reason == KVM_EXIT_MMIO) {
+			kvm_io_mmio(vm);
+			vm->io_pending = true;
+		} else if (rc == 0 && vm->run->exit_reason == KVM_EXIT_IO) {
+			kvm_io_port(vm);
+			vm->io_pending = true;
+		}
 	}
 	if (get_all(vm) < 0)
 		return -1;
