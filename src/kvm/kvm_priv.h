@@ -32,7 +32,7 @@ struct kvm_vm {
 	struct cpu_state synced;       /* *cpu as last imported or exported */
 	bool in_sync;                  /* synced/ks describe the vCPU */
 	bool io_pending;               /* the last exit was IO/MMIO: KVM must complete it */
-	bool have_xcrs, have_debugregs;
+	bool have_xcrs, have_debugregs, have_sregs2;
 
 	struct kvm_vm_stats st;
 	char error[2048];

@@ -100,6 +100,12 @@ static void put_sregs(const struct cpu_state *cpu, struct kvm_sregs *s)
 	s->cr4 = cpu->cr4;
 }
 
+/* PAE paging (SDM vol. 3A 4.1.1): the PDPTEs loaded from CR3 are part of the state. */
+static bool pae_paging(uint32_t cr0, uint32_t cr4)
+{
+	return (cr0 & CR0_PG) && (cr4 & CR4_PAE);
+}
+
 static void get_sregs(struct cpu_state *cpu, const struct kvm_sregs *s)
 {
 	for (int i = 0; i < S_NSEG; i++)
@@ -180,6 +186,9 @@ void kvm_state_put(const struct cpu_state *cpu, struct kvm_vcpu_state *ks)
 {
 	put_regs(cpu, &ks->regs);
 	put_sregs(cpu, &ks->sregs);
+	ks->pdptrs_valid = pae_paging(cpu->cr0, cpu->cr4);
+	for (int i = 0; i < 4; i++)
+		ks->pdptrs[i] = ks->pdptrs_valid ? cpu->pdpte[i] : 0;
 	put_fpu(cpu, &ks->fpu);
 	for (int i = 0; i < 4; i++)
 		ks->dregs.db[i] = cpu->dr[i];
@@ -199,6 +208,9 @@ void kvm_state_get(struct cpu_state *cpu, const struct kvm_vcpu_state *ks)
 {
 	get_regs(cpu, &ks->regs);
 	get_sregs(cpu, &ks->sregs);
+	if (ks->pdptrs_valid)
+		for (int i = 0; i < 4; i++)
+			cpu->pdpte[i] = ks->pdptrs[i];
 	get_fpu(cpu, &ks->fpu);
 	for (int i = 0; i < 4; i++)
 		cpu->dr[i] = (uint32_t)ks->dregs.db[i];

@@ -15,11 +15,11 @@
  *	                                  the 64-bit FXSAVE fields over the same bytes)
  *	xcr0                              kvm_xcrs
  *	int_shadow, nmi_blocked           kvm_vcpu_events
+ *	pdpte[] (PAE paging on)           pdptrs of kvm_sregs2 (KVM_CAP_SREGS2)
  *
  * Left to the caller: the TSC (cpu->tsc_offset is relative to the host's
- * TSC under this engine, kvm_sync.c), halted (KVM exits on HLT without an
- * in-kernel irqchip: the engine keeps it) and pdpte[] (KVM loads the
- * PDPTEs from guest memory when CR3 is set with PAE paging on).
+ * TSC under this engine, kvm_sync.c) and halted (KVM exits on HLT without
+ * an in-kernel irqchip: the engine keeps it).
  * Fields of the KVM structures that cpu_state does not hold (EFER, CR8,
  * APIC base, pending events, the FPU's mxcsr_mask) are left as they are.
  */
@@ -27,6 +27,7 @@
 #define SOFTVT_KVM_KVM_STATE_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/cpu_state.h"
@@ -38,6 +39,8 @@ extern const uint32_t kvm_state_msr_index[KVM_STATE_NMSRS];
 struct kvm_vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
+	uint64_t pdptrs[4];            /* kvm_sregs2's, valid with PAE paging on */
+	bool pdptrs_valid;
 	struct kvm_fpu fpu;
 	struct kvm_debugregs dregs;
 	struct kvm_vcpu_events events;

@@ -124,6 +124,7 @@ static int open_vm(struct kvm_vm *vm, char *err, size_t errlen)
 	}
 	vm->have_xcrs = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0;
 	vm->have_debugregs = ioctl(vm->kvm, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS) > 0;
+	vm->have_sregs2 = ioctl(vm->vm, KVM_CHECK_EXTENSION, KVM_CAP_SREGS2) > 0;
 	return 0;
 }
 

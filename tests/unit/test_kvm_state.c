@@ -9,7 +9,8 @@
  *  - fields of the KVM structures cpu_state does not hold (EFER, APIC base,
  *    the interrupt bitmap) are left alone;
  *  - a null-selector segment (P clear) is "unusable" for KVM, and an
- *    unusable segment comes back with P clear.
+ *    unusable segment comes back with P clear;
+ *  - the PDPTEs go to kvm_sregs2's pdptrs with PAE paging on, and only then.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -52,7 +53,9 @@ static void fill(struct cpu_state *c)
 	c->cr0 = CR0_PE | CR0_PG | CR0_ET | CR0_NE | CR0_WP | CR0_MP;
 	c->cr2 = 0xdeadb000u;
 	c->cr3 = 0x00345000u;
-	c->cr4 = CR4_PSE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	c->cr4 = CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+	for (int i = 0; i < 4; i++)
+		c->pdpte[i] = 0x1001ull + 0x1000ull * (uint64_t)i;
 	for (int i = 0; i < 4; i++)
 		c->dr[i] = 0x1000u * (uint32_t)(i + 1);
 	c->dr[6] = 0xffff0ff1u;
@@ -101,6 +104,7 @@ START_TEST(round_trip_is_exact)
 	b->xcr0 = 0;
 	b->int_shadow = b->nmi_blocked = false;
 	b->sysenter_eip = 0;
+	memset(b->pdpte, 0, sizeof(b->pdpte));
 	kvm_state_get(b, ks);
 	ck_assert_int_eq(memcmp(a->gpr, b->gpr, sizeof(a->gpr)), 0);
 	for (int i = 0; i < S_NSEG; i++) {
@@ -193,6 +197,30 @@ START_TEST(kvm_side_has_the_values)
 	ck_assert_uint_ne(ks.events.interrupt.shadow, 0);
 	ck_assert_uint_eq(ks.events.nmi.masked, 1);
 	ck_assert_uint_ne(ks.events.flags & KVM_VCPUEVENT_VALID_SHADOW, 0);
+	ck_assert(ks.pdptrs_valid);
+	ck_assert_uint_eq(ks.pdptrs[3], 0x4001);
+}
+END_TEST
+
+START_TEST(pdptes_only_with_pae_paging)
+{
+	struct cpu_state c;
+	struct kvm_vcpu_state ks;
+	memset(&ks, 0, sizeof(ks));
+	fill(&c);
+	c.cr4 &= ~CR4_PAE;
+	kvm_state_put(&c, &ks);
+	ck_assert(!ks.pdptrs_valid);
+	ck_assert_uint_eq(ks.pdptrs[0], 0);
+	/* KVM said nothing of PDPTEs: cpu_state keeps its own */
+	ks.pdptrs[0] = 0x9999;
+	kvm_state_get(&c, &ks);
+	ck_assert_uint_eq(c.pdpte[0], 0x1001);
+	/* PAE without paging: none either */
+	c.cr4 |= CR4_PAE;
+	c.cr0 &= ~CR0_PG;
+	kvm_state_put(&c, &ks);
+	ck_assert(!ks.pdptrs_valid);
 }
 END_TEST
 
@@ -242,6 +270,7 @@ int main(void)
 	tcase_add_test(tc, kvm_side_has_the_values);
 	tcase_add_test(tc, unusable_segment_reads_not_present);
 	tcase_add_test(tc, reset_state_is_real_mode);
+	tcase_add_test(tc, pdptes_only_with_pae_paging);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
