@@ -12,6 +12,9 @@
  *  - /dev/kvm: the 32-bit probe of kvm/kvm_probe.c;
  *  - the jail (seccomp filters with SECCOMP_RET_TRAP, jail/jail.c);
  *  - the engines built in and whether each can run here.
+ *
+ * `softvt info --engine NAME` answers for one engine, for scripts: the
+ * test runners skip (exit 77) with its reason when it cannot run here.
  */
 #define _GNU_SOURCE
 #include "vmm/info.h"
@@ -28,6 +31,7 @@
 #include "jail/jail.h"
 #include "kvm/kvm_probe.h"
 #include "vmm/engine.h"
+#include "vmm/subcommand.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -131,5 +135,16 @@ int info_print(FILE *out)
 		fprintf(out, "  %-7s %s%s%s - %s\n", ops->name, ok == 0 ? "available" : "unavailable",
 			why[0] ? ": " : "", why, ops->summary);
 	}
+	return 0;
+}
+
+int info_engine(const char *name, FILE *out)
+{
+	char why[600];
+	if (subcommand_engine_ready(name, why, sizeof(why)) < 0) {
+		fprintf(out, "%s: unavailable: %s\n", name, why);
+		return 1;
+	}
+	fprintf(out, "%s: available\n", name);
 	return 0;
 }
