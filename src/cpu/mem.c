@@ -269,6 +269,31 @@ void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, b
 	write_phys(v, p, size, value);
 }
 
+void lin_read_bytes(struct vcpu *v, uint32_t linear, void *buf, unsigned n, bool user)
+{
+	uint8_t *b = buf;
+	unsigned k = 0;
+	for (; k + 4 <= n; k += 4) {
+		uint32_t x = lin_read(v, linear + k, 4, user);
+		memcpy(b + k, &x, 4);
+	}
+	for (; k < n; k++)
+		b[k] = (uint8_t)lin_read(v, linear + k, 1, user);
+}
+
+void lin_write_bytes(struct vcpu *v, uint32_t linear, const void *buf, unsigned n, bool user)
+{
+	const uint8_t *b = buf;
+	unsigned k = 0;
+	for (; k + 4 <= n; k += 4) {
+		uint32_t x;
+		memcpy(&x, b + k, 4);
+		lin_write(v, linear + k, 4, x, user);
+	}
+	for (; k < n; k++)
+		lin_write(v, linear + k, 1, b[k], user);
+}
+
 void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 {
 	struct tlb_entry *e = tlb_slot(v, linear, user);

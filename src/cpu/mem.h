@@ -31,6 +31,9 @@ uint32_t vmem_linear(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 
 uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user);
 void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, bool user);
+/* n bytes at linear into/from buf, 4 at a time (no segment check: the caller's). */
+void lin_read_bytes(struct vcpu *v, uint32_t linear, void *buf, unsigned n, bool user);
+void lin_write_bytes(struct vcpu *v, uint32_t linear, const void *buf, unsigned n, bool user);
 /* Translate for a write without writing (pre-check multi-part stores). */
 void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user);
 

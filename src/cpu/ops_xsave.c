@@ -132,26 +132,6 @@ static uint32_t xsave_operand(struct vcpu *v, const struct insn *i, uint32_t siz
 	return lin;
 }
 
-static void lin_copy_out(struct vcpu *v, uint32_t lin, const uint8_t *b, uint32_t n, bool user)
-{
-	uint32_t k = 0;
-	for (; k + 4 <= n; k += 4)
-		lin_write(v, lin + k, 4, rd32(b + k), user);
-	for (; k < n; k++)
-		lin_write(v, lin + k, 1, b[k], user);
-}
-
-static void lin_copy_in(struct vcpu *v, uint32_t lin, uint8_t *b, uint32_t n, bool user)
-{
-	uint32_t k = 0;
-	for (; k + 4 <= n; k += 4) {
-		uint32_t x = lin_read(v, lin + k, 4, user);
-		memcpy(b + k, &x, 4);
-	}
-	for (; k < n; k++)
-		b[k] = (uint8_t)lin_read(v, lin + k, 1, user);
-}
-
 static uint64_t rfbm(const struct cpu_state *s)
 {
 	return s->xcr0 & ((uint64_t)s->gpr[R_EDX] << 32 | s->gpr[R_EAX]);
@@ -169,13 +149,13 @@ static void op_xsave(struct vcpu *v, const struct insn *i)
 	lin_probe_write(v, lin, n, user);   /* all or nothing */
 	const uint8_t *f = (const uint8_t *)&s->fpu;
 	if (mask & XFEATURE_X87) {
-		lin_copy_out(v, lin, f, 24, user);            /* FCW ... FDS */
-		lin_copy_out(v, lin + 32, f + 32, 128, user); /* ST0-ST7 */
+		lin_write_bytes(v, lin, f, 24, user);            /* FCW ... FDS */
+		lin_write_bytes(v, lin + 32, f + 32, 128, user); /* ST0-ST7 */
 	}
 	if (mask & (XFEATURE_SSE | XFEATURE_AVX))
-		lin_copy_out(v, lin + 24, f + 24, 8, user);   /* MXCSR, MXCSR_MASK */
+		lin_write_bytes(v, lin + 24, f + 24, 8, user);   /* MXCSR, MXCSR_MASK */
 	if (mask & XFEATURE_SSE)
-		lin_copy_out(v, lin + 160, f + 160, 128, user);
+		lin_write_bytes(v, lin + 160, f + 160, 128, user);
 	/* XSTATE_BV: bit i of each saved component says "not in its initial
 	   state"; x87 and SSE are reported in use (always allowed), the others
 	   as the area's header says. Bits outside RFBM are left as they were. */
@@ -188,7 +168,7 @@ static void op_xsave(struct vcpu *v, const struct insn *i)
 			continue;
 		static const uint8_t zeros[XSAVE_MAX];
 		const uint8_t *src = x && (xinuse & (1ull << c)) ? x + m->xcomp[c].offset : zeros;
-		lin_copy_out(v, lin + m->xcomp[c].offset, src, m->xcomp[c].size, user);
+		lin_write_bytes(v, lin + m->xcomp[c].offset, src, m->xcomp[c].size, user);
 	}
 	uint32_t lo = lin_read(v, lin + XSAVE_HEADER, 4, user);
 	uint32_t hi = lin_read(v, lin + XSAVE_HEADER + 4, 4, user);
@@ -210,7 +190,7 @@ static void op_xrstor(struct vcpu *v, const struct insn *i)
 	static __thread uint8_t b[XSAVE_MAX];
 	if (n > sizeof(b))
 		vcpu_unsupported(v, "XRSTOR of a %u-byte area", n);
-	lin_copy_in(v, lin, b, n, user);
+	lin_read_bytes(v, lin, b, n, user);
 	uint64_t bv = rd64(b + XSAVE_HEADER);
 	/* standard form only: XCOMP_BV and the next 8 bytes zero (a compacted
 	   area, XCOMP_BV[63], needs XSAVEC, not shown), no bit outside XCR0 */
