@@ -21,7 +21,8 @@
 # BOOT_TIMEOUT (seconds to the prompt, default 180), SOFTVT_ARGS (more softvt
 # options, split at spaces). The console log is BUILD_DIR/disk/ENGINE-IMAGE.log.
 # Exit status: 0 passed, 1 failed, 77 cannot run here (softvt has no --disk
-# yet, apt could not supply the image's packages, or the image needs a loop
+# yet, the engine cannot run on this host - kvm where /dev/kvm fails the 32-bit
+# probe -, apt could not supply the image's packages, or the image needs a loop
 # mount this host does not allow: debian-extlinux.img).
 set -euo pipefail
 
@@ -44,6 +45,9 @@ else
 		echo "SKIP: softvt has no --disk yet"
 		exit "$EXIT_SKIP"
 	fi
+	# shellcheck source-path=SCRIPTDIR source=lib/engine.sh
+	source "$script_dir/lib/engine.sh"
+	engine_skip_unless_ready "$softvt" "$engine"
 fi
 
 if [[ ! -s $image ]]; then

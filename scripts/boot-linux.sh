@@ -19,7 +19,8 @@
 # SOFTVT_ARGS (more softvt options, split at spaces, e.g. "--tc-size 256K" or
 # "--stats --stats-json F"; --stats lines end up at the end of the log), LOG_TAG (the
 # log becomes ENGINE-FLAVOUR-TAG.log, so runs with other options do not share a log).
-# Exit status: 0 if every flavour passed, 1 otherwise.
+# Exit status: 0 if every flavour passed, 1 otherwise, 77 if ENGINE cannot run on this host
+# (kvm where /dev/kvm fails the 32-bit probe; the reason is printed).
 set -euo pipefail
 
 engine=${1:?usage: boot-linux.sh ENGINE [BUILD_DIR] [FLAVOUR...]}
@@ -39,6 +40,9 @@ if [[ $engine == qemu ]]; then
 	command -v "$qemu" >/dev/null || { echo "boot: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 1; }
 else
 	[[ -x $build_dir/softvt ]] || { echo "boot: no $build_dir/softvt: build first (make build)" >&2; exit 1; }
+	# shellcheck source-path=SCRIPTDIR source=lib/engine.sh
+	source "$(dirname "${BASH_SOURCE[0]}")/lib/engine.sh"
+	engine_skip_unless_ready "$build_dir/softvt" "$engine"
 fi
 [[ -f $guest/initramfs.cpio.gz ]] || { echo "boot: no $guest/initramfs.cpio.gz: run scripts/fetch-guest.sh $build_dir" >&2; exit 1; }
 

@@ -21,6 +21,13 @@
  * monitor's cost plus a few guest instructions. Output, one line each:
  *   nanobench tsc_hz HZ
  *   nanobench NAME ns_per_op NS iterations N
+ *
+ * With the command line "vtx-model=NAME" (NAME one of the operations, or
+ * "none") it runs only that operation's loop, untimed, and prints only
+ * "nanobench model iterations N": `softvt bench` runs it under the
+ * interpreter with --stats-json and subtracts the "none" run's modelled
+ * VM exits (cpu/vtx_model.h) from each operation's, which leaves exactly
+ * N times the operation's (both runs do the same set-up and output).
  */
 #include "guest.h"
 
@@ -105,9 +112,86 @@ static uint32_t user_syscalls(void *arg)
 	return 0;
 }
 
+/* The NAME of "vtx-model=NAME" on the command line, or NULL. */
+static const char *model_op(const struct multiboot_info *mbi)
+{
+	static const char key[] = "vtx-model=";
+	if (!(mbi->flags & (1u << 2)) || !mbi->cmdline)
+		return NULL;
+	for (const char *p = (const char *)mbi->cmdline; *p; p++)
+		if (!memcmp(p, key, sizeof(key) - 1))
+			return p + sizeof(key) - 1;
+	return NULL;
+}
+
+static bool op_is(const char *arg, const char *name)
+{
+	size_t n = 0;
+	while (name[n] && arg[n] == name[n])
+		n++;
+	return !name[n] && (arg[n] == 0 || arg[n] == ' ');
+}
+
+static void pgfault_loop(void)
+{
+	volatile uint32_t *page = (volatile uint32_t *)TEST_PAGE;
+	for (unsigned i = 0; i < N; i++) {
+		*nb_test_pte &= ~PTE_P;
+		invlpg(TEST_PAGE);
+		(void)*page;
+	}
+}
+
+static void divzero_loop(void)
+{
+	for (unsigned i = 0; i < N; i++) {
+		uint32_t lo = 1, hi = 0, zero = 0;
+		asm volatile(".byte 0xf7, 0xf1" : "+a"(lo), "+d"(hi) : "c"(zero));   /* div ecx */
+	}
+}
+
+static void ptemod_loop(void)
+{
+	for (unsigned i = 0; i < N; i++) {
+		*nb_test_pte ^= PTE_A;
+		invlpg(TEST_PAGE);
+	}
+}
+
+/* One operation's loop, untimed (vtx-model=NAME); unknown names run nothing, like "none". */
+static void model_run(const char *op)
+{
+	if (op_is(op, "syscall")) {
+		user_call(user_syscalls, 0, 0x2 | EFLAGS_IF);
+	} else if (op_is(op, "in")) {
+		for (unsigned i = 0; i < N; i++)
+			(void)inb(0x80);
+	} else if (op_is(op, "cli/sti")) {
+		for (unsigned i = 0; i < N; i++)
+			asm volatile("cli\n\tsti" ::: "memory");
+	} else if (op_is(op, "pushf/popf")) {
+		for (unsigned i = 0; i < N; i++)
+			asm volatile("pushfl\n\tpopfl" ::: "memory", "cc");
+	} else if (op_is(op, "call/ret")) {
+		for (unsigned i = 0; i < N; i++)
+			empty();
+	} else if (op_is(op, "pgfault")) {
+		pgfault_loop();
+	} else if (op_is(op, "divzero")) {
+		divzero_loop();
+	} else if (op_is(op, "ptemod")) {
+		ptemod_loop();
+	} else if (op_is(op, "cr3")) {
+		for (unsigned i = 0; i < N; i++)
+			write_cr3(read_cr3());
+	}
+	printf("nanobench model iterations %u\n", N);
+}
+
 void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 {
-	(void)magic, (void)mbi;
+	(void)magic;
+	const char *model = model_op(mbi);
 	pt_identity_4m(pd, pt, PTE_P | PTE_W | PTE_U);
 	nb_test_pte = pt_entry(pt, TEST_PAGE);
 	paging_on((uint32_t)pd, 0);
@@ -117,6 +201,10 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 	idt_set(0x80, (uint32_t)nb_iret, SEL_KCODE, 0xe, 3);
 	idt_set(VEC_DE, (uint32_t)nb_de, SEL_KCODE, 0xe, 0);
 	idt_set(VEC_PF, (uint32_t)nb_pf, SEL_KCODE, 0xe, 0);
+	if (model) {
+		model_run(model);
+		return;
+	}
 
 	hz = tsc_hz_median();
 	printf("nanobench tsc_hz %u%09u\n", (unsigned)(hz / 1000000000u),
@@ -145,27 +233,16 @@ void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 		empty();
 	report_op("call/ret", rdtsc() - t0, N);
 
-	volatile uint32_t *page = (volatile uint32_t *)TEST_PAGE;
 	t0 = rdtsc();
-	for (unsigned i = 0; i < N; i++) {
-		*nb_test_pte &= ~PTE_P;
-		invlpg(TEST_PAGE);
-		(void)*page;
-	}
+	pgfault_loop();
 	report_op("pgfault", rdtsc() - t0, N);
 
 	t0 = rdtsc();
-	for (unsigned i = 0; i < N; i++) {
-		uint32_t lo = 1, hi = 0, zero = 0;
-		asm volatile(".byte 0xf7, 0xf1" : "+a"(lo), "+d"(hi) : "c"(zero));   /* div ecx */
-	}
+	divzero_loop();
 	report_op("divzero", rdtsc() - t0, N);
 
 	t0 = rdtsc();
-	for (unsigned i = 0; i < N; i++) {
-		*nb_test_pte ^= PTE_A;
-		invlpg(TEST_PAGE);
-	}
+	ptemod_loop();
 	report_op("ptemod", rdtsc() - t0, N);
 
 	t0 = rdtsc();

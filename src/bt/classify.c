@@ -15,6 +15,8 @@
  * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
  * TC (BT_EXIT).
  *
+ * LFENCE/MFENCE/SFENCE are IDENT too where the model shows SSE2 (mode->fences).
+ *
  * At CPL 3 (--user bt) only CPUID is run by the TC of these; the others
  * depend on IOPL, the I/O bitmap or CR4.TSD and leave it.
  *
@@ -215,6 +217,9 @@ enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 		return BT_EXIT;
 	if (is_ident(m))
 		return BT_IDENT;
+	if ((m == ZYDIS_MNEMONIC_LFENCE || m == ZYDIS_MNEMONIC_MFENCE ||
+	     m == ZYDIS_MNEMONIC_SFENCE) && mode->fences)
+		return BT_IDENT;   /* the kernel's barriers once the model shows SSE2 */
 	if (d->meta.branch_type == ZYDIS_BRANCH_TYPE_FAR)
 		return BT_EXIT;
 	bool op32 = d->operand_width == 32;

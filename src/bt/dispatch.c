@@ -115,7 +115,9 @@ static struct bt_mode current_mode(const struct bt *bt)
 	const struct seg_cache *fs = &bt->cpu->seg[S_FS];
 	struct bt_mode m = { .gs_flat = (gs->sel & ~3u) != 0 && flat(gs) && rw_data(gs),
 			      .single = bt->ls.on, .user = cpu_cpl(bt->cpu) == 3,
-			      .fs_ok = (fs->sel & ~3u) == 0 || fs_usable(bt->cpu) };
+			      .fs_ok = (fs->sel & ~3u) == 0 || fs_usable(bt->cpu),
+			      .fences = bt->v.bus.model &&
+					(bt->v.bus.model->edx_features & CPUID_SSE2) };
 	return m;
 }
 
@@ -522,7 +524,7 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 	}
 	case BT_CO_CPUID: {
 		uint32_t r[4];
-		cpu_model_cpuid(v->bus.model, g[R_EAX], g[R_ECX], r);
+		cpu_model_cpuid(v->bus.model, v->s, g[R_EAX], g[R_ECX], r);
 		g[R_EAX] = r[0];
 		g[R_EBX] = r[1];
 		g[R_ECX] = r[2];

@@ -35,6 +35,8 @@ struct bt_mode {
 			     itself at CPL 0 (CLI STI PUSHF POPF IN OUT RDTSC) leave it */
 	bool fs_ok;       /* FS is a usable flat data segment (its base is the host GS
 			     base); otherwise FS-relative instructions leave the TC */
+	bool fences;      /* the virtual CPU shows SSE2 (where user code runs natively):
+			     LFENCE/MFENCE/SFENCE run in the TC as they are (constant per run) */
 };
 
 /* side table: guest instruction k starts at host offset host_off, guest offset guest_off */

@@ -81,6 +81,23 @@ int bt_direct_setup(struct bt *bt, char *err, size_t errlen)
 		return -1;
 	}
 	memset(bt->dc, 0, sizeof(*bt->dc));
+	/* The guest's XSAVE components beyond x87/SSE: one area for direct
+	   execution (loaded into the host's registers around user code) and the
+	   interpreter's XSAVE/XRSTOR (the guest kernel's context switches), at
+	   least as large as the host's XCR0 needs and the model shows. */
+	size_t n = direct_xstate_size();
+	const struct cpu_model *m = bt->v.bus.model;
+	if (n && m && m->xsave_mask) {
+		if (n < m->xsave_size)
+			n = (m->xsave_size + 63) & ~(size_t)63;
+		bt->dc->xarea = aligned_alloc(64, n);
+		if (!bt->dc->xarea) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		memset(bt->dc->xarea, 0, n);
+		bt->v.bus.xstate = bt->dc->xarea;
+	}
 	direct_ldt_init(&bt->ldt);
 	direct_set_pf_hook(direct_pf, bt);
 	unsigned a, b, c, d;
@@ -113,6 +130,10 @@ bool bt_direct_ok(struct bt *bt)
 	   exactly what pure ring deprivileging gets wrong) */
 	if (bt->naive ? cpu_cpl(c) == 1 || cpu_cpl(c) == 2
 		      : cpu_cpl(c) != 3 || !(c->eflags & EFL_IF))
+		return false;
+	/* IOPL 3 (iopl(3): X servers, DOS emulators): the guest's CLI/STI/POPF would change
+	   IF, which the host's ring 3 (IOPL 0) ignores silently for POPF and IRET */
+	if (cpu_cpl(c) == 3 && (c->eflags & EFL_IOPL) == EFL_IOPL)
 		return false;
 	/* CR0.TS/EM: the guest kernel wants #NM on FPU use, which native code would not raise */
 	if (c->cr0 & (CR0_TS | CR0_EM))
@@ -293,7 +314,17 @@ static enum interp_exit after_fault(struct bt *bt)
 	switch (e->signo == SIGSEGV || e->signo == SIGFPE || e->signo == SIGTRAP ? e->trapno : ~0u) {
 	case EXC_DE:
 		return raise_guest(bt, EXC_DE, EVENT_EXCEPTION, false, 0);
-	case EXC_DB:   /* single step (TF set natively) or ICEBP: a trap, EIP after */
+	case EXC_DB:
+		if (e->code == TRAP_BRKPT) {
+			/* ICEBP (F1): the host reports the EIP after it, or (this nested
+			 * host) of the F1 itself; the interpreter runs it again, for #DB
+			 * as the CPU raises it (no DR6.BS, EIP after, gate DPL ignored) */
+			const uint8_t *p = (const uint8_t *)(uintptr_t)(c->seg[S_CS].base + c->eip);
+			if (p[0] != 0xf1 && p[-1] == 0xf1)
+				c->eip--;
+			return bt_step(bt, &bt->st.step_user);
+		}
+		/* single step (TF set natively): a trap, EIP after, DR6.BS */
 		return raise_guest(bt, EXC_DB, EVENT_EXCEPTION, false, 0);
 	case EXC_BP:
 	case EXC_OF: {

@@ -79,24 +79,98 @@ static uint32_t str4(const char *s)
 	return v;
 }
 
-void cpu_model_cpuid(const struct cpu_model *model, uint32_t leaf, uint32_t subleaf,
-		     uint32_t out[4])
+static void host_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
-	enum { MAX_BASIC = 7, MAX_EXT = 0x80000004u };
-	if ((leaf > MAX_BASIC && leaf < 0x80000000u) || leaf > MAX_EXT)
-		leaf = MAX_BASIC;
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+uint64_t cpu_model_add_host_simd(struct cpu_model *model)
+{
+	uint32_t r[4];
+	host_cpuid(1, 0, r);
+	model->edx_features |= r[3] & (CPUID_SSE | CPUID_SSE2);
+	if (!(r[2] & CPUID_ECX_OSXSAVE) || !(r[3] & CPUID_SSE2))
+		return 0;   /* the host kernel did not enable XSAVE: FXSAVE covers it all */
+	uint32_t lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	uint64_t host_xcr0 = (uint64_t)hi << 32 | lo;
+	uint64_t mask = host_xcr0 & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_AVX | XFEATURE_AVX512);
+	if ((mask & XFEATURE_AVX512) != XFEATURE_AVX512)
+		mask &= ~XFEATURE_AVX512;
+	if (!(mask & XFEATURE_AVX))
+		mask &= ~XFEATURE_AVX512;
+	model->xcomp[0].size = 160;     /* the legacy region's pieces (SDM vol. 1 13.4.1) */
+	model->xcomp[1].offset = 160;
+	model->xcomp[1].size = 128;
+	model->xsave_size = 576;        /* legacy region + header */
+	for (unsigned c = 2; c < XSAVE_NCOMP; c++) {
+		if (!(mask & (1ull << c)))
+			continue;
+		host_cpuid(0xd, c, r);
+		model->xcomp[c].size = r[0];
+		model->xcomp[c].offset = r[1];
+		if (r[1] + r[0] > model->xsave_size)
+			model->xsave_size = r[1] + r[0];
+	}
+	model->xsave_mask = mask;
+	model->ecx_features |= CPUID_ECX_XSAVE;
+	if (mask & XFEATURE_AVX)
+		model->ecx_features |= CPUID_ECX_AVX;
+	if (mask & XFEATURE_AVX512)
+		model->leaf7_ebx |= CPUID7_EBX_AVX512F;
+	return mask;
+}
+
+/* Bytes of the XSAVE area for the components in mask (leaf 0xD.0 EBX/ECX). */
+static uint32_t xsave_bytes(const struct cpu_model *model, uint64_t mask)
+{
+	uint32_t n = 576;
+	for (unsigned c = 2; c < XSAVE_NCOMP; c++)
+		if ((mask & model->xsave_mask & (1ull << c)) &&
+		    model->xcomp[c].offset + model->xcomp[c].size > n)
+			n = model->xcomp[c].offset + model->xcomp[c].size;
+	return n;
+}
+
+void cpu_model_cpuid(const struct cpu_model *model, const struct cpu_state *cpu,
+		     uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+	enum { MAX_EXT = 0x80000004u };
+	uint32_t max_basic = model->xsave_mask ? 0xd : 7;
+	if ((leaf > max_basic && leaf < 0x80000000u) || leaf > MAX_EXT)
+		leaf = max_basic;
 	out[0] = out[1] = out[2] = out[3] = 0;
 	switch (leaf) {
-	case 3: case 4: case 5: case 6:
-		break;   /* no serial number, cache parameters, MONITOR or thermal leaves */
+	case 3: case 4: case 5: case 6: case 8: case 9: case 0xa: case 0xb: case 0xc:
+		break;   /* no serial number, cache parameters, MONITOR, thermal, topology... */
 	case 7:
-		/* structured extended features: none but IA32_ARCH_CAPABILITIES, so that
-		   the guest learns the CPU is not affected by Meltdown & co. (below) */
-		if (subleaf == 0)
+		/* structured extended features: IA32_ARCH_CAPABILITIES, so that the guest
+		   learns the CPU is not affected by Meltdown & co. (below), and AVX-512F
+		   where cpu_model_add_host_simd() shows its state */
+		if (subleaf == 0) {
+			out[1] = model->leaf7_ebx;
 			out[3] = CPUID7_ARCH_CAPABILITIES;
+		}
 		break;
+	case 0xd: {
+		/* XSAVE (SDM vol. 1 13.2): only the standard format, no XSAVEOPT,
+		   XSAVEC, XGETBV with ECX=1 or XSAVES (subleaf 1 is all zero) */
+		uint64_t xcr0 = cpu ? cpu->xcr0 : 1;
+		if (subleaf == 0) {
+			out[0] = (uint32_t)model->xsave_mask;
+			out[3] = (uint32_t)(model->xsave_mask >> 32);
+			out[1] = xsave_bytes(model, xcr0);
+			out[2] = xsave_bytes(model, model->xsave_mask);
+		} else if (subleaf >= 2 && subleaf < XSAVE_NCOMP &&
+			   (model->xsave_mask & (1ull << subleaf))) {
+			out[0] = model->xcomp[subleaf].size;
+			out[1] = model->xcomp[subleaf].offset;
+		}
+		break;
+	}
 	case 0:
-		out[0] = MAX_BASIC;
+		out[0] = max_basic;
 		out[1] = str4(model->vendor);
 		out[3] = str4(model->vendor + 4);
 		out[2] = str4(model->vendor + 8);
@@ -104,6 +178,8 @@ void cpu_model_cpuid(const struct cpu_model *model, uint32_t leaf, uint32_t subl
 	case 1:
 		out[0] = model->signature;
 		out[2] = model->ecx_features;
+		if ((model->ecx_features & CPUID_ECX_XSAVE) && cpu && (cpu->cr4 & CR4_OSXSAVE))
+			out[2] |= CPUID_ECX_OSXSAVE;
 		out[3] = model->edx_features;
 		break;
 	case 2:

@@ -44,6 +44,21 @@
 #define CPUID_SSE   (1u << 25)
 #define CPUID_SSE2  (1u << 26)
 
+/* CPUID.1:ECX bits */
+#define CPUID_ECX_XSAVE   (1u << 26)
+#define CPUID_ECX_OSXSAVE (1u << 27)   /* dynamic: CR4.OSXSAVE */
+#define CPUID_ECX_AVX     (1u << 28)
+/* CPUID.7.0:EBX */
+#define CPUID7_EBX_AVX512F (1u << 16)
+
+/* XSAVE state components the model can show: x87, SSE, AVX, MPX (3-4, never
+   shown), AVX-512 opmask, ZMM_Hi256, Hi16_ZMM (SDM vol. 1 13.1) */
+#define XSAVE_NCOMP 8
+#define XFEATURE_X87 (1ull << 0)
+#define XFEATURE_SSE (1ull << 1)
+#define XFEATURE_AVX (1ull << 2)
+#define XFEATURE_AVX512 (7ull << 5)
+
 /* The features an engine can add on top of the baseline. */
 #define CPU_MODEL_OPTIONAL (CPUID_MMX | CPUID_SSE | CPUID_SSE2)
 
@@ -65,14 +80,37 @@ struct cpu_model {
 	uint32_t ecx_features;  /* CPUID.1:ECX */
 	char brand[49];
 	uint64_t tsc_hz;        /* nominal frequency the guest's TSC ticks at */
+	uint32_t leaf7_ebx;     /* CPUID.7.0:EBX */
+	/* XSAVE (0 without): the XCR0 bits the guest may set, and the standard-format
+	   layout of each component (offset, size), copied from the host */
+	uint64_t xsave_mask;
+	struct { uint32_t offset, size; } xcomp[XSAVE_NCOMP];
+	uint32_t xsave_size;    /* bytes of an area holding every component of xsave_mask */
 };
 
 /* extra_edx: optional features the engine implements (subset of CPU_MODEL_OPTIONAL). */
 void cpu_model_init(struct cpu_model *model, uint32_t extra_edx);
 
-/* CPUID for leaf/subleaf into out[] = {EAX, EBX, ECX, EDX}. */
-void cpu_model_cpuid(const struct cpu_model *model, uint32_t leaf, uint32_t subleaf,
-		     uint32_t out[4]);
+/*
+ * For engines whose guest user code runs natively (bt --user direct, naive),
+ * which sees the host's CPUID (no CPUID faulting): shows the host's SSE and
+ * SSE2 and, where the host kernel enabled XSAVE, XSAVE with the host's AVX
+ * and AVX-512 state components (their layout copied from the host's leaf
+ * 0xD), so that the guest kernel saves and restores the state its user code
+ * can change. The instructions the guest kernel then uses (XSAVE, XRSTOR,
+ * XGETBV, XSETBV, LDMXCSR, STMXCSR, fences, MOVNTI) are in the interpreter
+ * (ops_xsave.c); other SSE/AVX instructions only run natively in user code.
+ * Returns the XCR0 bits shown (0: no XSAVE).
+ */
+uint64_t cpu_model_add_host_simd(struct cpu_model *model);
+
+/*
+ * CPUID for leaf/subleaf into out[] = {EAX, EBX, ECX, EDX}. cpu (may be
+ * NULL: as after reset) gives the dynamic bits: CPUID.1:ECX.OSXSAVE
+ * (CR4.OSXSAVE) and leaf 0xD's size of the area for the enabled XCR0.
+ */
+void cpu_model_cpuid(const struct cpu_model *model, const struct cpu_state *cpu,
+		     uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 
 /*
  * RDMSR / WRMSR. Return 0, or -1 when the guest must get #GP(0): unknown

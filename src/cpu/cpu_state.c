@@ -37,6 +37,7 @@ void cpu_state_reset(struct cpu_state *cpu)
 	cpu->fpu.fcw = 0x0040;
 	cpu->fpu.mxcsr = 0x1f80;
 	cpu->fpu.mxcsr_mask = 0xffbf;
+	cpu->xcr0 = 1;
 }
 
 void cpu_state_flat32(struct cpu_state *cpu, uint32_t entry, uint16_t code_sel,

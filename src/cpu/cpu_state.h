@@ -70,6 +70,7 @@ enum seg_reg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NSEG };
 #define CR4_PCE (1u << 8)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_OSXSAVE (1u << 18)
 
 /* Segment attribute bits in seg_cache.attr (descriptor high dword >> 8) */
 #define SEG_TYPE_MASK 0x000fu
@@ -134,6 +135,8 @@ struct cpu_state {
 	uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t misc_enable;
 	struct fpu_state fpu;
+	uint64_t xcr0;          /* XSETBV's register 0 (1 after reset); components >= 2
+				   live in the bus's xstate area (cpu/vcpu.h) */
 	bool halted;            /* HLT executed, waiting for an interrupt */
 	bool int_shadow;        /* STI / MOV SS blocks interrupts for one instruction */
 	bool nmi_blocked;       /* inside an NMI handler until IRET */

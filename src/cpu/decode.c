@@ -212,6 +212,9 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
 	out->nops = (uint8_t)nops;
 	for (unsigned i = 0; i < nops; i++)
 		convert_operand(&zo[i], &out->op[i]);
+	out->rmw = nops && zo[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		   (zo[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
+		   (zo[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE);
 	return 0;
 }
 

@@ -67,6 +67,8 @@ struct insn {
 	uint8_t far;         /* far branch (JMP/CALL ptr16:32 or m16:32, RETF) */
 	uint8_t ends_block;  /* may branch or change modes, segments, IF...: last of its block */
 	uint8_t keeps_env;   /* changes no segment, mode, CPL, IF, TF, shadow (near branches do not) */
+	uint8_t rmw;         /* op[0] is memory the instruction reads and writes: its read is
+				checked as a write (a #PF then says W=1, as on the processor) */
 	uint8_t idx;         /* index in its block (0 outside blocks) */
 	uint16_t off;        /* byte offset from its block's first instruction (0 outside blocks) */
 	struct operand op[3];

@@ -29,6 +29,7 @@ static void register_all(void)
 	ops_system_register(&handlers);
 	ops_bits_register(&handlers);
 	ops_fpu_register(&handlers);
+	ops_xsave_register(&handlers);
 }
 
 /* A mnemonic without a handler. */

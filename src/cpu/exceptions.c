@@ -217,6 +217,10 @@ int exceptions_deliver_fault(struct vcpu *v)
 			return 0;
 		}
 	}
+	if (vector == EXC_PF)
+		vtx_count_no_ept(&v->vtx, VTX_PAGE_FAULT);   /* a shadow-paging monitor sees every #PF */
+	else if (vector == EXC_UD)
+		vtx_count_both(&v->vtx, VTX_EXCEPTION);
 	bool has_error = v->fault_has_error && exception_has_error(vector);
 	/* Real mode pushes no error codes. */
 	if (!(v->s->cr0 & CR0_PE))

@@ -137,32 +137,16 @@ void fpu_note(struct vcpu *v, const struct insn *i)
 
 void fpu_mem_read(struct vcpu *v, const struct insn *i, void *buf, unsigned n)
 {
-	uint8_t *b = buf;
 	uint32_t lin = vmem_linear(v, i->op[0].seg, fpu_ea(v, i), n, SEG_READ);
-	bool user = vcpu_user(v);
-	unsigned k = 0;
-	for (; k + 4 <= n; k += 4) {
-		uint32_t x = lin_read(v, lin + k, 4, user);
-		memcpy(b + k, &x, 4);
-	}
-	for (; k < n; k++)
-		b[k] = (uint8_t)lin_read(v, lin + k, 1, user);
+	lin_read_bytes(v, lin, buf, n, vcpu_user(v));
 }
 
 void fpu_mem_write(struct vcpu *v, const struct insn *i, const void *buf, unsigned n)
 {
-	const uint8_t *b = buf;
 	uint32_t lin = vmem_linear(v, i->op[0].seg, fpu_ea(v, i), n, SEG_WRITE);
 	bool user = vcpu_user(v);
 	lin_probe_write(v, lin, n, user);     /* all or nothing */
-	unsigned k = 0;
-	for (; k + 4 <= n; k += 4) {
-		uint32_t x;
-		memcpy(&x, b + k, 4);
-		lin_write(v, lin + k, 4, x, user);
-	}
-	for (; k < n; k++)
-		lin_write(v, lin + k, 1, b[k], user);
+	lin_write_bytes(v, lin, buf, n, user);
 }
 
 void fpu_host(struct vcpu *v, struct fpu_host *h, const struct insn *i, uint16_t fop)

@@ -112,6 +112,10 @@ static void store_mem(struct vcpu *v, const struct insn *i, bool pop, const uint
 	fpu_check(v, true);
 	struct fpu_state *f = &v->s->fpu;
 	unsigned n = i->op[0].size;
+	/* the destination is checked first: a #GP or #PF there wins over an
+	   unmasked x87 exception that then suppresses the store (as on the CPU) */
+	lin_probe_write(v, vmem_linear(v, i->op[0].seg, fpu_ea(v, i), n, SEG_WRITE), n,
+			vcpu_user(v));
 	if (fpu_empty(f, 0)) {
 		bool masked = f->fcw & FCW_IM;
 		if (masked)

@@ -75,6 +75,7 @@ int interp_init(struct vcpu *v, struct cpu_state *s, const struct cpu_bus *bus)
 
 void interp_fini(struct vcpu *v)
 {
+	vtx_model_fini(&v->vtx);
 	block_cache_destroy(v->bcache);
 	decode_cache_destroy(v->dcache);
 	v->bcache = NULL;
@@ -346,6 +347,7 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
 	v->insn_eip = s->eip;
 	v->insn_esp = s->gpr[R_ESP];
 	if (can_take_intr(v)) {
+		vtx_on_intr(&v->vtx, s->halted);
 		s->halted = false;
 		uint8_t vector = v->bus.intr_ack(v->bus.opaque);
 		v->esp_saved = true;
@@ -355,6 +357,8 @@ static inline bool turn(struct vcpu *v, enum interp_exit *why, unsigned budget,
 		v->env_valid = false;
 		return true;
 	}
+	if (v->bus.intr_line && *v->bus.intr_line)   /* some unit tests have no line */
+		v->vtx.window_wanted = true;   /* pending, but IF=0 or a shadow (vtx_model.h) */
 	if (s->halted) {
 		*why = INTERP_HALT;
 		return false;

@@ -33,6 +33,7 @@ void ops_string_register(struct handler_table *t);
 void ops_system_register(struct handler_table *t);
 void ops_bits_register(struct handler_table *t);    /* BT*, BSF/BSR, BSWAP, XADD, CMPXCHG*, BCD */
 void ops_fpu_register(struct handler_table *t);     /* x87, FXSAVE/FXRSTOR */
+void ops_xsave_register(struct handler_table *t);   /* XSAVE, XCR0, MXCSR, fences */
 
 enum interp_exit {
 	INTERP_DEADLINE,     /* deadline or a request: return to the run loop */

@@ -135,6 +135,8 @@ static uint32_t translate(struct vcpu *v, uint32_t linear, bool write, bool user
 		v->s->cr2 = linear;
 		vcpu_fault(v, EXC_PF, err);
 	}
+	if (v->vtx.pt_state && paging_enabled(v->s))
+		vtx_on_walk(v, linear, &w);
 	uint32_t paddr = physmap_a20(v->bus.phys, (uint32_t)w.paddr);
 	uint32_t page = paddr & ~0xfffu;
 	bool ram_writable;
@@ -147,10 +149,21 @@ static uint32_t translate(struct vcpu *v, uint32_t linear, bool write, bool user
 		x->paddr = page;
 		x->global = w.global;
 		e->tag_write = (w.writable && w.dirty && ram_writable && !v->bus.on_write &&
-				!decode_page_has_code(v->dcache, page))
+				!decode_page_has_code(v->dcache, page) && !vtx_pt_tracked(&v->vtx, page))
 				       ? linear & ~0xfffu : TLB_INVALID;
 	}
 	return paddr;
+}
+
+/*
+ * After translate(): a page it did not enter in the TLB is not RAM or ROM
+ * (MMIO or unclaimed): under VT-x an EPT violation, or without EPT a #PF
+ * on a non-present shadow entry (cpu/vtx_model.h).
+ */
+static void count_mmio(struct vcpu *v, uint32_t linear, bool user)
+{
+	if (tlb_slot(v, linear, user)->tag_read != (linear & ~0xfffu))
+		vtx_count_both(&v->vtx, VTX_MMIO);
 }
 
 static uint32_t slow_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
@@ -168,6 +181,7 @@ static uint32_t slow_read(struct vcpu *v, uint32_t linear, unsigned size, bool u
 		return value;
 	}
 	uint32_t p = translate(v, linear, false, user);
+	count_mmio(v, linear, user);
 	return physmap_read(v->bus.phys, p, size);
 }
 
@@ -217,6 +231,8 @@ static void write_phys(struct vcpu *v, uint32_t paddr, unsigned size, uint32_t v
 	if (((paddr + size - 1) & ~0xfffu) != (paddr & ~0xfffu) &&
 	    decode_page_has_code(dc, (paddr + size - 1) & ~0xfffu))
 		code_written(v, (paddr + size - 1) & ~0xfffu);
+	if (v->vtx.pt_state)
+		vtx_on_phys_write(&v->vtx, paddr);
 	if (v->bus.on_write)
 		v->bus.on_write(v->bus.hook_opaque, paddr, size, physmap_read(v->bus.phys, paddr, size));
 	physmap_write(v->bus.phys, paddr, value, size);
@@ -248,7 +264,34 @@ void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, b
 				   (value >> (8 * i)) & 0xff);
 		return;
 	}
-	write_phys(v, translate(v, linear, true, user), size, value);
+	uint32_t p = translate(v, linear, true, user);
+	count_mmio(v, linear, user);
+	write_phys(v, p, size, value);
+}
+
+void lin_read_bytes(struct vcpu *v, uint32_t linear, void *buf, unsigned n, bool user)
+{
+	uint8_t *b = buf;
+	unsigned k = 0;
+	for (; k + 4 <= n; k += 4) {
+		uint32_t x = lin_read(v, linear + k, 4, user);
+		memcpy(b + k, &x, 4);
+	}
+	for (; k < n; k++)
+		b[k] = (uint8_t)lin_read(v, linear + k, 1, user);
+}
+
+void lin_write_bytes(struct vcpu *v, uint32_t linear, const void *buf, unsigned n, bool user)
+{
+	const uint8_t *b = buf;
+	unsigned k = 0;
+	for (; k + 4 <= n; k += 4) {
+		uint32_t x;
+		memcpy(&x, b + k, 4);
+		lin_write(v, linear + k, 4, x, user);
+	}
+	for (; k < n; k++)
+		lin_write(v, linear + k, 1, b[k], user);
 }
 
 void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
@@ -264,6 +307,11 @@ void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 {
 	return vmem_read(v, seg, offset, size);
+}
+
+uint32_t mem_read_rmw_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	return vmem_read_rmw(v, seg, offset, size);
 }
 
 void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value)

@@ -31,6 +31,9 @@ uint32_t vmem_linear(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 
 uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user);
 void lin_write(struct vcpu *v, uint32_t linear, unsigned size, uint32_t value, bool user);
+/* n bytes at linear into/from buf, 4 at a time (no segment check: the caller's). */
+void lin_read_bytes(struct vcpu *v, uint32_t linear, void *buf, unsigned n, bool user);
+void lin_write_bytes(struct vcpu *v, uint32_t linear, const void *buf, unsigned n, bool user);
 /* Translate for a write without writing (pre-check multi-part stores). */
 void lin_probe_write(struct vcpu *v, uint32_t linear, unsigned size, bool user);
 
@@ -42,6 +45,19 @@ static inline bool vcpu_user(const struct vcpu *v)
 static inline uint32_t vmem_read(struct vcpu *v, int seg, uint32_t offset, unsigned size)
 {
 	return lin_read(v, vmem_linear(v, seg, offset, size, SEG_READ), size, vcpu_user(v));
+}
+
+/*
+ * The read of a read-modify-write destination: the segment and the page are
+ * checked for the write before reading, so that a fault is the one the
+ * processor reports (#GP for a read-only segment, #PF with W=1).
+ */
+static inline uint32_t vmem_read_rmw(struct vcpu *v, int seg, uint32_t offset, unsigned size)
+{
+	bool user = vcpu_user(v);
+	uint32_t lin = vmem_linear(v, seg, offset, size, SEG_WRITE);
+	lin_probe_write(v, lin, size, user);
+	return lin_read(v, lin, size, user);
 }
 
 static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned size,
@@ -66,6 +82,7 @@ static inline void vmem_write(struct vcpu *v, int seg, uint32_t offset, unsigned
  */
 /* vmem_read/vmem_write out of line: the cold path of mem_read/mem_write. */
 uint32_t mem_read_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
+uint32_t mem_read_rmw_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size);
 void mem_write_slow(struct vcpu *v, int seg, uint32_t offset, unsigned size, uint32_t value);
 
 /* A TLB set that never hits: the fast-path set of a segment that is not flat. */

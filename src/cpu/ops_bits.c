@@ -46,12 +46,15 @@ static void bit_test(struct vcpu *v, const struct insn *i, enum bt_kind kind)
 		if (i->addrsize == 2)
 			ea &= 0xffff;
 		bit = (uint32_t)soff & (bits - 1);
-		val = vmem_read(v, o->seg, ea, size);
+		val = kind != BT_TEST ? vmem_read_rmw(v, o->seg, ea, size)
+				      : vmem_read(v, o->seg, ea, size);
 	} else {
 		bit = off & (bits - 1);
 		if (mem)
 			ea = op_ea(v, i, o);
-		val = mem ? vmem_read(v, o->seg, ea, size) : reg_read(v->s, o->reg, size);
+		val = !mem ? reg_read(v->s, o->reg, size)
+		      : kind != BT_TEST ? vmem_read_rmw(v, o->seg, ea, size)
+					: vmem_read(v, o->seg, ea, size);
 	}
 	uint32_t cf = (val >> bit) & 1;
 	if (kind != BT_TEST) {
@@ -155,6 +158,8 @@ static void op_cmpxchg8b(struct vcpu *v, const struct insn *i)
 		vcpu_fault_noerr(v, EXC_UD);
 	struct cpu_state *s = v->s;
 	uint32_t ea = op_ea(v, i, o);
+	/* always written (the old value back on a mismatch): checked as a write first */
+	lin_probe_write(v, vmem_linear(v, o->seg, ea, 8, SEG_WRITE), 8, vcpu_user(v));
 	uint64_t m = vmem_read64(v, o->seg, ea);
 	uint64_t cmp = s->gpr[R_EAX] | (uint64_t)s->gpr[R_EDX] << 32;
 	bool equal = m == cmp;

@@ -57,6 +57,8 @@ static inline uint32_t op_read(struct vcpu *v, const struct insn *i, int n)
 	case OPK_REG:
 		return reg_read(v->s, o->reg, o->size);
 	case OPK_MEM:
+		if (n == 0 && i->rmw)   /* read-modify-write: checked for the write first */
+			return vmem_read_rmw(v, o->seg, op_ea(v, i, o), o->size);
 		return vmem_read(v, o->seg, op_ea(v, i, o), o->size);
 	case OPK_IMM:
 		return i->opsize >= 4 ? o->val : o->val & size_mask(i->opsize);

@@ -35,6 +35,30 @@ static inline uint32_t fast_read(struct vcpu *v, const struct insn *i, int seg, 
 	return mem_read_slow(v, seg, offset, size);
 }
 
+/*
+ * The read of a read-modify-write destination: straight from the soft TLB
+ * when the page may be written (the write that follows cannot fault
+ * either); else the checked path, which checks for the write first, so a
+ * fault is the one the processor reports (mem.h, vmem_read_rmw).
+ */
+static inline uint32_t fast_read_rmw(struct vcpu *v, const struct insn *i, int seg,
+				     uint32_t offset, unsigned size)
+{
+	const struct tlb_entry *e = mem_fast_entry(v, seg, offset);
+	if (__builtin_expect(e->tag_write == ((offset + size - 1) & ~0xfffu), 1)) {
+		const uint8_t *p = (const uint8_t *)(e->addend + offset);
+		uint32_t x;
+		switch (size) {
+		case 1: x = *p; break;
+		case 2: { uint16_t h; __builtin_memcpy(&h, p, 2); x = h; break; }
+		default: __builtin_memcpy(&x, p, 4); break;
+		}
+		return x;
+	}
+	insn_sync(v, i);
+	return mem_read_rmw_slow(v, seg, offset, size);
+}
+
 static inline void fast_write(struct vcpu *v, const struct insn *i, int seg, uint32_t offset,
 			      unsigned size, uint32_t value)
 {

@@ -102,7 +102,9 @@ static void name##_rm_##SZ(struct vcpu *v, const struct insn *i)                
 static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = reg_read(v->s, i->op[1].reg, SZ), c; \
+	uint32_t d = alu_stores(OP) ? fast_read_rmw(v, i, SEG(0), ea, SZ)                 \
+				    : fast_read(v, i, SEG(0), ea, SZ);                    \
+	uint32_t s = reg_read(v->s, i->op[1].reg, SZ), c;                                 \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
 		fast_write(v, i, SEG(0), ea, SZ, r);                                          \
@@ -112,7 +114,9 @@ static void name##_mr_##SZ(struct vcpu *v, const struct insn *i)                
 static void name##_mi_##SZ(struct vcpu *v, const struct insn *i)                          \
 {                                                                                         \
 	uint32_t ea = EA(0);                                                              \
-	uint32_t d = fast_read(v, i, SEG(0), ea, SZ), s = i->op[1].val & size_mask(SZ), c;    \
+	uint32_t d = alu_stores(OP) ? fast_read_rmw(v, i, SEG(0), ea, SZ)                 \
+				    : fast_read(v, i, SEG(0), ea, SZ);                    \
+	uint32_t s = i->op[1].val & size_mask(SZ), c;                                     \
 	uint32_t r = alu_calc(v, OP, SZ, d, s, &c);                                       \
 	if (alu_stores(OP))                                                               \
 		fast_write(v, i, SEG(0), ea, SZ, r);                                          \

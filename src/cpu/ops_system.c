@@ -62,6 +62,7 @@ static void op_sti(struct vcpu *v, const struct insn *i)
 static void op_hlt(struct vcpu *v, const struct insn *i)
 {
 	require_cpl0(v);
+	vtx_count_both(&v->vtx, VTX_HLT);
 	v->s->halted = true;
 }
 
@@ -103,6 +104,7 @@ static void op_in(struct vcpu *v, const struct insn *i)
 	unsigned size = i->op[0].size;
 	uint16_t port = (uint16_t)op_read(v, i, 1);
 	io_check(v, port, size);
+	vtx_count_both(&v->vtx, VTX_IO);
 	reg_write(v->s, R_EAX, size, io_in(v, port, size));
 }
 
@@ -111,6 +113,7 @@ static void op_out(struct vcpu *v, const struct insn *i)
 	unsigned size = i->op[1].size;
 	uint16_t port = (uint16_t)op_read(v, i, 0);
 	io_check(v, port, size);
+	vtx_count_both(&v->vtx, VTX_IO);
 	io_out(v, port, size, reg_read(v->s, R_EAX, size));
 }
 
@@ -220,8 +223,10 @@ static void op_lmsw(struct vcpu *v, const struct insn *i)
 	require_cpl0(v);
 	uint32_t x = op_read(v, i, 0) & 0xf;
 	struct cpu_state *s = v->s;
+	uint32_t old = s->cr0;
 	/* LMSW sets PE but never clears it (SDM LMSW). */
 	s->cr0 = (s->cr0 & ~0xeu) | (x & 0xe) | ((s->cr0 | x) & CR0_PE);
+	vtx_on_cr_write(&v->vtx, 0, old, s->cr0);
 }
 
 static void op_clts(struct vcpu *v, const struct insn *i)
@@ -250,6 +255,8 @@ void sys_mov_cr(struct vcpu *v, const struct insn *i)
 		case 4: val = s->cr4; break;
 		default: vcpu_fault_noerr(v, EXC_UD);
 		}
+		if (cr == 3)
+			vtx_count_no_ept(&v->vtx, VTX_CR3_READ);
 		s->gpr[i->op[0].reg] = val;
 		return;
 	}
@@ -272,6 +279,7 @@ void sys_mov_cr(struct vcpu *v, const struct insn *i)
 			}
 		}
 		s->cr0 = nv;
+		vtx_on_cr_write(&v->vtx, 0, old, nv);
 		if ((old ^ nv) & (CR0_PG | CR0_WP | CR0_PE))
 			tlb_flush(v, false);
 		break;
@@ -286,11 +294,14 @@ void sys_mov_cr(struct vcpu *v, const struct insn *i)
 			s->cr3 = old;
 			vcpu_fault(v, EXC_GP, 0);
 		}
+		vtx_count_no_ept(&v->vtx, VTX_CR3_WRITE);
 		tlb_flush(v, true);
 		break;
 	}
 	case 4: {
-		if (val & ~CR4_SUPPORTED)
+		/* CR4.OSXSAVE exists where the model shows XSAVE (cpu_model_add_host_simd) */
+		uint32_t ok = CR4_SUPPORTED | (v->bus.model && v->bus.model->xsave_mask ? CR4_OSXSAVE : 0);
+		if (val & ~ok)
 			vcpu_fault(v, EXC_GP, 0);
 		uint32_t old = s->cr4;
 		if ((val & CR4_PAE) && !(old & CR4_PAE) && paging_enabled(s)) {
@@ -301,6 +312,7 @@ void sys_mov_cr(struct vcpu *v, const struct insn *i)
 			}
 		}
 		s->cr4 = val;
+		vtx_on_cr_write(&v->vtx, 4, old, val);
 		if ((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE))
 			tlb_flush(v, false);
 		break;
@@ -338,6 +350,7 @@ static void op_invlpg(struct vcpu *v, const struct insn *i)
 	if (i->op[0].kind != OPK_MEM)
 		vcpu_fault_noerr(v, EXC_UD);
 	uint32_t linear = v->s->seg[i->op[0].seg].base + op_ea(v, i, &i->op[0]);
+	vtx_count_no_ept(&v->vtx, VTX_INVLPG);
 	tlb_flush_page(v, linear);
 }
 
@@ -352,7 +365,8 @@ static void op_cpuid(struct vcpu *v, const struct insn *i)
 {
 	struct cpu_state *s = v->s;
 	uint32_t r[4];
-	cpu_model_cpuid(v->bus.model, s->gpr[R_EAX], s->gpr[R_ECX], r);
+	vtx_count_both(&v->vtx, VTX_CPUID);
+	cpu_model_cpuid(v->bus.model, s, s->gpr[R_EAX], s->gpr[R_ECX], r);
 	s->gpr[R_EAX] = r[0];
 	s->gpr[R_EBX] = r[1];
 	s->gpr[R_ECX] = r[2];
@@ -373,6 +387,7 @@ static void op_rdmsr(struct vcpu *v, const struct insn *i)
 {
 	struct cpu_state *s = v->s;
 	require_cpl0(v);
+	vtx_on_msr(&v->vtx, s->gpr[R_ECX], false);
 	uint64_t val;
 	if (cpu_model_rdmsr(v->bus.model, s, s->gpr[R_ECX], vcpu_tsc(v), &val) < 0)
 		vcpu_fault(v, EXC_GP, 0);
@@ -385,6 +400,7 @@ static void op_wrmsr(struct vcpu *v, const struct insn *i)
 	struct cpu_state *s = v->s;
 	require_cpl0(v);
 	uint64_t val = s->gpr[R_EAX] | (uint64_t)s->gpr[R_EDX] << 32;
+	vtx_on_msr(&v->vtx, s->gpr[R_ECX], true);
 	if (cpu_model_wrmsr(v->bus.model, s, s->gpr[R_ECX], vcpu_tsc(v), val) < 0)
 		vcpu_fault(v, EXC_GP, 0);
 }

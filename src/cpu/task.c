@@ -215,6 +215,7 @@ static uint32_t access_byte(const struct cpu_state *s, uint16_t sel)
 
 void task_switch(struct vcpu *v, uint16_t sel, enum task_source source, uint32_t ext)
 {
+	vtx_count_both(&v->vtx, VTX_TASK_SWITCH);
 	struct cpu_state *s = v->s;
 	bool iret = source == TASK_FROM_IRET;
 	bool nest = source == TASK_FROM_CALL || source == TASK_FROM_INT;

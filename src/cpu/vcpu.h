@@ -26,6 +26,7 @@
 
 #include "cpu/cpu_model.h"
 #include "cpu/cpu_state.h"
+#include "cpu/vtx_model.h"
 #include "devices/portmap.h"
 #include "mmu/physmap.h"
 
@@ -33,6 +34,10 @@ struct cpu_bus {
 	struct physmap *phys;
 	struct portmap *ports;
 	const struct cpu_model *model;
+	/* the guest's XSAVE state components >= 2 (AVX...), an XSAVE area in the
+	   standard format (model->xsave_size bytes, 64-byte aligned, header valid;
+	   bytes 0-511 unused: x87/SSE are cpu_state.fpu); NULL without XSAVE */
+	uint8_t *xstate;
 	volatile sig_atomic_t *requests;  /* non-zero: the engine should look (REQ_* of the machine) */
 	int stop_mask;                    /* request bits that make the engine return */
 	int intr_bit;                     /* request bit meaning "INTR may have risen" */
@@ -180,6 +185,9 @@ struct vcpu {
 	char error[256];         /* why the engine stopped with an error */
 	bool unsupported;        /* set with error: not an architectural fault */
 	bool shutdown;           /* triple fault */
+
+	/* the VM exits a VT-x monitor would take (a model, cpu/vtx_model.h) */
+	struct vtx_model vtx;
 };
 
 /* Raises an exception; does not return. */

@@ -141,6 +141,11 @@ void direct_set_pf_hook(direct_pf_hook fn, void *opaque);
  * -EINVAL when FS/GS are non-null on a host without FSGSBASE.
  */
 int direct_enter(struct direct_cpu *cpu);
+/*
+ * Bytes of an XSAVE area (64-byte multiple) for the components the host
+ * kernel enabled (XCR0), 0 without XSAVE: the size of direct_cpu's xarea.
+ */
+size_t direct_xstate_size(void);
 /* The x87/SSE state after FNINIT with MXCSR at its reset value 0x1f80. */
 void direct_fpu_reset(struct fpu_state *fpu);
 

@@ -25,7 +25,9 @@
  * (AVX upper halves, AVX-512...) - which guest user code can use natively,
  * since CPUID is not virtualized for it - are kept in cpu->xarea across
  * exits, so the monitor's own use of them (glibc's AVX2 memcpy) cannot
- * corrupt them. The guest kernel does not know them (docs/DIRECT.md).
+ * corrupt them. Engine bt shares that area with the interpreter, whose
+ * XSAVE/XRSTOR (cpu/ops_xsave.c) let the guest kernel save and restore it
+ * at its context switches: the virtual CPU shows XSAVE (docs/DIRECT.md).
  *
  * Process-wide state, because a signal handler takes no argument and the
  * signal entry cannot use TLS before it has restored FS: the host CS/SS
@@ -170,20 +172,24 @@ int direct_enter(struct direct_cpu *cpu)
 	}
 	cpu->eflags = (cpu->eflags & GUEST_FLAGS) | 0x202;
 	memset(&cpu->exit, 0, sizeof(cpu->exit));
-	if (xext_mask && !cpu->xarea) {
+	if (xext_mask && !cpu->xhost) {
 		/* the guest's extended state (AVX and later, which user code may use natively)
 		   and the monitor's, kept across exits: XSAVE areas, 64-byte aligned, zeroed
-		   (an all-zero header is the initial state) */
-		size_t n = (xsave_size + 63) & ~(size_t)63;
-		cpu->xarea = aligned_alloc(64, n);
+		   (an all-zero header is the initial state). The caller may provide the
+		   guest's (xarea: bt shares it with the interpreter's XSAVE/XRSTOR). */
+		size_t n = direct_xstate_size();
+		void *x = cpu->xarea ? cpu->xarea : aligned_alloc(64, n);
 		cpu->xhost = aligned_alloc(64, n);
-		if (!cpu->xarea || !cpu->xhost) {
-			free(cpu->xarea);
+		if (!x || !cpu->xhost) {
+			if (x != cpu->xarea)
+				free(x);
 			free(cpu->xhost);
-			cpu->xarea = cpu->xhost = NULL;
+			cpu->xhost = NULL;
 			return -ENOMEM;
 		}
-		memset(cpu->xarea, 0, n);
+		if (x != cpu->xarea)
+			memset(x, 0, n);
+		cpu->xarea = x;
 		memset(cpu->xhost, 0, n);
 	}
 	__asm__ volatile("fxsave64 %0" : "=m"(cpu->host_fpu));
@@ -215,6 +221,16 @@ int direct_enter(struct direct_cpu *cpu)
 	__asm__ volatile("fxrstor64 %0" : : "m"(cpu->host_fpu));
 	direct_active = NULL;
 	return 0;
+}
+
+size_t direct_xstate_size(void)
+{
+	unsigned a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (!(c & (1u << 27)))
+		return 0;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0xd), "c"(0));
+	return ((size_t)b + 63) & ~(size_t)63;
 }
 
 void direct_fpu_reset(struct fpu_state *fpu)

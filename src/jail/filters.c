@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <asm/ioctls.h>
 #include <linux/audit.h>
+#include <linux/kvm.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -123,11 +124,44 @@ static void tty_rules(struct bpf_prog *p, int tty_fd)
 	bpf_rule_end(p, ALLOW);
 }
 
+/*
+ * Engine kvm after set-up: running the vCPU (KVM_RUN, KVM_INTERRUPT) and
+ * moving its state in and out (kvm/kvm_sync.c) on the vCPU fd; on the VM
+ * fd the memory slots, which follow the A20 gate (kvm/kvm_memory.c: slots
+ * over memory this process has mapped anyway). Not KVM_CREATE_*, not
+ * KVM_SET_CPUID2: the VM is built before.
+ */
+const uint32_t jail_kvm_ioctls[] = {
+	KVM_RUN, KVM_INTERRUPT, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+	KVM_GET_SREGS2, KVM_SET_SREGS2,
+	KVM_GET_FPU, KVM_SET_FPU, KVM_GET_DEBUGREGS, KVM_SET_DEBUGREGS, KVM_GET_VCPU_EVENTS,
+	KVM_SET_VCPU_EVENTS, KVM_GET_XCRS, KVM_SET_XCRS, KVM_GET_MSRS, KVM_SET_MSRS,
+};
+const unsigned jail_kvm_nioctls = NELEM(jail_kvm_ioctls);
+
+static void kvm_rules(struct bpf_prog *p, int vcpu_fd, int vm_fd)
+{
+	if (vcpu_fd >= 0) {
+		bpf_rule(p, SYS_ioctl);
+		bpf_arg_in(p, 0, (const uint32_t[]){ (uint32_t)vcpu_fd }, 1);
+		bpf_arg_in(p, 1, jail_kvm_ioctls, NELEM(jail_kvm_ioctls));
+		bpf_rule_end(p, ALLOW);
+	}
+	if (vm_fd >= 0) {
+		bpf_rule(p, SYS_ioctl);
+		bpf_arg_in(p, 0, (const uint32_t[]){ (uint32_t)vm_fd }, 1);
+		bpf_arg_in(p, 1, (const uint32_t[]){ KVM_SET_USER_MEMORY_REGION }, 1);
+		bpf_rule_end(p, ALLOW);
+	}
+}
+
 int jail_build_vcpu(const struct jail_vcpu_config *c, pid_t self, struct bpf_prog *p)
 {
 	bpf_init(p);
 	head(p, true);
-	/* the frequent calls first: the program is a linear list (window fills, poll page, timer) */
+	/* the frequent calls first: the program is a linear list (KVM_RUN, window fills,
+	   poll page, timer) */
+	kvm_rules(p, c->kvm_vcpu_fd, c->kvm_vm_fd);
 	memory_rules(p, c->ram_fd);
 	static const int plain[] = { SYS_timer_settime, SYS_timer_gettime, SYS_modify_ldt };
 	bpf_allow_all(p, plain, NELEM(plain), ALLOW);

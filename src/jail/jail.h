@@ -5,7 +5,8 @@
  * (per thread, no TSYNC) once set-up is over:
  *  - the vCPU thread (guest, engine, devices): memory management on its own
  *    mappings, futex, its timer, signals to its own process, modify_ldt,
- *    thread exit; pread64/pwrite64/fsync on the disk image only. Ahead of the
+ *    thread exit; pread64/pwrite64/fsync on the disk image only; engine kvm's
+ *    vCPU ioctls on its vCPU fd and memory slots on its VM fd only. Ahead of the
  *    allow-list come the guest system-call traps of direct execution (arch
  *    I386, or a call from below 4 GiB: SECCOMP_RET_TRAP with data 0, for
  *    src/direct's SIGSYS handler).
@@ -41,7 +42,15 @@ struct jail_vcpu_config {
 	                                 pread64, pwrite64, fsync, fdatasync on them */
 	int tty_fd;              /* -1, or the terminal: TCSETS* (restore on a crash) */
 	int wake_signal;         /* sent to main_tid when the jail stops this thread */
+	int kvm_vcpu_fd;         /* -1, or engine kvm's vCPU: KVM_RUN, KVM_INTERRUPT and
+	                            the state ioctls (jail_kvm_ioctls[]) on it */
+	int kvm_vm_fd;           /* -1, or engine kvm's VM: KVM_SET_USER_MEMORY_REGION (the
+	                            slots change with the A20 gate) */
 };
+
+/* The vCPU ioctls engine kvm makes after set-up (filters.c). */
+extern const uint32_t jail_kvm_ioctls[];
+extern const unsigned jail_kvm_nioctls;
 
 struct jail_main_config {
 	pid_t vcpu_tid;          /* signals may go to it and to the calling thread */

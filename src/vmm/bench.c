@@ -14,8 +14,12 @@
  * DIR (default bench-out): bench.md, bench.json and, with gnuplot, bench.png
  * (log scale).
  *
- * The macro-benchmarks in the Linux guest and the modelled hardware-assisted
- * column are not done yet (docs/BENCHMARKS.md says what is measured).
+ * Where kvm cannot run, two MODELLED VT-x columns (no EPT, EPT) follow,
+ * from the interpreter's counts of the VM exits a VT-x monitor would take
+ * (vmm/bench_vtx.c, docs/VTX_MODEL.md); they say they are a model.
+ *
+ * The macro-benchmarks in the Linux guest are not done yet
+ * (docs/BENCHMARKS.md says what is measured).
  */
 #define _GNU_SOURCE
 #include "vmm/bench.h"
@@ -31,6 +35,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "vmm/bench_vtx.h"
 #include "vmm/json.h"
 #include "vmm/subcommand.h"
 
@@ -187,16 +192,19 @@ static double host_ghz(void)
 	return ns > 0 ? (double)(t1 - t0) / ns : 0;
 }
 
-static void write_md(FILE *f, const struct bres *res, double ghz, unsigned runs)
+static void write_md(FILE *f, const struct bres *res, double ghz, unsigned runs,
+		     const struct vtx_bench *vb)
 {
 	fprintf(f, "Nanobenchmarks (guests/nanobench), median of %u runs (min-max), nanoseconds per "
 		   "operation; cycles at this host's TSC rate (%.2f GHz) in brackets.\n\n", runs, ghz);
 	fprintf(f, "| operation |");
 	for (size_t m = 0; m < NBM; m++)
 		fprintf(f, " %s |", bmodels[m].name);
+	vtx_bench_md_head(f, vb);
 	fprintf(f, " A&A 2006 native / BT / VT (cycles) |\n|---|");
 	for (size_t m = 0; m <= NBM; m++)
 		fprintf(f, "---|");
+	vtx_bench_md_sep(f, vb);
 	fprintf(f, "\n");
 	for (size_t k = 0; k < NOPS; k++) {
 		fprintf(f, "| %s |", ops[k]);
@@ -207,6 +215,7 @@ static void write_md(FILE *f, const struct bres *res, double ghz, unsigned runs)
 			else
 				fprintf(f, " %.0f (%.0f-%.0f) [%.0f] |", med, mn, mx, med * ghz);
 		}
+		vtx_bench_md_cells(f, vb, k);
 		const char *ref = "-";
 		char buf[64];
 		for (size_t p = 0; p < sizeof(paper) / sizeof(paper[0]); p++)
@@ -224,9 +233,11 @@ static void write_md(FILE *f, const struct bres *res, double ghz, unsigned runs)
 	for (size_t m = 0; m < NBM; m++)
 		fprintf(f, "- %s: %s%s%s\n", bmodels[m].name, bmodels[m].what,
 			res[m].ran ? "" : " - not run: ", res[m].ran ? "" : res[m].why);
+	vtx_bench_md_notes(f, vb);
 }
 
-static void write_json_out(FILE *f, const struct bres *res, double ghz, unsigned runs)
+static void write_json_out(FILE *f, const struct bres *res, double ghz, unsigned runs,
+			   const struct vtx_bench *vb)
 {
 	struct json js, *j = &js;
 	json_begin(j, f);
@@ -253,6 +264,7 @@ static void write_json_out(FILE *f, const struct bres *res, double ghz, unsigned
 		json_close(j);
 	}
 	json_close(j);
+	vtx_bench_json(j, vb);
 	json_end(j);
 }
 
@@ -331,7 +343,9 @@ static const char bench_usage[] =
 	"bt with user code direct, bt with user code translated, the interpreter, QEMU TCG and\n"
 	"KVM where the host can run them. Prints a Markdown table (median, min-max, ns and\n"
 	"cycles, beside the published 2006 figures) and writes DIR/bench.md, bench.json and,\n"
-	"with gnuplot, bench.png.\n"
+	"with gnuplot, bench.png. Where KVM cannot run, two MODELLED VT-x columns (without\n"
+	"and with EPT) give the VM exits the interpreter counted per operation times a\n"
+	"published exit cost (docs/VTX_MODEL.md).\n"
 	"\n"
 	"  --runs N      repetitions per model, 1 to 15 (default 3)\n"
 	"  --out DIR     where the files go (default: bench-out)\n"
@@ -378,13 +392,18 @@ int bench_main(int argc, char **argv)
 	double ghz = host_ghz();
 	for (size_t m = 0; m < NBM; m++)
 		run_bmodel(&bmodels[m], self, dir, runs, &res[m]);
-	write_md(stdout, res, ghz, runs);
+	/* no hardware-assisted engine ran: the modelled VT-x columns instead */
+	bool kvm_ran = false;
+	for (size_t m = 0; m < NBM; m++)
+		kvm_ran |= !strcmp(bmodels[m].name, "kvm") && res[m].ran;
+	struct vtx_bench *vb = kvm_ran ? NULL : vtx_bench_run(self, dir, ops, NOPS);
+	write_md(stdout, res, ghz, runs, vb);
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/bench.md", outdir);
 	FILE *f = fopen(path, "w");
 	int rc = 0;
 	if (f) {
-		write_md(f, res, ghz, runs);
+		write_md(f, res, ghz, runs, vb);
 		fclose(f);
 	} else {
 		fprintf(stderr, "softvt bench: cannot write %s: %s\n", path, strerror(errno));
@@ -393,7 +412,7 @@ int bench_main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/bench.json", outdir);
 	f = fopen(path, "w");
 	if (f) {
-		write_json_out(f, res, ghz, runs);
+		write_json_out(f, res, ghz, runs, vb);
 		fclose(f);
 	} else {
 		fprintf(stderr, "softvt bench: cannot write %s: %s\n", path, strerror(errno));
@@ -404,6 +423,7 @@ int bench_main(int argc, char **argv)
 		fprintf(stderr, "softvt bench: no chart: %s\n", why);
 	else
 		fprintf(stderr, "softvt bench: wrote %s/bench.md, bench.json, bench.png\n", outdir);
+	vtx_bench_free(vb);
 	free(res);
 	return rc;
 }

@@ -49,6 +49,9 @@ struct engine_ops {
 	   reboot), in place; without it the run loop destroys and creates the engine */
 	void (*reset)(struct engine *e);
 	void (*kick)(struct engine *e);   /* optional; async-signal-safe */
+	/* optional: the fds whose ioctls the jail must allow after set-up: engine kvm's
+	   VM and vCPU, fds[0] and fds[1] (jail/jail.h) */
+	void (*jail_kvm_fds)(struct engine *e, int fds[2]);
 	/* optional: engine statistics for --stats ("softvt: stats: " lines), given the run time */
 	void (*stats)(struct engine *e, double seconds, void *file /* FILE * */);
 	/* optional: the same as members of the --stats-json object (its "<name>" object) */

@@ -44,6 +44,15 @@ static struct engine *create(struct machine *m, enum bt_user_mode user, char *er
 		return NULL;
 	}
 	e->m = m;
+	if (user == BT_USER_DIRECT || user == BT_USER_NAIVE) {
+		/*
+		 * User code running natively sees the host's CPUID, SSE and AVX
+		 * (no CPUID faulting for a user process): the guest kernel is told
+		 * about that state too, so that it saves and restores it at its
+		 * context switches (cpu_model_add_host_simd, docs/CPU_MODEL.md).
+		 */
+		cpu_model_add_host_simd(&m->model);
+	}
 	struct cpu_bus bus = engine_cpu_bus(m);
 	e->bt = bt_create(&m->cpu, &bus, m->cfg.tc_size, user, err, errlen);
 	if (!e->bt) {

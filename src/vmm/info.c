@@ -12,6 +12,9 @@
  *  - /dev/kvm: the 32-bit probe of kvm/kvm_probe.c;
  *  - the jail (seccomp filters with SECCOMP_RET_TRAP, jail/jail.c);
  *  - the engines built in and whether each can run here.
+ *
+ * `softvt info --engine NAME` answers for one engine, for scripts: the
+ * test runners skip (exit 77) with its reason when it cannot run here.
  */
 #define _GNU_SOURCE
 #include "vmm/info.h"
@@ -28,6 +31,7 @@
 #include "jail/jail.h"
 #include "kvm/kvm_probe.h"
 #include "vmm/engine.h"
+#include "vmm/subcommand.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -108,6 +112,16 @@ int info_print(FILE *out)
 		if (model.edx_features & (1u << bit))
 			fprintf(out, " %s", cpu_model_feature_name(bit));
 	fprintf(out, "\n");
+	struct cpu_model simd = model;
+	uint64_t xcr0 = cpu_model_add_host_simd(&simd);
+	fprintf(out, "  where guest user code runs natively (--user direct, naive), plus this host's:%s%s%s%s%s",
+		simd.edx_features & CPUID_SSE ? " sse" : "", simd.edx_features & CPUID_SSE2 ? " sse2" : "",
+		xcr0 ? " xsave" : "", simd.ecx_features & CPUID_ECX_AVX ? " avx" : "",
+		simd.leaf7_ebx & CPUID7_EBX_AVX512F ? " avx512f" : "");
+	if (xcr0)
+		fprintf(out, " (XCR0 bits 0x%llx, %u-byte XSAVE area)", (unsigned long long)xcr0,
+			simd.xsave_size);
+	fprintf(out, "\n");
 
 	fprintf(out, "engines:\n");
 	for (size_t i = 0; softvt_engine_names[i]; i++) {
@@ -121,5 +135,16 @@ int info_print(FILE *out)
 		fprintf(out, "  %-7s %s%s%s - %s\n", ops->name, ok == 0 ? "available" : "unavailable",
 			why[0] ? ": " : "", why, ops->summary);
 	}
+	return 0;
+}
+
+int info_engine(const char *name, FILE *out)
+{
+	char why[600];
+	if (subcommand_engine_ready(name, why, sizeof(why)) < 0) {
+		fprintf(out, "%s: unavailable: %s\n", name, why);
+		return 1;
+	}
+	fprintf(out, "%s: available\n", name);
 	return 0;
 }

@@ -22,6 +22,7 @@ static const char usage[] =
 	"commands:\n"
 	"  run      boot a guest (softvt run --help for its options)\n"
 	"  info     what this host offers: engines, /dev/kvm, UMIP, FSGSBASE, ...\n"
+	"           (info --engine NAME: can that engine run here; exit 0 or 1 and why)\n"
 	"  demo     teaching demonstrations: softvt demo ring-compression|redpill\n"
 	"  bench    the nanobenchmarks under every execution model (softvt bench --help)\n"
 	"  translation-html DUMP [OUT]  a web page of the blocks run --show-translation printed\n"
@@ -95,8 +96,15 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "info") == 0)
+	if (strcmp(cmd, "info") == 0) {
+		if (argc == 4 && strcmp(argv[2], "--engine") == 0)
+			return info_engine(argv[3], stdout);
+		if (argc != 2) {
+			fprintf(stderr, "softvt: usage: softvt info [--engine NAME]\n");
+			return 2;
+		}
 		return info_print(stdout);
+	}
 	if (strcmp(cmd, "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(cmd, "bench") == 0)

@@ -332,7 +332,15 @@ static void *vcpu_main(void *arg)
 			.disk_fds = { -1, -1 },
 			.tty_fd = m->console ? console_tty_fd(m->console) : -1,
 			.wake_signal = HOSTIO_WAKE_SIGNAL,
+			.kvm_vcpu_fd = -1,
+			.kvm_vm_fd = -1,
 		};
+		if (r->ops->jail_kvm_fds) {
+			int fds[2];
+			r->ops->jail_kvm_fds(r->e, fds);
+			jc.kvm_vm_fd = fds[0];
+			jc.kvm_vcpu_fd = fds[1];
+		}
 		if (m->disk)
 			disk_image_fds(m->disk, jc.disk_fds);
 		if (jail_install_vcpu(&jc, io->error, sizeof(io->error)) < 0) {

@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kvm/kvm_probe.h"
 #include "vmm/engine.h"
 
 /* The last line of what fd (a file, rewound here) holds, at most n - 1 bytes. */
@@ -136,12 +135,7 @@ void subcommand_softvt_argv(char *argv[16], const char *self, const char *accel,
 int subcommand_engine_ready(const char *accel, char *why, size_t whylen)
 {
 	const struct engine_ops *e = engine_find(accel);
-	char reason[200];
-	if (!e && !strcmp(accel, "kvm")) {
-		kvm_probe_32bit(reason, sizeof(reason));
-		snprintf(why, whylen, "engine kvm is not built yet; %s", reason);
-		return -1;
-	}
+	char reason[400];
 	if (!e) {
 		snprintf(why, whylen, "engine %s is not built", accel);
 		return -1;

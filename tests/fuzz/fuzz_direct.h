@@ -98,26 +98,7 @@
  *    writes) guest kernel memory through them natively where the
  *    interpreter raises #PF: an instruction with an FS/GS operand on
  *    which the interpreter raises a protection #PF at CPL 3;
- *  - KNOWN BUG, tainted: ICEBP (INT1, F1) comes back as SIGTRAP trapno 1
- *    like a single step, and user_direct.c delivers #DB with DR6.BS set
- *    and the EIP the host reported - on this (nested) host the EIP of the
- *    F1 itself - where the interpreter delivers it without BS and with
- *    the EIP after it (si_code tells them apart: TRAP_TRACE for a step,
- *    TRAP_BRKPT for ICEBP);
- *  - a page fault on the destination of a read-modify-write instruction
- *    (ADD [m], r; XADD; INC [m] ...): the interpreter reads it first, so
- *    its #PF error code says "read" where the CPU says "write" (W=1), and
- *    on a read-only page it sets the PTE's accessed bit before faulting
- *    on the write, which the CPU does not: the W bit of that error code
- *    in the exception frame, and an accessed bit that only the
- *    interpreter set in a paging-structure entry, are not differences
- *    (fz_variant_ram_excused; an interpreter bug, see docs/DIRECT.md);
- *    where the handler is code, which may read the error code, the run
- *    is tainted;
- *  - an x87 store with an unmasked x87 exception (FSW.ES set after it):
- *    the interpreter skips the store and its destination's page check,
- *    the CPU faults on the destination first (#PF): an interpreter bug;
- *  - likewise an accessed bit that only direct execution set: the host
+ *  - an accessed bit that only direct execution set: the host
  *    CPU made an access (RETF imm16 on this AMD host reads the outer
  *    stack slot) before the check the interpreter faults on, and the
  *    window's walk for it set the bit before the instruction went to the
@@ -149,8 +130,6 @@ struct fz_direct {
 	uint64_t io_checks;
 	uint64_t stop_gate, stop_syscall, stop_cs;
 	uint64_t enters, exits[BT_DX_N], alias, refused, kernel_entries;
-	uint32_t rmw_error_at[16];   /* where the reference pushed read-modify-write #PF error codes */
-	unsigned rmw_errors;
 };
 
 static struct fz_direct fzd;
@@ -165,7 +144,6 @@ static void fz_make_input(const uint8_t *data, size_t size)
 	memcpy(fz->in, data, n);
 	fz->len = n < RG_HEADER ? RG_HEADER : n;
 	uint8_t *h = fz->in;
-	fzd.rmw_errors = 0;
 	unsigned paging = RG_PAGING_4K + ((h[0] >> 3) & 3) % 3;
 	h[0] = (uint8_t)(RG_USER | paging << 3 | (h[0] & 0xe0));
 	h[1] = (uint8_t)((h[1] | 0x01) & ~0x04);   /* IF on, TF off */
@@ -407,13 +385,8 @@ static bool fz_variant_fpu_equal(const struct fpu_state *a, const struct fpu_sta
 }
 
 /*
- * A read-modify-write instruction (XADD, ADD [m], r ...) on a read-only
- * page: the interpreter reads first, which sets the PTE's accessed bit,
- * then faults on the write; natively the access faults as a write at
- * once and the window's walk for it sets nothing. The SDM leaves open
- * whether a faulting access sets A; an A bit the interpreter set and
- * direct execution did not, in the low byte of a paging-structure entry,
- * is not a difference. Nor the other way round: the host CPU may make an
+ * An accessed bit in the low byte of a paging-structure entry that only
+ * direct execution set is not a difference: the host CPU may make an
  * access the interpreter does not (RETF imm16 on AMD reads the outer
  * SS:ESP slot before it checks the popped CS; the interpreter raises #GP
  * first), and the window's walk for that access sets the accessed bit
@@ -422,9 +395,6 @@ static bool fz_variant_fpu_equal(const struct fpu_state *a, const struct fpu_sta
 static bool fz_variant_ram_excused(uint32_t paddr, uint8_t interp, uint8_t engine)
 {
 	bool pae = ((fz->in[0] >> 3) & 3) == RG_PAGING_PAE;
-	for (unsigned k = 0; k < fzd.rmw_errors; k++)
-		if (paddr == fzd.rmw_error_at[k] && (interp ^ engine) == 2)
-			return true;
 	return paddr >= FZ_TABLES && paddr < FZ_TABLES_END && !(paddr & (pae ? 7 : 3)) &&
 	       (interp ^ engine) == 0x20;
 }
@@ -470,22 +440,6 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 	bool event = e->v->delivered;
 	if (cpl_before != 3 || !zi || (eflags_before & EFL_VM))
 		return;
-	uint32_t sp = s->seg[S_SS].base +
-		      ((s->seg[S_SS].attr & SEG_DB) ? s->gpr[R_ESP] : s->gpr[R_ESP] & 0xffff);
-	if (event && e->v->fault_vector == EXC_PF && zi->operand_count_visible &&
-	    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-	    (ops[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) && sp < RG_RAM_END) {
-		/* the stack the frame went to (identity-mapped); with handlers that
-		   are not HLTs code may read the error code: tainted */
-		enum rg_idt idt = (enum rg_idt)(fz->in[0] >> 5);
-		if (idt > RG_IDT_HLT_D && idt != RG_IDT_EMPTY)
-			fd_taint(r, "a read-modify-write #PF (the interpreter's W bit) whose handler "
-				    "is code");
-		else if (fzd.rmw_errors < 16)
-			fzd.rmw_error_at[fzd.rmw_errors++] = sp;
-		else
-			fd_taint(r, "too many read-modify-write page faults to excuse");
-	}
 	switch (zi->mnemonic) {
 	case ZYDIS_MNEMONIC_SGDT: case ZYDIS_MNEMONIC_SIDT: case ZYDIS_MNEMONIC_SLDT:
 	case ZYDIS_MNEMONIC_STR: case ZYDIS_MNEMONIC_SMSW:
@@ -505,9 +459,6 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 	case ZYDIS_MNEMONIC_XSAVE: case ZYDIS_MNEMONIC_XSAVEOPT: case ZYDIS_MNEMONIC_XSAVEC:
 	case ZYDIS_MNEMONIC_XSAVES:
 		fd_taint(r, "an x87/SSE state save (the host's FCS/FDS/FIP/FDP)");
-		return;
-	case ZYDIS_MNEMONIC_INT1:
-		fd_taint(r, "ICEBP (the KNOWN BUG of the report: #DB with DR6.BS, EIP at it)");
 		return;
 	case ZYDIS_MNEMONIC_TZCNT: case ZYDIS_MNEMONIC_LZCNT:
 		fd_taint(r, "F3 BSF/BSR (TZCNT/LZCNT natively)");
@@ -540,15 +491,6 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 				return;
 			}
 		}
-	}
-	if (zi->meta.isa_ext == ZYDIS_ISA_EXT_X87 && (s->fpu.fsw & 0x80)) {
-		for (unsigned k = 0; k < zi->operand_count_visible; k++)
-			if (ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-			    (ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) {
-				fd_taint(r, "an x87 store with an unmasked exception (the interpreter "
-					    "skips the page check the CPU makes first)");
-				return;
-			}
 	}
 	switch (zi->meta.isa_ext) {
 	case ZYDIS_ISA_EXT_BASE: case ZYDIS_ISA_EXT_X87: case ZYDIS_ISA_EXT_PAUSE:

@@ -6,7 +6,8 @@
 # console (port 0xE9) must equal EXPECTED_FILE byte for byte, the exit code
 # (port 0xF4) must be 0, the teletype line must have reached COM1, and the
 # image must be unchanged (the test writes sectors; --snapshot keeps them
-# in memory). ENGINE: interp, bt. Exit status: 0 pass, 1 fail, 77 skip.
+# in memory). ENGINE: interp, bt, kvm (skipped with the probe's reason where
+# /dev/kvm cannot run 32-bit guests). Exit status: 0 pass, 1 fail, 77 skip.
 set -u
 
 if [ $# -lt 4 ]; then
@@ -17,6 +18,10 @@ engine=$1
 image=$2
 expected=$3
 softvt=$4
+
+# shellcheck source=../../scripts/lib/engine.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/engine.sh"
+engine_skip_unless_ready "$softvt" "$engine"
 
 if [ ! -f "$image" ]; then
 	echo "FAIL: $image was not built"

@@ -7,7 +7,8 @@
 # other ENGINE runs SOFTVT_BINARY with --accel ENGINE ("bt-lockstep": --accel bt
 # --lockstep, every translated instruction checked against the interpreter; "bt-direct":
 # --accel bt --user direct, guest user code on the CPU; "bt-user": --accel bt --user bt,
-# guest user code translated too). Exit status: 0 pass,
+# guest user code translated too; "kvm": skipped with the probe's reason where
+# /dev/kvm cannot run 32-bit guests). Exit status: 0 pass,
 # 1 fail, 77 skip (with the reason printed). See guests/README.md.
 #
 # Under bt-direct (and naive, the teaching engine that runs the guest kernel
@@ -107,6 +108,10 @@ qemu)
 		echo "SKIP: no softvt binary given for engine $engine"
 		exit 77
 	fi
+	# kvm: skips with the probe's reason where /dev/kvm cannot run 32-bit guests
+	# shellcheck source=../../scripts/lib/engine.sh
+	source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/engine.sh"
+	engine_skip_unless_ready "$softvt" "$engine"
 	# "bt-lockstep": engine bt checking every translated instruction
 	# against the interpreter (--lockstep); any difference fails the run.
 	accel=(--accel "$engine")

@@ -13,36 +13,36 @@ START_TEST(cpuid_vendor_signature_and_limits)
 	struct cpu_model m;
 	uint32_t r[4];
 	cpu_model_init(&m, 0);
-	cpu_model_cpuid(&m, 0, 0, r);
+	cpu_model_cpuid(&m, NULL, 0, 0, r);
 	ck_assert_uint_eq(r[0], 7);
 	char vendor[13] = { 0 };
 	memcpy(vendor, &r[1], 4);
 	memcpy(vendor + 4, &r[3], 4);
 	memcpy(vendor + 8, &r[2], 4);
 	ck_assert_str_eq(vendor, "GenuineIntel");
-	cpu_model_cpuid(&m, 1, 0, r);
+	cpu_model_cpuid(&m, NULL, 1, 0, r);
 	ck_assert_uint_eq(r[0], 0x652);
 	ck_assert_uint_eq((r[0] >> 8) & 0xf, 6);      /* family 6 */
 	ck_assert_uint_eq(r[2] & (1u << 31), 0);      /* no hypervisor bit */
 	ck_assert_uint_eq(r[1], 0);                   /* no APIC ID, no CLFLUSH size */
 
 	uint32_t top[4], beyond[4];
-	cpu_model_cpuid(&m, 7, 0, top);
+	cpu_model_cpuid(&m, NULL, 7, 0, top);
 	ck_assert_uint_eq(top[3], CPUID7_ARCH_CAPABILITIES);   /* and nothing else */
 	ck_assert_uint_eq(top[0] | top[1] | top[2], 0);
-	cpu_model_cpuid(&m, 0x40000000u, 0, beyond);
+	cpu_model_cpuid(&m, NULL, 0x40000000u, 0, beyond);
 	ck_assert_mem_eq(top, beyond, sizeof(top));   /* Intel: highest basic leaf */
-	cpu_model_cpuid(&m, 0x80000005u, 0, beyond);
+	cpu_model_cpuid(&m, NULL, 0x80000005u, 0, beyond);
 	ck_assert_mem_eq(top, beyond, sizeof(top));
 
-	cpu_model_cpuid(&m, 0x80000000u, 0, r);
+	cpu_model_cpuid(&m, NULL, 0x80000000u, 0, r);
 	ck_assert_uint_eq(r[0], 0x80000004u);
-	cpu_model_cpuid(&m, 0x80000001u, 0, r);
+	cpu_model_cpuid(&m, NULL, 0x80000001u, 0, r);
 	ck_assert_uint_eq(r[3] & (1u << 29), 0);      /* no long mode */
 	ck_assert_uint_eq(r[3] & (1u << 20), 0);      /* no NX */
 	char brand[49] = { 0 };
 	for (unsigned i = 0; i < 3; i++)
-		cpu_model_cpuid(&m, 0x80000002u + i, 0, (uint32_t *)(brand + 16 * i));
+		cpu_model_cpuid(&m, NULL, 0x80000002u + i, 0, (uint32_t *)(brand + 16 * i));
 	ck_assert_str_eq(brand, "softvt virtual CPU (P6 class)");
 }
 END_TEST
@@ -52,7 +52,7 @@ START_TEST(feature_policy)
 	struct cpu_model m;
 	uint32_t r[4];
 	cpu_model_init(&m, 0);
-	cpu_model_cpuid(&m, 1, 0, r);
+	cpu_model_cpuid(&m, NULL, 1, 0, r);
 	uint32_t must = CPUID_FPU | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 |
 			CPUID_SEP | CPUID_PGE | CPUID_CMOV | CPUID_FXSR;
 	uint32_t hidden = CPUID_APIC | CPUID_VME | CPUID_MTRR | CPUID_MCE | CPUID_MCA |
@@ -62,7 +62,7 @@ START_TEST(feature_policy)
 	ck_assert_uint_eq(r[2], 0);   /* no RDRAND, VMX, SSE3, ... */
 
 	cpu_model_init(&m, CPUID_SSE | CPUID_SSE2 | CPUID_APIC);   /* APIC is not optional */
-	cpu_model_cpuid(&m, 1, 0, r);
+	cpu_model_cpuid(&m, NULL, 1, 0, r);
 	ck_assert_uint_eq(r[3] & (CPUID_SSE | CPUID_SSE2), CPUID_SSE | CPUID_SSE2);
 	ck_assert_uint_eq(r[3] & CPUID_APIC, 0);
 

@@ -25,74 +25,29 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpu/decode.h"
 #include "cpu/flags.h"
-#include "cpu/interp.h"
 #include "cpu/mem.h"
-#include "mmu/guest_ram.h"
-#include "mmu/physmap.h"
+#include "mini_vcpu.h"
 
-#define GDT 0x0500u
-#define IDT 0x0800u
-#define CODE 0x1000u
 #define DATA 0x2000u
-#define HANDLERS 0x3000u      /* vector v's handler at HANDLERS + 16 * v */
-#define STACK 0x9000u
 
-static struct guest_ram ram;
-static struct physmap phys;
-static struct cpu_state cpu;
-static struct vcpu vc;
-static volatile sig_atomic_t requests;
 /* Fixed seed; SOFTVT_FPU_SEED=n runs another sequence. */
 #define DEFAULT_SEED 0x9e3779b97f4a7c15ull
 static uint64_t seed, rng;
 
-static bool no_intr(void *o) { (void)o; return false; }
-static uint8_t no_ack(void *o) { (void)o; return 0; }
-static uint64_t zero_tsc(void *o) { (void)o; return 0; }
-
-static void put32(uint32_t a, uint32_t x) { memcpy(ram.host + a, &x, 4); }
-static uint32_t get32(uint32_t a) { uint32_t x; memcpy(&x, ram.host + a, 4); return x; }
 static uint16_t get16(uint32_t a) { uint16_t x; memcpy(&x, ram.host + a, 2); return x; }
 
 static void setup(void)
 {
-	char err[128];
-	ck_assert_int_eq(guest_ram_create(&ram, 16u << 20, err, sizeof(err)), 0);
-	physmap_init(&phys, &ram);
-	ck_assert_int_eq(physmap_add_ram(&phys, 0, 16u << 20, 0, false, "ram"), 0);
-	cpu_state_reset(&cpu);
-	cpu_state_flat32(&cpu, CODE, 0x08, 0x10);
-	cpu.cr0 |= CR0_NE;
-	put32(GDT + 8, 0x0000ffff);
-	put32(GDT + 12, 0x00cf9a00);
-	put32(GDT + 16, 0x0000ffff);
-	put32(GDT + 20, 0x00cf9200);
-	cpu.gdtr = (struct dtable){ GDT, 23 };
-	for (uint32_t n = 0; n < 32; n++) {
-		uint32_t h = HANDLERS + 16 * n;
-		put32(IDT + 8 * n, 0x00080000u | (h & 0xffff));
-		put32(IDT + 8 * n + 4, (h & 0xffff0000u) | 0x8e00);
-	}
-	cpu.idtr = (struct dtable){ IDT, 32 * 8 - 1 };
+	mini_setup(NULL, NULL);
 	cpu.gpr[R_ESP] = STACK;
 	cpu.fpu.fcw = 0x037f;
 	const char *env = getenv("SOFTVT_FPU_SEED");
 	seed = env ? strtoull(env, NULL, 0) : DEFAULT_SEED;
 	rng = seed ? seed : DEFAULT_SEED;
-	struct cpu_bus bus = {
-		.phys = &phys, .requests = &requests, .intr_pending = no_intr,
-		.intr_ack = no_ack, .tsc = zero_tsc,
-	};
-	ck_assert_int_eq(interp_init(&vc, &cpu, &bus), 0);
 }
 
-static void teardown(void)
-{
-	interp_fini(&vc);
-	guest_ram_destroy(&ram);
-}
+static void teardown(void) { mini_teardown(); }
 
 /* Runs the code at CODE for `steps` instructions. Returns -1 when all
  * completed, else the vector of the first exception (its handler reached). */

@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/kvm.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -47,6 +48,7 @@ static struct {
 	int err;
 	int survived;
 	int ram_fd, disk_fd, other_fd;
+	int kvm_fd;              /* stands for engine kvm's vCPU fd (-1: none) */
 	char path[64];
 	timer_t timer;
 	pid_t main_tid;
@@ -64,7 +66,7 @@ static void *vcpu_thread(void *arg)
 	(void)arg;
 	struct jail_vcpu_config cfg = {
 		.main_tid = c.main_tid, .ram_fd = c.ram_fd, .disk_fds = { c.disk_fd, -1 }, .tty_fd = -1,
-		.wake_signal = WAKE_SIGNAL,
+		.wake_signal = WAKE_SIGNAL, .kvm_vcpu_fd = c.kvm_fd, .kvm_vm_fd = -1,
 	};
 	char err[256];
 	if (jail_install_vcpu(&cfg, err, sizeof(err)) != 0) {
@@ -90,6 +92,7 @@ static void setup(void)
 	ck_assert_int_ge(c.other_fd, 0);
 	ck_assert_int_eq(ftruncate(c.other_fd, 1 << 20), 0);
 	c.disk_fd = -1;
+	c.kvm_fd = -1;
 	snprintf(c.path, sizeof(c.path), "/tmp/softvt-jail-%d", (int)getpid());
 	unlink(c.path);
 	signal(WAKE_SIGNAL, on_wake);
@@ -347,6 +350,47 @@ START_TEST(vcpu_pread_other_fd_stopped)
 }
 END_TEST
 
+/* Engine kvm's ioctls: on its vCPU fd only, and only the run and state ones. */
+static long do_kvm_run_other_fd(void)
+{
+	return syscall(SYS_ioctl, c.other_fd, KVM_RUN, 0);
+}
+
+static long do_kvm_create_vcpu(void)
+{
+	return syscall(SYS_ioctl, c.kvm_fd, KVM_CREATE_VCPU, 1);
+}
+
+static long do_kvm_run_allowed(void)
+{
+	/* a memfd is no vCPU: the kernel says ENOTTY, the jail lets the calls through */
+	long rc = syscall(SYS_ioctl, c.kvm_fd, KVM_RUN, 0);
+	long rc2 = syscall(SYS_ioctl, c.kvm_fd, KVM_GET_REGS, NULL);
+	return rc == -1 && rc2 == -1 && errno == ENOTTY ? 0 : -1;
+}
+
+START_TEST(vcpu_kvm_ioctl_other_fd_stopped)
+{
+	c.kvm_fd = c.ram_fd;
+	expect_stopped(do_kvm_run_other_fd, SYS_ioctl);
+}
+END_TEST
+
+START_TEST(vcpu_kvm_create_stopped)
+{
+	c.kvm_fd = c.ram_fd;
+	expect_stopped(do_kvm_create_vcpu, SYS_ioctl);
+}
+END_TEST
+
+START_TEST(vcpu_kvm_run_allowed)
+{
+	c.kvm_fd = c.ram_fd;
+	expect_allowed(do_kvm_run_allowed);
+	ck_assert_int_eq(c.result, 0);
+}
+END_TEST
+
 /* ---- allowed from the vCPU thread ---- */
 
 static long do_allowed(void)
@@ -596,7 +640,8 @@ START_TEST(filters_fit_and_names)
 {
 	static struct bpf_prog p;
 	struct jail_vcpu_config vc = { .main_tid = 1, .ram_fd = 3, .disk_fds = { 4, 5 },
-				       .tty_fd = 0 };
+				       .tty_fd = 0, .kvm_vcpu_fd = 6,
+				       .kvm_vm_fd = 7 };
 	ck_assert_int_eq(jail_build_vcpu(&vc, 2, &p), 0);
 	ck_assert_uint_gt(p.n, 20);
 	struct jail_main_config mc = { .vcpu_tid = 2, .nread = 1, .nwrite = JAIL_MAX_FDS,
@@ -631,6 +676,9 @@ static Suite *jail_suite(void)
 	tcase_add_test(tc, vcpu_exec_mapping_above_4g_stopped);
 	tcase_add_test(tc, vcpu_mprotect_exec_above_4g_stopped);
 	tcase_add_test(tc, vcpu_pread_other_fd_stopped);
+	tcase_add_test(tc, vcpu_kvm_ioctl_other_fd_stopped);
+	tcase_add_test(tc, vcpu_kvm_create_stopped);
+	tcase_add_test(tc, vcpu_kvm_run_allowed);
 	tcase_add_test(tc, vcpu_allowed_calls_work);
 	tcase_add_test(tc, vcpu_disk_fd_allowed);
 	tcase_add_test(tc, guest_traps_go_to_previous_handler);

@@ -24,7 +24,8 @@
 	X(pgfault)      \
 	X(kmemread)     \
 	X(hostile)      \
-	X(ufaults)
+	X(ufaults)      \
+	X(simdstate)
 
 #define DECLARE_PROG(name) int name##_main(int argc, char **argv);
 SOFTVT_PROGS(DECLARE_PROG)
