@@ -13,7 +13,9 @@
  * (sensitive.c). Everything else - the other system and sensitive
  * instructions, far transfers, segment registers, x87/MMX/SSE, BCD,
  * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
- * TC (BT_EXIT).
+ * TC (BT_EXIT). Reads of a segment register's selector (PUSH Sreg, MOV r/m,
+ * Sreg) are SREG: they take it from the copy in the ctx (rewrite.c); loads
+ * leave the TC.
  *
  * LFENCE/MFENCE/SFENCE are IDENT too where the model shows SSE2 (mode->fences).
  *
@@ -199,9 +201,36 @@ const char *bt_class_name(unsigned c)
 		[BT_JMP_REL] = "jmp_rel", [BT_JMP_IND] = "jmp_ind", [BT_JCC] = "jcc",
 		[BT_JECXZ] = "jecxz", [BT_LOOP] = "loop", [BT_CLI] = "cli", [BT_STI] = "sti",
 		[BT_PUSHF] = "pushf", [BT_POPF] = "popf", [BT_CALLOUT] = "callout",
+		[BT_SREG] = "sreg",
 		[BT_EXIT] = "exit",
 	};
 	return c < BT_NCLASSES ? names[c] : NULL;
+}
+
+static bool is_sreg(const ZydisDecodedOperand *op)
+{
+	return op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	       ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT;
+}
+
+/*
+ * Reads of a segment register that only need its selector: PUSH Sreg and
+ * MOV r/m, Sreg (the Linux kernel's entry paths save DS/ES/FS/GS this way).
+ * Loads (POP Sreg, MOV Sreg, r/m) stay with the interpreter.
+ */
+static bool is_sreg_read(const struct bt_insn *in)
+{
+	const ZydisDecodedInstruction *d = &in->d;
+	if (d->mnemonic == ZYDIS_MNEMONIC_PUSH)
+		return is_sreg(&in->ops[0]) && (d->operand_width == 16 || d->operand_width == 32);
+	if (d->mnemonic != ZYDIS_MNEMONIC_MOV || !is_sreg(&in->ops[1]))
+		return false;
+	const ZydisDecodedOperand *dst = &in->ops[0];
+	if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY)
+		return dst->size == 16;
+	return dst->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	       (ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR32 ||
+		ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR16);
 }
 
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
@@ -213,6 +242,8 @@ enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 	enum bt_class sc = sensitive_class(in, mode);
 	if (sc != BT_EXIT)
 		return sc;
+	if (is_sreg_read(in))
+		return segment_prefix(in, mode) ? BT_SREG : BT_EXIT;
 	if (!operands_plain(in) || !segment_prefix(in, mode))
 		return BT_EXIT;
 	if (is_ident(m))

@@ -478,6 +478,9 @@ static void sync_in(struct bt *bt)
 	/* a null FS: accesses through it land in the window's 4-8 GiB guard and fault,
 	   and the interpreter raises the #GP (see current_mode) */
 	c->guest_fs_base = (bt->cpu->seg[S_FS].sel & ~3u) ? bt->cpu->seg[S_FS].base : WINDOW_TOP;
+	/* PUSH Sreg / MOV r/m, Sreg read these; nothing in the TC changes them */
+	for (int sr = 0; sr < S_NSEG; sr++)
+		c->sel[sr] = bt->cpu->seg[sr].sel;
 }
 
 static void sync_out(struct bt *bt)

@@ -90,6 +90,7 @@ enum bt_class {
 	BT_CALL_REL, BT_CALL_IND, BT_RET, BT_JMP_REL, BT_JMP_IND, BT_JCC, BT_JECXZ, BT_LOOP,
 	BT_CLI, BT_STI, BT_PUSHF, BT_POPF,   /* inline on the virtual flags (sensitive.c) */
 	BT_CALLOUT,     /* IN OUT RDTSC CPUID: a call of bt_callout() (in->callout_op) */
+	BT_SREG,        /* PUSH Sreg, MOV r/m, Sreg: the selector from ctx->sel (rewrite.c) */
 	BT_EXIT,        /* leaves the TC: BT_EXIT_INTERP before it */
 };
 
@@ -127,6 +128,7 @@ bool bt_emit_leave(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_push_imm32(struct emitter *e, uint32_t value);
 bool bt_emit_load_target(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_ret_pop(struct emitter *e, const struct bt_insn *in);
+bool bt_emit_sreg_read(struct emitter *e, const struct bt_insn *in);
 
 /* sensitive.c: the virtual system flags and callouts */
 void bt_emit_cli(struct emitter *e);

@@ -158,6 +158,8 @@ static bool emit_insn(struct block *b, struct bt_insn *in, enum bt_class c)
 	case BT_CALLOUT:
 		bt_emit_callout(e, b->tc, next, in->callout_op);
 		return !e->overflow;
+	case BT_SREG:
+		return bt_emit_sreg_read(e, in);
 	case BT_EXIT:
 		break;
 	}

@@ -71,7 +71,7 @@ struct tb {
 };
 
 /* Translation classes (enum bt_class in emit.h), for statistics. */
-#define BT_NCLASSES 18
+#define BT_NCLASSES 19
 #define BT_CLASS_IDENT 0
 #define BT_CLASS_EXIT (BT_NCLASSES - 1)
 /* "ident", "push", ... "exit"; NULL out of range. */

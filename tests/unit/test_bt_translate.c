@@ -235,6 +235,10 @@ static struct tb *block_at(uint32_t eip)
 	return tb;
 }
 
+/* Selectors ES CS SS DS FS GS: distinct, so that a read of the wrong one shows
+   (only the selector differs; the caches are flat) */
+static const uint16_t test_sel[S_NSEG] = { 0x2b, 0x08, 0x10, 0x7b, 0xd8, 0x33 };
+
 /* The architectural state the interpreter starts from. */
 static void load_cpu(const struct regs *r, uint32_t eip)
 {
@@ -246,6 +250,8 @@ static void load_cpu(const struct regs *r, uint32_t eip)
 	memcpy(s->gpr, r->gpr, sizeof(s->gpr));
 	s->eflags = EFL_FIXED1 | (r->eflags & CHECK_FLAGS);
 	s->seg[S_FS].base = r->fs_base;
+	for (int sr = 0; sr < S_NSEG; sr++)
+		s->seg[sr].sel = test_sel[sr];
 	s->halted = false;
 	struct vcpu *v = &env->v;
 	tlb_flush(v, false);
@@ -294,6 +300,8 @@ static int run_bt(const struct regs *in, uint32_t eip, uint32_t end, struct regs
 	ctx->veflags = EFL_FIXED1;   /* as load_cpu(): IF 0, IOPL 0 */
 	ctx->vif = 0;
 	ctx->guest_fs_base = in->fs_base;
+	for (int sr = 0; sr < S_NSEG; sr++)
+		ctx->sel[sr] = test_sel[sr];   /* as the dispatcher's sync_in copies them */
 	int r = BT_EXIT_INTERP;
 	for (unsigned n = 0; n < 100000 && eip != end; n++) {
 		struct tb *tb = block_at(eip);
@@ -611,6 +619,33 @@ START_TEST(sensitive_instructions_exit_to_the_interpreter)
 	   POPFD run inline on the virtual flags: test_bt_sensitive.c) */
 	SAME(&r, 0x40, 0x9c, 0x59, 0x0f, 0x20, 0xc2, 0x42, 0x27, 0x60, 0x61, 0x9d, 0x40);
 	ck_assert_uint_ge(env->interp_exits, 4);
+}
+END_TEST
+
+START_TEST(segment_register_reads_run_in_the_tc)
+{
+	struct regs r = base_regs();
+	/* push ds; push es; push fs; push gs; push cs; push ss; pop eax..pop ebp-ish:
+	   a 32-bit push of a selector changes only the low 16 bits of its slot */
+	memset(lin(STACK_TOP - 0x100 - 0x40), 0xa5, 0x40);
+	SAME(&r, 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x0e, 0x16,
+	     0x58, 0x59, 0x5a, 0x5b, 0x5e, 0x5f);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* 16-bit pushes: 66 push ds; 66 push gs; pop eax */
+	SAME(&r, 0x66, 0x1e, 0x66, 0x0f, 0xa8, 0x58);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* mov eax, ds (upper half cleared); mov cx, fs (upper half kept);
+	   mov [esi+2], es; mov [edi], gs; mov [esp-2], ss */
+	SAME(&r, 0x8c, 0xd8, 0x66, 0x8c, 0xe1, 0x8c, 0x46, 0x02, 0x8c, 0x2f,
+	     0x8c, 0x54, 0x24, 0xfe);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* loads stay with the interpreter: mov ds, eax; pop es each leave the TC */
+	static const uint8_t loads[][2] = { { 0x8e, 0xd8 }, { 0x07, 0x90 } };
+	for (unsigned k = 0; k < 2; k++) {
+		memcpy(lin(CODE), loads[k], 2);
+		reset_tc();
+		ck_assert_uint_eq(block_at(CODE)->ninsn, 0);
+	}
 }
 END_TEST
 
@@ -1531,6 +1566,7 @@ int main(void)
 	tcase_add_test(tc, jecxz_and_loop);
 	tcase_add_test(tc, rep_string_operations);
 	tcase_add_test(tc, sensitive_instructions_exit_to_the_interpreter);
+	tcase_add_test(tc, segment_register_reads_run_in_the_tc);
 	tcase_add_test(tc, divide_error_maps_back_to_the_div);
 	tcase_add_test(tc, page_fault_maps_back_with_the_registers_of_its_start);
 	tcase_add_test(tc, poll_page_stops_at_a_block_entry);
