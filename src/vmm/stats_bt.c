@@ -144,8 +144,9 @@ void bt_stats_print(const struct bt_stats *s, double seconds, FILE *f)
 		pct(t->insns[BT_CLASS_IDENT], tr), ull(t->insns[BT_CLASS_IDENT]),
 		ull(t->ident_verbatim), rw[0] ? rw : " none");
 	fprintf(f, LABEL "%llu before an insn the TC leaves (%llu refused by the emitter, "
-		   "%llu undecodable, %llu at a page end)\n", "bt block ends",
-		ull(t->insns[BT_CLASS_EXIT]), ull(t->refused), ull(t->undecodable), ull(t->page_end));
+		   "%llu undecodable); %llu at a page end, %llu crossing it translated\n",
+		"bt block ends", ull(t->insns[BT_CLASS_EXIT]), ull(t->refused), ull(t->undecodable),
+		ull(t->page_end), ull(t->crossing));
 	fprintf(f, LABEL "%llu block entries; lookups: %llu jump cache, %llu index, %llu translated, "
 		   "%llu none; %llu chains (%llu undone)\n", "bt dispatch",
 		ull(s->enters), ull(s->lookup_jc), ull(s->lookup_index), ull(s->translations),
@@ -211,6 +212,7 @@ void bt_stats_json(const struct bt_stats *s, double seconds, struct json *j)
 	json_u64(j, "exit_refused", t->refused);
 	json_u64(j, "exit_undecodable", t->undecodable);
 	json_u64(j, "exit_page_end", t->page_end);
+	json_u64(j, "page_crossing", t->crossing);
 	json_close(j);
 
 	json_object(j, "dispatch");

@@ -876,7 +876,9 @@ START_TEST(statistics_count_classes_and_exits)
 	ck_assert_int_eq(run_bt(&r, CODE, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_HLT);
 
-	/* an instruction crossing the page end: undecodable, at the page end, mnemonic 0 */
+	/* an instruction crossing the page end: the block before it ends at the page end
+	   with a direct exit to it; alone, without the next page's bytes, it is
+	   undecodable and leaves the TC with mnemonic 0 */
 	uint32_t start = CODE + 0x1000 - 2;
 	static const uint8_t cross[] = { 0x90, 0xb8, 0x01, 0x02, 0x03, 0x04 };
 	memcpy(lin(start), cross, sizeof(cross));
@@ -884,13 +886,26 @@ START_TEST(statistics_count_classes_and_exits)
 	tb = block_at(start);
 	tc_get_stats(env->tc, &s1);
 	ck_assert_uint_eq(tb->ninsn, 1);
-	ck_assert_uint_eq(tb->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+	ck_assert_uint_eq(tb->exit_mnemonic, 0);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 0);
+	ck_assert_uint_eq(s1.page_end - s0.page_end, 1);
+	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 0);
+	tc_get_stats(env->tc, &s0);
+	tb = block_at(start + 1);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(tb->ninsn, 0);
 	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 1);
 	ck_assert_uint_eq(s1.page_end - s0.page_end, 1);
 	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 1);
 	env->ctx->exit_mnemonic = 1234;
-	ck_assert_int_eq(run_bt(&r, start, start + 1, &out), BT_EXIT_INTERP);
+	ck_assert_int_eq(run_bt(&r, start, start + 6, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+	/* translated with the next page's bytes: counted as crossing */
+	tc_get_stats(env->tc, &s0);
+	tb = bt_translate_cross(env->tc, &env->mode, start + 1, lin(start + 1), 1, 15);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(s1.crossing - s0.crossing, 1);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 0);
 }
 END_TEST
 
@@ -918,6 +933,30 @@ START_TEST(block_ends_at_the_page_end)
 	ck_assert_uint_eq(tb->ninsn, 1);
 	ck_assert_int_eq(run_bt(&r, start, start + 6, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(out.gpr[R_EAX], 0x04030201);
+	/* the block before it ends with a direct exit to it (no exit to the interpreter) */
+	ck_assert_uint_eq(tb->nexits, 1);
+	ck_assert_uint_eq(tb->exits[0].target_eip, start + 1);
+	/* with the next page's bytes it is translated, alone */
+	reset_tc();
+	ck_assert(bt_insn_crosses(lin(start + 1), 1));
+	ck_assert(!bt_insn_crosses(lin(start), 2));
+	tb = bt_translate_cross(env->tc, &env->mode, start + 1, lin(start + 1), 1, 15);
+	ck_assert(tb != NULL);
+	ck_assert(tb->crosses);
+	ck_assert_uint_eq(tb->ninsn, 1);
+	ck_assert_uint_eq(tb->guest_len, 5);
+	ck_assert_uint_eq(tb->nexits, 1);
+	ck_assert_uint_eq(tb->exits[0].target_eip, start + 6);
+	struct bt_ctx *ctx = env->ctx;
+	memcpy(ctx->gpr, r.gpr, sizeof(ctx->gpr));
+	ctx->gpr[R_EAX] = 0;
+	ck_assert_int_eq(bt_enter(ctx, tb->host), BT_EXIT_BRANCH);
+	ck_assert_uint_eq(ctx->gpr[R_EAX], 0x04030201);
+	ck_assert_uint_eq(ctx->next_eip, start + 6);
+	/* a block that starts at it without those bytes still leaves it to the interpreter */
+	tb = bt_translate(env->tc, &env->mode, start + 1, lin(start + 1), 1);
+	ck_assert(!tb->crosses);
+	ck_assert_uint_eq(tb->ninsn, 0);
 }
 END_TEST
 
