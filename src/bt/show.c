@@ -153,8 +153,8 @@ void bt_show_block(FILE *f, const struct tb *tb, const uint8_t *code, uint32_t a
 			end, GUEST_COL, GUEST_COL, text);
 	} else if (tb->guest_len < avail && !bt_class_ends_block(last) && tb->ninsn &&
 		   tb->ninsn < BT_MAX_INSNS && !tb->mode.single) {
-		fprintf(f, "  %08x  %-*s X  (undecodable here or crosses the page end: the "
-			   "interpreter takes it)\n", end, GUEST_COL, "");
+		fprintf(f, "  %08x  %-*s    (crosses the page end, or the block is full: a block "
+			   "of its own, exit or chained)\n", end, GUEST_COL, "");
 	}
 	else if (!bt_class_ends_block(last))
 		fprintf(f, "  %08x  %-*s    then on to this guest address (exit, or a chained block)\n",
