@@ -14,8 +14,9 @@
  * instructions, far transfers, segment registers, x87/MMX/SSE, BCD,
  * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
  * TC (BT_EXIT). Reads of a segment register's selector (PUSH Sreg, MOV r/m,
- * Sreg) are SREG: they take it from the copy in the ctx (rewrite.c); loads
- * leave the TC.
+ * Sreg) are SREG: they take it from the copy in the ctx (rewrite.c); MOV
+ * DS/ES/FS/GS, r at CPL 0 is a callout (segload.c); the other loads leave
+ * the TC.
  *
  * LFENCE/MFENCE/SFENCE are IDENT too where the model shows SSE2 (mode->fences).
  *
@@ -207,6 +208,19 @@ const char *bt_class_name(unsigned c)
 	return c < BT_NCLASSES ? names[c] : NULL;
 }
 
+int bt_sreg_index(ZydisRegister r)
+{
+	switch (r) {
+	case ZYDIS_REGISTER_ES: return 0;
+	case ZYDIS_REGISTER_CS: return 1;
+	case ZYDIS_REGISTER_SS: return 2;
+	case ZYDIS_REGISTER_DS: return 3;
+	case ZYDIS_REGISTER_FS: return 4;
+	case ZYDIS_REGISTER_GS: return 5;
+	default: return -1;
+	}
+}
+
 static bool is_sreg(const ZydisDecodedOperand *op)
 {
 	return op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
@@ -233,6 +247,27 @@ static bool is_sreg_read(const struct bt_insn *in)
 		ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR16);
 }
 
+/*
+ * MOV DS/ES/FS/GS, r16/r32 at CPL 0: a callout (bt/segload.c) that loads
+ * the segment when that is simple and keeps the TC's mode, and otherwise
+ * leaves to the interpreter at the MOV.
+ */
+static bool segload_class(struct bt_insn *in, const struct bt_mode *mode)
+{
+	const ZydisDecodedOperand *dst = &in->ops[0], *src = &in->ops[1];
+	if (mode->user || in->d.mnemonic != ZYDIS_MNEMONIC_MOV || !is_sreg(dst) ||
+	    src->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return false;
+	ZydisRegisterClass rc = ZydisRegisterGetClass(src->reg.value);
+	int sr = bt_sreg_index(dst->reg.value);
+	if ((rc != ZYDIS_REGCLASS_GPR16 && rc != ZYDIS_REGCLASS_GPR32) ||
+	    (sr != 0 && sr != 3 && sr != 4 && sr != 5))
+		return false;
+	in->callout_op = BT_CO_SEGLOAD | (uint32_t)sr << 4 | bt_gpr_id(src->reg.value) << 8 |
+			 (uint32_t)in->d.length << 16;
+	return true;
+}
+
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 {
 	const ZydisDecodedInstruction *d = &in->d;
@@ -244,6 +279,8 @@ enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 		return sc;
 	if (is_sreg_read(in))
 		return segment_prefix(in, mode) ? BT_SREG : BT_EXIT;
+	if (segload_class(in, mode))
+		return BT_CALLOUT;
 	if (!operands_plain(in) || !segment_prefix(in, mode))
 		return BT_EXIT;
 	if (is_ident(m))

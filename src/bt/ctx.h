@@ -80,7 +80,9 @@ enum bt_exit {
 
 /* ctx->callout_fn's operation (r13d): kind | size << 4 | BT_CO_DX | port << 16 */
 enum bt_callout_kind {
-	BT_CO_IN, BT_CO_OUT, BT_CO_RDTSC, BT_CO_CPUID, BT_CO_NKINDS,
+	BT_CO_IN, BT_CO_OUT, BT_CO_RDTSC, BT_CO_CPUID,
+	BT_CO_SEGLOAD,        /* MOV DS/ES/FS/GS, r: sreg << 4 | gpr << 8 | length << 16 (segload.c) */
+	BT_CO_NKINDS,
 };
 #define BT_CO_DX 0x100        /* IN/OUT: the port is DX, not bits 16-31 */
 

@@ -79,6 +79,9 @@ struct bt {
 /* dispatch.c: ctx->callout_fn (bt_stub_callout calls it from translated code) */
 uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op);
 
+/* segload.c: BT_CO_SEGLOAD (MOV Sreg, r) from bt_callout() */
+uint32_t bt_callout_segload(struct bt *bt, struct bt_ctx *ctx, uint32_t op);
+
 /* dispatch.c: one instruction (or event) in the interpreter, counted in *counter */
 enum interp_exit bt_step(struct bt *bt, uint64_t *counter);
 enum interp_exit bt_step_blocks(struct bt *bt);

@@ -113,6 +113,7 @@ struct bt_insn {
 /* classify.c */
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode);
 unsigned bt_gpr_id(ZydisRegister r);   /* EAX..EDI (any width) -> 0..7 */
+int bt_sreg_index(ZydisRegister r);    /* ES..GS -> enum seg_reg (ES CS SS DS FS GS), else -1 */
 
 /* ident.c: Zydis re-encoding; false if the encoder refuses (the caller exits) */
 bool bt_encode(struct emitter *e, ZydisEncoderRequest *req, bool has_mem);

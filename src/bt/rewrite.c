@@ -158,20 +158,6 @@ bool bt_emit_ret_pop(struct emitter *e, const struct bt_insn *in)
 	return !e->overflow;
 }
 
-/* ZydisRegister ES..GS -> enum seg_reg (ES CS SS DS FS GS, the order of both) */
-static int sreg_index(ZydisRegister r)
-{
-	switch (r) {
-	case ZYDIS_REGISTER_ES: return 0;
-	case ZYDIS_REGISTER_CS: return 1;
-	case ZYDIS_REGISTER_SS: return 2;
-	case ZYDIS_REGISTER_DS: return 3;
-	case ZYDIS_REGISTER_FS: return 4;
-	case ZYDIS_REGISTER_GS: return 5;
-	default: return -1;
-	}
-}
-
 /* [REX] op ModRM(mod 10, reg, rm r15) disp32 -> ctx->sel[s]; rex: 0x41 | REX.R etc. */
 static void ctx_sel_op(struct emitter *e, bool osz, uint8_t rex, uint8_t op0, int op1,
 		       unsigned reg, int s)
@@ -190,7 +176,7 @@ bool bt_emit_sreg_read(struct emitter *e, const struct bt_insn *in)
 {
 	const ZydisDecodedOperand *dst = &in->ops[0];
 	if (in->d.mnemonic == ZYDIS_MNEMONIC_PUSH) {
-		int s = sreg_index(in->ops[0].reg.value);
+		int s = bt_sreg_index(in->ops[0].reg.value);
 		if (s < 0)
 			return false;
 		if (in->d.operand_width == 32) {
@@ -208,7 +194,7 @@ bool bt_emit_sreg_read(struct emitter *e, const struct bt_insn *in)
 		}
 		return !e->overflow;
 	}
-	int s = sreg_index(in->ops[1].reg.value);
+	int s = bt_sreg_index(in->ops[1].reg.value);
 	if (s < 0)
 		return false;
 	if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY) {
