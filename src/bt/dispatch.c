@@ -577,11 +577,11 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 	struct vcpu *v = &bt->v;
 	uint32_t *g = ctx->gpr;
 	unsigned kind = op & 15, size = (op >> 4) & 15;
+	if (kind == BT_CO_SEGLOAD)
+		return bt_callout_segload(bt, ctx, op);   /* its own operation layout; counts itself */
 	uint16_t port = (op & BT_CO_DX) ? (uint16_t)g[R_EDX] : (uint16_t)(op >> 16);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 	uint64_t gen = v->bus.phys->generation;
-	if (kind == BT_CO_SEGLOAD)
-		return bt_callout_segload(bt, ctx, op);   /* counts itself */
 	switch (kind) {
 	case BT_CO_IN:
 		g[R_EAX] = (g[R_EAX] & ~mask) | (io_in(v, port, size) & mask);
