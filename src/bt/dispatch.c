@@ -519,7 +519,7 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	bt->st.translations++;
 	if (bt->show && (bt->show_all || (eip <= bt->show_eip &&
 					  bt->show_eip - eip < (uint32_t)tb->guest_len + 1)))
-		bt_show_block(bt->show, tb, code, 4096 - off + cross);
+		bt_show_block(bt->show, tb, code, tb->crosses ? tb->guest_len : 4096 - off);
 	unsigned first = blocks_insert(bt->blocks, tb);
 	if (first & 1) {
 		window_code_protect(bt->win, paddr & ~0xfffu);

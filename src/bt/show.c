@@ -100,9 +100,12 @@ void bt_show_block(FILE *f, const struct tb *tb, const uint8_t *code, uint32_t a
 	ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 
 	fprintf(f, "block %08x  phys %08x  %u guest instructions, %u bytes -> %u bytes of host "
-		   "code at %p%s%s%s\n", tb->eip, tb->phys, tb->ninsn, tb->guest_len, tb->host_len,
+		   "code at %p%s%s%s", tb->eip, tb->phys, tb->ninsn, tb->guest_len, tb->host_len,
 		(void *)tb->host, tb->mode.user ? "  [user mode]" : "",
 		tb->mode.gs_flat ? "" : "  [GS not flat]", tb->mode.single ? "  [single]" : "");
+	if (tb->crosses)
+		fprintf(f, "  [crosses the page end into phys %08x]", tb->phys2);
+	fprintf(f, "\n");
 	enum bt_class last = BT_EXIT;
 	unsigned first_host = tb->ninsn ? tb->insn[0].host_off : tb->body_end;
 	host_rows(f, &d64, &fmt, tb, 0, first_host, "(block entry)", ' ',
