@@ -13,7 +13,10 @@
  *     over and over;
  *   - with paging: code written through a second linear alias of its
  *     physical page and executed through the first, and the reverse,
- *     with a serializing CPUID before the call (8.1.3).
+ *     with a serializing CPUID before the call (8.1.3);
+ *   - with paging: an instruction straddling two linear pages whose second
+ *     page is remapped to another physical page (INVLPG, then a CR3 load)
+ *     or patched there: each run must use the bytes mapped now.
  */
 #include "guest.h"
 
@@ -32,6 +35,8 @@ static uint8_t code_buf[4096] __attribute__((aligned(4096)));
 static uint32_t pd[1024] __attribute__((aligned(4096)));
 static uint32_t pt[1024] __attribute__((aligned(4096)));
 static uint32_t pt_alias[1024] __attribute__((aligned(4096)));
+/* three physical pages: the first half of a straddling MOV, two second halves */
+static uint8_t xpages[3 * 4096] __attribute__((aligned(4096)));
 
 static void poke32(volatile void *p, uint32_t v)
 {
@@ -130,10 +135,58 @@ static void check_alias(void)
 	paging_off();
 }
 
+/* MOV EAX, imm32 at linear ALIAS + 0x1ffd (3 bytes in page 1, 2 in page 2), RET */
+static uint32_t cross_remapped(void)
+{
+	return ((code_fn *)(ALIAS + 0x1ffd))();
+}
+
+static void check_cross_remap(void)
+{
+	volatile uint8_t *a = xpages, *b = xpages + 4096, *c = xpages + 8192;
+
+	pt_identity_4m(pd, pt, PTE_P | PTE_W);
+	memset(pt_alias, 0, sizeof(pt_alias));
+	pt_alias[1] = (uint32_t)a | PTE_P | PTE_W;
+	pt_alias[2] = (uint32_t)b | PTE_P | PTE_W;
+	pd[ALIAS >> 22] = (uint32_t)pt_alias | PTE_P | PTE_W;
+	a[0xffd] = 0xb8;
+	a[0xffe] = 0x11;
+	a[0xfff] = 0x22;
+	b[0] = 0x33;
+	b[1] = 0x44;
+	b[2] = 0xc3;
+	c[0] = 0x55;
+	c[1] = 0x66;
+	c[2] = 0xc3;
+	paging_on((uint32_t)pd, 0);
+
+	uint32_t r1 = cross_remapped(), r2 = cross_remapped();
+	report(r1 == 0x44332211 && r2 == 0x44332211,
+	       "a MOV straddling two linear pages runs from both");
+	pt_alias[2] = (uint32_t)c | PTE_P | PTE_W;
+	invlpg(ALIAS + 0x2000);
+	r1 = cross_remapped();
+	r2 = cross_remapped();
+	report(r1 == 0x66552211 && r2 == 0x66552211,
+	       "its second page remapped (INVLPG): the new page's bytes run");
+	pt_alias[2] = (uint32_t)b | PTE_P | PTE_W;
+	write_cr3((uint32_t)pd);
+	r1 = cross_remapped();
+	b[1] = 0x77;
+	serialize();
+	r2 = cross_remapped();
+	report(r1 == 0x44332211 && r2 == 0x77332211,
+	       "mapped back (CR3 load), then patched in the second page");
+
+	paging_off();
+}
+
 void guest_main(uint32_t magic, const struct multiboot_info *mbi)
 {
 	check_patching();
 	check_page_crossing();
 	check_generated();
 	check_alias();
+	check_cross_remap();
 }

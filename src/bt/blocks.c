@@ -1,7 +1,10 @@
 /*
  * blocks.c - the dispatcher's index of translated blocks (see blocks.h):
  * a chained hash on (EIP, physical address) and a per-page list for
- * invalidation. The struct tb themselves live in the translation cache's
+ * invalidation. A block of one instruction that crosses the page end is
+ * listed under both physical pages (page_next, page_next2: the two pages
+ * always differ), so a write to either drops it; dropped through one, it
+ * stays in the other's list, unindexed, until that page is dropped too. The struct tb themselves live in the translation cache's
  * metadata arena; this file only links them.
  */
 #include "bt/blocks.h"
@@ -69,15 +72,10 @@ static struct page_list *find_page(const struct blocks *b, uint32_t page)
 	return NULL;
 }
 
-bool blocks_insert(struct blocks *b, struct tb *tb)
+/* Links tb into the list of physical page `page`; true if it is the first block there. */
+static bool page_add(struct blocks *b, struct tb *tb, uint32_t page, struct tb **link)
 {
-	unsigned h = hash_key(tb->eip, tb->phys);
-	tb->hash_next = b->hash[h];
-	b->hash[h] = tb;
-	b->count++;
-	uint32_t page = tb->phys & ~0xfffu;
 	struct page_list *p = find_page(b, page);
-	bool first = false;
 	if (!p) {
 		p = calloc(1, sizeof(*p));
 		if (!p)
@@ -86,21 +84,37 @@ bool blocks_insert(struct blocks *b, struct tb *tb)
 		p->next = b->pages[page_slot(page)];
 		b->pages[page_slot(page)] = p;
 	}
-	if (!p->first)
-		first = true;
-	tb->page_next = p->first;
+	bool first = !p->first;
+	*link = p->first;
 	p->first = tb;
 	return first;
 }
 
-static void unhash(struct blocks *b, struct tb *tb)
+unsigned blocks_insert(struct blocks *b, struct tb *tb)
 {
+	unsigned h = hash_key(tb->eip, tb->phys);
+	tb->hash_next = b->hash[h];
+	b->hash[h] = tb;
+	tb->indexed = true;
+	b->count++;
+	unsigned first = page_add(b, tb, tb->phys & ~0xfffu, &tb->page_next) ? 1 : 0;
+	if (tb->crosses && page_add(b, tb, tb->phys2 & ~0xfffu, &tb->page_next2))
+		first |= 2;
+	return first;
+}
+
+static bool unhash(struct blocks *b, struct tb *tb)
+{
+	if (!tb->indexed)
+		return false;   /* a crossing block, dropped with its other page */
+	tb->indexed = false;
 	struct tb **pp = &b->hash[hash_key(tb->eip, tb->phys)];
 	while (*pp && *pp != tb)
 		pp = &(*pp)->hash_next;
 	if (*pp)
 		*pp = tb->hash_next;
 	b->count--;
+	return true;
 }
 
 unsigned blocks_invalidate_page(struct blocks *b, uint32_t phys_page)
@@ -109,8 +123,11 @@ unsigned blocks_invalidate_page(struct blocks *b, uint32_t phys_page)
 	if (!p)
 		return 0;
 	unsigned n = 0;
-	for (struct tb *t = p->first; t; t = t->page_next, n++)
-		unhash(b, t);
+	for (struct tb *t = p->first; t;) {
+		n += unhash(b, t);
+		/* a crossing block is in two lists: follow the link of this page's */
+		t = (t->phys & ~0xfffu) == phys_page ? t->page_next : t->page_next2;
+	}
 	p->first = NULL;
 	if (n)
 		b->invalidated_pages++;

@@ -6,7 +6,8 @@
  * EIP is part of the key because translated code embeds linear addresses
  * (pushed return addresses, exit EIPs). Blocks of one guest physical page
  * are also listed per page, so that a write to the page (self-modifying
- * code) drops exactly them. The jump cache in the ctx (linear EIP -> host
+ * code) drops exactly them; a block of one instruction that crosses the page
+ * end (tb->crosses) is listed under both of its pages. The jump cache in the ctx (linear EIP -> host
  * code, used inline by RET and indirect jumps) is a cache of this index
  * kept by the dispatcher: it is cleared on every guest TLB flush and every
  * invalidation.
@@ -38,8 +39,9 @@ void blocks_destroy(struct blocks *b);
 
 struct tb *blocks_find(const struct blocks *b, uint32_t eip, uint32_t phys,
 		       const struct bt_mode *mode);
-/* Indexes tb; returns true if tb is the first block of its physical page. */
-bool blocks_insert(struct blocks *b, struct tb *tb);
+/* Indexes tb; returns bit 0 set if tb is the first block of its physical page
+ * (tb->phys), bit 1 if it crosses into tb->phys2 and is the first there. */
+unsigned blocks_insert(struct blocks *b, struct tb *tb);
 /* Forgets every block of a physical page; returns how many. */
 unsigned blocks_invalidate_page(struct blocks *b, uint32_t phys_page);
 bool blocks_page_has_code(const struct blocks *b, uint32_t phys_page);

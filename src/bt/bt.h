@@ -75,6 +75,7 @@ struct bt_stats {
 	/* callouts from the TC (IN OUT RDTSC CPUID run without leaving it), by
 	 * enum bt_callout_kind */
 	uint64_t callouts[BT_CO_NKINDS];
+	uint64_t segload_refused;           /* BT_CO_SEGLOAD left to the interpreter */
 
 	/* faults and self-modifying code */
 	uint64_t fills_in_handler;          /* shadow fills done in the SIGSEGV handler */

@@ -13,7 +13,10 @@
  * (sensitive.c). Everything else - the other system and sensitive
  * instructions, far transfers, segment registers, x87/MMX/SSE, BCD,
  * PUSHA/POPA/ENTER, 16-bit addressing, 16-bit branch targets - leaves the
- * TC (BT_EXIT).
+ * TC (BT_EXIT). Reads of a segment register's selector (PUSH Sreg, MOV r/m,
+ * Sreg) are SREG: they take it from the copy in the ctx (rewrite.c); MOV
+ * DS/ES/FS/GS, r at CPL 0 is a callout (segload.c); the other loads leave
+ * the TC.
  *
  * LFENCE/MFENCE/SFENCE are IDENT too where the model shows SSE2 (mode->fences).
  *
@@ -199,9 +202,70 @@ const char *bt_class_name(unsigned c)
 		[BT_JMP_REL] = "jmp_rel", [BT_JMP_IND] = "jmp_ind", [BT_JCC] = "jcc",
 		[BT_JECXZ] = "jecxz", [BT_LOOP] = "loop", [BT_CLI] = "cli", [BT_STI] = "sti",
 		[BT_PUSHF] = "pushf", [BT_POPF] = "popf", [BT_CALLOUT] = "callout",
+		[BT_SREG] = "sreg",
 		[BT_EXIT] = "exit",
 	};
 	return c < BT_NCLASSES ? names[c] : NULL;
+}
+
+int bt_sreg_index(ZydisRegister r)
+{
+	switch (r) {
+	case ZYDIS_REGISTER_ES: return 0;
+	case ZYDIS_REGISTER_CS: return 1;
+	case ZYDIS_REGISTER_SS: return 2;
+	case ZYDIS_REGISTER_DS: return 3;
+	case ZYDIS_REGISTER_FS: return 4;
+	case ZYDIS_REGISTER_GS: return 5;
+	default: return -1;
+	}
+}
+
+static bool is_sreg(const ZydisDecodedOperand *op)
+{
+	return op->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	       ZydisRegisterGetClass(op->reg.value) == ZYDIS_REGCLASS_SEGMENT;
+}
+
+/*
+ * Reads of a segment register that only need its selector: PUSH Sreg and
+ * MOV r/m, Sreg (the Linux kernel's entry paths save DS/ES/FS/GS this way).
+ * Loads (POP Sreg, MOV Sreg, r/m) stay with the interpreter.
+ */
+static bool is_sreg_read(const struct bt_insn *in)
+{
+	const ZydisDecodedInstruction *d = &in->d;
+	if (d->mnemonic == ZYDIS_MNEMONIC_PUSH)
+		return is_sreg(&in->ops[0]) && (d->operand_width == 16 || d->operand_width == 32);
+	if (d->mnemonic != ZYDIS_MNEMONIC_MOV || !is_sreg(&in->ops[1]))
+		return false;
+	const ZydisDecodedOperand *dst = &in->ops[0];
+	if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY)
+		return dst->size == 16;
+	return dst->type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	       (ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR32 ||
+		ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR16);
+}
+
+/*
+ * MOV DS/ES/FS/GS, r16/r32 at CPL 0: a callout (bt/segload.c) that loads
+ * the segment when that is simple and keeps the TC's mode, and otherwise
+ * leaves to the interpreter at the MOV.
+ */
+static bool segload_class(struct bt_insn *in, const struct bt_mode *mode)
+{
+	const ZydisDecodedOperand *dst = &in->ops[0], *src = &in->ops[1];
+	if (mode->user || in->d.mnemonic != ZYDIS_MNEMONIC_MOV || !is_sreg(dst) ||
+	    src->type != ZYDIS_OPERAND_TYPE_REGISTER)
+		return false;
+	ZydisRegisterClass rc = ZydisRegisterGetClass(src->reg.value);
+	int sr = bt_sreg_index(dst->reg.value);
+	if ((rc != ZYDIS_REGCLASS_GPR16 && rc != ZYDIS_REGCLASS_GPR32) ||
+	    (sr != 0 && sr != 3 && sr != 4 && sr != 5))
+		return false;
+	in->callout_op = BT_CO_SEGLOAD | (uint32_t)sr << 4 | bt_gpr_id(src->reg.value) << 8 |
+			 (uint32_t)in->d.length << 16;
+	return true;
 }
 
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
@@ -213,6 +277,10 @@ enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode)
 	enum bt_class sc = sensitive_class(in, mode);
 	if (sc != BT_EXIT)
 		return sc;
+	if (is_sreg_read(in))
+		return segment_prefix(in, mode) ? BT_SREG : BT_EXIT;
+	if (segload_class(in, mode))
+		return BT_CALLOUT;
 	if (!operands_plain(in) || !segment_prefix(in, mode))
 		return BT_EXIT;
 	if (is_ident(m))

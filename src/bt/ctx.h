@@ -80,7 +80,9 @@ enum bt_exit {
 
 /* ctx->callout_fn's operation (r13d): kind | size << 4 | BT_CO_DX | port << 16 */
 enum bt_callout_kind {
-	BT_CO_IN, BT_CO_OUT, BT_CO_RDTSC, BT_CO_CPUID, BT_CO_NKINDS,
+	BT_CO_IN, BT_CO_OUT, BT_CO_RDTSC, BT_CO_CPUID,
+	BT_CO_SEGLOAD,        /* MOV DS/ES/FS/GS, r: sreg << 4 | gpr << 8 | length << 16 (segload.c) */
+	BT_CO_NKINDS,
 };
 #define BT_CO_DX 0x100        /* IN/OUT: the port is DX, not bits 16-31 */
 
@@ -130,6 +132,12 @@ struct bt_ctx {
 	struct cpu_state *cpu;    /* the architectural state (virtual IF/IOPL, CRs, ...) */
 	void *poll_page;          /* PROT_READ normally, PROT_NONE to stop translated code */
 
+	/* 0xb0 the guest's selectors (enum seg_reg order), read by PUSH Sreg and
+	 * MOV r/m, Sreg in the TC; copied from cpu_state by the dispatcher before
+	 * every entry (translated code never loads a segment register: loads leave
+	 * the TC, and so do far transfers, IRET and task switches) */
+	uint16_t sel[8];
+
 	/* stubs switch rsp here when they must save flags without touching the guest stack */
 	uint8_t scratch_stack[512] __attribute__((aligned(16)));
 
@@ -154,7 +162,8 @@ struct bt_ctx {
 #define BT_CTX_CALLOUT_RET 0x60
 #define BT_CTX_CALLOUT_FN 0x68
 #define BT_CTX_EXIT_MNEMONIC 0x78
-#define BT_CTX_SCRATCH_TOP 0x2b0   /* end of scratch_stack: stubs push downwards from here */
+#define BT_CTX_SEL        0xb0
+#define BT_CTX_SCRATCH_TOP 0x2c0   /* end of scratch_stack: stubs push downwards from here */
 #define BT_CTX_JC         0x2c0
 
 #ifndef __ASSEMBLER__
@@ -173,6 +182,7 @@ _Static_assert(offsetof(struct bt_ctx, intr_line) == BT_CTX_INTR_LINE, "stubs.S 
 _Static_assert(offsetof(struct bt_ctx, callout_ret) == BT_CTX_CALLOUT_RET, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, callout_fn) == BT_CTX_CALLOUT_FN, "stubs.S offsets");
 _Static_assert(offsetof(struct bt_ctx, exit_mnemonic) == BT_CTX_EXIT_MNEMONIC, "translate.c offsets");
+_Static_assert(offsetof(struct bt_ctx, sel) == BT_CTX_SEL, "rewrite.c offsets");
 /* translated code stores these with a disp8 (emit_ctx_store_imm, the CLI/STI byte stores) */
 _Static_assert(BT_CTX_EXIT_MNEMONIC < 0x80 && BT_CTX_VIF < 0x80, "disp8 from r15");
 _Static_assert(offsetof(struct bt_ctx, scratch_stack) + 512 == BT_CTX_SCRATCH_TOP, "stubs.S offsets");

@@ -123,11 +123,19 @@ static struct bt_mode current_mode(const struct bt *bt)
 
 /* --- the jump cache (ctx->jc, read inline by translated code) ------------ */
 
+static void jc_uncount(struct bt *bt, unsigned i)
+{
+	uint32_t p = bt->ctx->jc[i].eip >> 12;
+	bt->jc_page_count[p]--;
+	if (bt->jc_cross[i])
+		bt->jc_page_count[(p + 1) & 0xfffff]--;
+}
+
 static void jc_clear(struct bt *bt)
 {
 	for (unsigned i = 0; i < BT_JC_SIZE; i++) {
 		if (bt->jc_tb[i])
-			bt->jc_page_count[bt->ctx->jc[i].eip >> 12]--;
+			jc_uncount(bt, i);
 		bt->ctx->jc[i].eip = BT_JC_EMPTY_EIP(i);
 		bt->ctx->jc[i].host = 0;
 		bt->jc_tb[i] = NULL;
@@ -138,12 +146,15 @@ static void jc_set(struct bt *bt, struct tb *tb, bool global)
 {
 	unsigned i = BT_JC_INDEX(tb->eip);
 	if (bt->jc_tb[i])
-		bt->jc_page_count[bt->ctx->jc[i].eip >> 12]--;
+		jc_uncount(bt, i);
 	bt->ctx->jc[i].eip = tb->eip;
 	bt->ctx->jc[i].host = (uint64_t)(uintptr_t)tb->host;
 	bt->jc_tb[i] = tb;
 	bt->jc_global[i] = global;
+	bt->jc_cross[i] = tb->crosses;
 	bt->jc_page_count[tb->eip >> 12]++;
+	if (tb->crosses)   /* an INVLPG of its second page clears the jump cache too */
+		bt->jc_page_count[((tb->eip >> 12) + 1) & 0xfffff]++;
 }
 
 /* INVLPG: only a page the jump cache leads into needs it cleared. */
@@ -171,6 +182,12 @@ static bool xchain_page(const struct bt *bt, uint32_t linear)
 	return bt->xchain_pages[p / 8] & (1u << (p % 8));
 }
 
+static void xchain_mark(struct bt *bt, uint32_t linear)
+{
+	uint32_t p = linear >> 12;
+	bt->xchain_pages[p / 8] |= (uint8_t)(1u << (p % 8));
+}
+
 static bool add_xchain(struct bt *bt, uint64_t site, uint32_t target_linear)
 {
 	if (bt->nxchains == bt->xchains_cap) {
@@ -184,8 +201,7 @@ static bool add_xchain(struct bt *bt, uint64_t site, uint32_t target_linear)
 	int32_t rel;
 	memcpy(&rel, (const void *)(uintptr_t)site, 4);   /* the RX view is readable */
 	bt->xchains[bt->nxchains++] = (struct xchain){ site, site + 4 + (int64_t)rel };
-	uint32_t p = target_linear >> 12;
-	bt->xchain_pages[p / 8] |= (uint8_t)(1u << (p % 8));
+	xchain_mark(bt, target_linear);
 	return true;
 }
 
@@ -407,6 +423,25 @@ static void flush_tc(struct bt *bt)
 }
 
 /*
+ * The physical page (A20 applied) of the linear page after eip's, fetched
+ * with the rights of access, and whether it is mapped global: the second
+ * page of an instruction that crosses the page end. False if it is not
+ * present or not allowed (the interpreter raises the #PF).
+ */
+static bool next_page(struct bt *bt, uint32_t eip, unsigned access, uint32_t *paddr,
+		      bool *global)
+{
+	struct page_walk w;
+	uint32_t pf;
+	uint32_t linear = (eip & ~0xfffu) + 0x1000;   /* wraps to 0 like the CPU's fetch */
+	if (paging_walk(bt->v.bus.phys, bt->cpu, linear, access, &w, &pf) < 0)
+		return false;
+	*paddr = physmap_a20(bt->v.bus.phys, (uint32_t)w.paddr) & ~0xfffu;
+	*global = !paging_enabled(bt->cpu) || (w.global && (bt->cpu->cr4 & CR4_PGE));
+	return true;
+}
+
+/*
  * The block for cpu->eip in the current mode, translated if needed; NULL
  * when the interpreter must take this instruction (fetch fault, MMIO code,
  * nothing translatable at EIP).
@@ -423,15 +458,26 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 	struct page_walk w;
 	uint32_t pf;
 	/* user code may only run from user pages (the interpreter raises the #PF) */
-	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, mode->user ? PF_USER : 0, &w, &pf) < 0) {
+	unsigned access = mode->user ? PF_USER : 0;
+	if (paging_walk(bt->v.bus.phys, bt->cpu, eip, access, &w, &pf) < 0) {
 		bt->st.lookup_none++;
 		return NULL;
 	}
 	*global = !paging_enabled(bt->cpu) || (w.global && (bt->cpu->cr4 & CR4_PGE));
 	uint32_t paddr = physmap_a20(bt->v.bus.phys, (uint32_t)w.paddr);
+	/* the next linear page, for a block that crosses into it: read only when
+	   the instruction at eip does cross (the CPU fetches from it then too) */
+	uint32_t paddr2 = 0;
+	bool global2 = false, have2 = false;
 	struct tb *tb = blocks_find(bt->blocks, eip, paddr, mode);
+	if (tb && tb->crosses) {
+		have2 = next_page(bt, eip, access, &paddr2, &global2);
+		if (!have2 || paddr2 != tb->phys2)
+			tb = NULL;   /* the second page is mapped elsewhere now: translate again */
+	}
 	if (tb) {
 		bt->st.lookup_index++;
+		*global = *global && (!tb->crosses || global2);
 		return tb;
 	}
 	bool writable;
@@ -441,8 +487,22 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 		return NULL;
 	}
 	uint32_t off = paddr & 0xfffu;
+	const uint8_t *code = page + off;
+	uint32_t cross = 0;
+	uint8_t buf[2 * BT_GUEST_INSN_MAX];
+	if (bt_insn_crosses(page + off, 4096 - off)) {
+		const uint8_t *page2 = NULL;
+		if (have2 || next_page(bt, eip, access, &paddr2, &global2))
+			page2 = physmap_host_ptr(bt->v.bus.phys, paddr2, 4096, &writable);
+		if (page2 && paddr2 != (paddr & ~0xfffu)) {
+			cross = BT_GUEST_INSN_MAX;
+			memcpy(buf, page + off, 4096 - off);
+			memcpy(buf + (4096 - off), page2, cross);
+			code = buf;
+		}
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
-		tb = bt_translate(bt->tc, mode, eip, page + off, 4096 - off);
+		tb = bt_translate_cross(bt->tc, mode, eip, code, 4096 - off, cross);
 		if (tb)
 			break;
 		flush_tc(bt);
@@ -452,14 +512,22 @@ static struct tb *lookup(struct bt *bt, const struct bt_mode *mode, bool *global
 		return NULL;
 	}
 	tb->phys = paddr;
+	tb->phys2 = tb->crosses ? paddr2 : 0;
 	tb->mode = *mode;
+	if (tb->crosses)
+		*global = *global && global2;
 	bt->st.translations++;
 	if (bt->show && (bt->show_all || (eip <= bt->show_eip &&
 					  bt->show_eip - eip < (uint32_t)tb->guest_len + 1)))
-		bt_show_block(bt->show, tb, page + off, 4096 - off);
-	if (blocks_insert(bt->blocks, tb)) {
+		bt_show_block(bt->show, tb, code, tb->crosses ? tb->guest_len : 4096 - off);
+	unsigned first = blocks_insert(bt->blocks, tb);
+	if (first & 1) {
 		window_code_protect(bt->win, paddr & ~0xfffu);
 		vcpu_mark_code(&bt->v, paddr & ~0xfffu);
+	}
+	if (first & 2) {
+		window_code_protect(bt->win, paddr2);
+		vcpu_mark_code(&bt->v, paddr2);
 	}
 	return tb;
 }
@@ -478,6 +546,9 @@ static void sync_in(struct bt *bt)
 	/* a null FS: accesses through it land in the window's 4-8 GiB guard and fault,
 	   and the interpreter raises the #GP (see current_mode) */
 	c->guest_fs_base = (bt->cpu->seg[S_FS].sel & ~3u) ? bt->cpu->seg[S_FS].base : WINDOW_TOP;
+	/* PUSH Sreg / MOV r/m, Sreg read these; nothing in the TC changes them */
+	for (int sr = 0; sr < S_NSEG; sr++)
+		c->sel[sr] = bt->cpu->seg[sr].sel;
 }
 
 static void sync_out(struct bt *bt)
@@ -506,6 +577,8 @@ uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op)
 	struct vcpu *v = &bt->v;
 	uint32_t *g = ctx->gpr;
 	unsigned kind = op & 15, size = (op >> 4) & 15;
+	if (kind == BT_CO_SEGLOAD)
+		return bt_callout_segload(bt, ctx, op);   /* its own operation layout; counts itself */
 	uint16_t port = (op & BT_CO_DX) ? (uint16_t)g[R_EDX] : (uint16_t)(op >> 16);
 	uint32_t mask = size == 4 ? 0xffffffffu : (1u << (size * 8)) - 1;
 	uint64_t gen = v->bus.phys->generation;
@@ -580,9 +653,14 @@ static void maybe_chain(struct bt *bt, struct tb *tb, bool global)
 	uint32_t from_eip;
 	if (!tc_find(bt->tc, site, &from, &from_eip))
 		return;
-	bool same_page = !((from->eip ^ tb->eip) & ~0xfffu) && !((from->phys ^ tb->phys) & ~0xfffu);
+	/* a block that crosses into a second page is never "the same page": it can
+	   die with the other page (global then covers both of its pages) */
+	bool same_page = !((from->eip ^ tb->eip) & ~0xfffu) &&
+			 !((from->phys ^ tb->phys) & ~0xfffu) && !tb->crosses;
 	if (!same_page && (!global || !add_xchain(bt, site, tb->eip)))
 		return;
+	if (tb->crosses)
+		xchain_mark(bt, tb->eip + 0x1000);   /* an INVLPG of either page undoes it */
 	tc_chain(bt->tc, site, tb->host);
 	bt->st.chains++;
 }

@@ -31,6 +31,8 @@ struct bt {
 
 	struct tb *jc_tb[BT_JC_SIZE];  /* the block of each ctx->jc slot */
 	bool jc_global[BT_JC_SIZE];    /* its linear page was mapped global (or paging off) */
+	bool jc_cross[BT_JC_SIZE];     /* its block crosses into the next linear page (counted
+					  in jc_page_count there too) */
 	uint16_t *jc_page_count;       /* per linear page: jump-cache entries in it */
 	uint64_t chain_site;        /* exit to chain once the next block is known */
 	uint32_t chain_eip;
@@ -76,6 +78,9 @@ struct bt {
 
 /* dispatch.c: ctx->callout_fn (bt_stub_callout calls it from translated code) */
 uint32_t bt_callout(struct bt_ctx *ctx, uint32_t op);
+
+/* segload.c: BT_CO_SEGLOAD (MOV Sreg, r) from bt_callout() */
+uint32_t bt_callout_segload(struct bt *bt, struct bt_ctx *ctx, uint32_t op);
 
 /* dispatch.c: one instruction (or event) in the interpreter, counted in *counter */
 enum interp_exit bt_step(struct bt *bt, uint64_t *counter);

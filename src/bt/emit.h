@@ -90,6 +90,7 @@ enum bt_class {
 	BT_CALL_REL, BT_CALL_IND, BT_RET, BT_JMP_REL, BT_JMP_IND, BT_JCC, BT_JECXZ, BT_LOOP,
 	BT_CLI, BT_STI, BT_PUSHF, BT_POPF,   /* inline on the virtual flags (sensitive.c) */
 	BT_CALLOUT,     /* IN OUT RDTSC CPUID: a call of bt_callout() (in->callout_op) */
+	BT_SREG,        /* PUSH Sreg, MOV r/m, Sreg: the selector from ctx->sel (rewrite.c) */
 	BT_EXIT,        /* leaves the TC: BT_EXIT_INTERP before it */
 };
 
@@ -112,6 +113,7 @@ struct bt_insn {
 /* classify.c */
 enum bt_class bt_classify(struct bt_insn *in, const struct bt_mode *mode);
 unsigned bt_gpr_id(ZydisRegister r);   /* EAX..EDI (any width) -> 0..7 */
+int bt_sreg_index(ZydisRegister r);    /* ES..GS -> enum seg_reg (ES CS SS DS FS GS), else -1 */
 
 /* ident.c: Zydis re-encoding; false if the encoder refuses (the caller exits) */
 bool bt_encode(struct emitter *e, ZydisEncoderRequest *req, bool has_mem);
@@ -127,6 +129,7 @@ bool bt_emit_leave(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_push_imm32(struct emitter *e, uint32_t value);
 bool bt_emit_load_target(struct emitter *e, const struct bt_insn *in);
 bool bt_emit_ret_pop(struct emitter *e, const struct bt_insn *in);
+bool bt_emit_sreg_read(struct emitter *e, const struct bt_insn *in);
 
 /* sensitive.c: the virtual system flags and callouts */
 void bt_emit_cli(struct emitter *e);

@@ -16,6 +16,18 @@
  *   CALL/JMP r/m mov r14d, r/m (before the push, so [esp+x] is the old ESP)
  * PUSH ESP pushes the value before the decrement, as the SDM says, which
  * `mov [esp-4], esp` does by itself.
+ *
+ * Segment register reads take the selector from ctx->sel (exact whenever
+ * translated code runs: the dispatcher copies it in, nothing in the TC loads
+ * a segment register):
+ *   PUSH Sreg (32)   mov r8d, [esp-4]; mov r8w, sel; mov [esp-4], r8d; lea esp, [esp-4]
+ *                    (only the low 16 bits change, the upper half is written back as
+ *                    it was: the interpreter's rule, allowed by SDM vol. 2B PUSH for
+ *                    P6 and later; the store still faults on a read-only slot)
+ *   PUSH Sreg (16)   mov r8w, sel; mov [esp-2], r8w; lea esp, [esp-2]
+ *   MOV r32, Sreg    movzx r32, sel   (the upper half cleared, P6 and later)
+ *   MOV r16, Sreg    mov r16, sel
+ *   MOV m16, Sreg    mov r8w, sel; mov m16', r8w
  */
 #include "bt/emit.h"
 
@@ -143,5 +155,58 @@ bool bt_emit_ret_pop(struct emitter *e, const struct bt_insn *in)
 		       (uint16_t)in->ops[0].imm.value.u : 0;
 	emit_bytes(e, load, sizeof(load));
 	emit_lea_esp(e, (int32_t)(4 + imm));
+	return !e->overflow;
+}
+
+/* [REX] op ModRM(mod 10, reg, rm r15) disp32 -> ctx->sel[s]; rex: 0x41 | REX.R etc. */
+static void ctx_sel_op(struct emitter *e, bool osz, uint8_t rex, uint8_t op0, int op1,
+		       unsigned reg, int s)
+{
+	if (osz)
+		emit_u8(e, 0x66);
+	emit_u8(e, rex);
+	emit_u8(e, op0);
+	if (op1 >= 0)
+		emit_u8(e, (uint8_t)op1);
+	emit_u8(e, (uint8_t)(0x87 | (reg & 7) << 3));
+	emit_u32(e, BT_CTX_SEL + 2 * (uint32_t)s);
+}
+
+bool bt_emit_sreg_read(struct emitter *e, const struct bt_insn *in)
+{
+	const ZydisDecodedOperand *dst = &in->ops[0];
+	if (in->d.mnemonic == ZYDIS_MNEMONIC_PUSH) {
+		int s = bt_sreg_index(in->ops[0].reg.value);
+		if (s < 0)
+			return false;
+		if (in->d.operand_width == 32) {
+			static const uint8_t load[] = { 0x67, 0x44, 0x8b, 0x44, 0x24, 0xfc };  /* mov r8d, [esp-4] */
+			static const uint8_t store[] = { 0x67, 0x44, 0x89, 0x44, 0x24, 0xfc }; /* mov [esp-4], r8d */
+			emit_bytes(e, load, sizeof(load));
+			ctx_sel_op(e, true, 0x45, 0x8b, -1, 0, s);   /* mov r8w, [r15+sel] */
+			emit_bytes(e, store, sizeof(store));
+			emit_lea_esp(e, -4);
+		} else {
+			static const uint8_t store[] = { 0x67, 0x66, 0x44, 0x89, 0x44, 0x24, 0xfe }; /* mov [esp-2], r8w */
+			ctx_sel_op(e, true, 0x45, 0x8b, -1, 0, s);
+			emit_bytes(e, store, sizeof(store));
+			emit_lea_esp(e, -2);
+		}
+		return !e->overflow;
+	}
+	int s = bt_sreg_index(in->ops[1].reg.value);
+	if (s < 0)
+		return false;
+	if (dst->type == ZYDIS_OPERAND_TYPE_MEMORY) {
+		ctx_sel_op(e, true, 0x45, 0x8b, -1, 0, s);   /* mov r8w, [r15+sel] */
+		if (!bt_emit_mem_mov(e, true, ZYDIS_REGISTER_R8W, dst, in->seg, 0))
+			return false;
+		return !e->overflow;
+	}
+	unsigned r = bt_gpr_id(dst->reg.value);
+	if (ZydisRegisterGetClass(dst->reg.value) == ZYDIS_REGCLASS_GPR32)
+		ctx_sel_op(e, false, 0x41, 0x0f, 0xb7, r, s);   /* movzx r32, word [r15+sel] */
+	else
+		ctx_sel_op(e, true, 0x41, 0x8b, -1, r, s);      /* mov r16, [r15+sel] */
 	return !e->overflow;
 }

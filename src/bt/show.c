@@ -100,9 +100,12 @@ void bt_show_block(FILE *f, const struct tb *tb, const uint8_t *code, uint32_t a
 	ZydisFormatterInit(&fmt, ZYDIS_FORMATTER_STYLE_INTEL);
 
 	fprintf(f, "block %08x  phys %08x  %u guest instructions, %u bytes -> %u bytes of host "
-		   "code at %p%s%s%s\n", tb->eip, tb->phys, tb->ninsn, tb->guest_len, tb->host_len,
+		   "code at %p%s%s%s", tb->eip, tb->phys, tb->ninsn, tb->guest_len, tb->host_len,
 		(void *)tb->host, tb->mode.user ? "  [user mode]" : "",
 		tb->mode.gs_flat ? "" : "  [GS not flat]", tb->mode.single ? "  [single]" : "");
+	if (tb->crosses)
+		fprintf(f, "  [crosses the page end into phys %08x]", tb->phys2);
+	fprintf(f, "\n");
 	enum bt_class last = BT_EXIT;
 	unsigned first_host = tb->ninsn ? tb->insn[0].host_off : tb->body_end;
 	host_rows(f, &d64, &fmt, tb, 0, first_host, "(block entry)", ' ',
@@ -153,8 +156,8 @@ void bt_show_block(FILE *f, const struct tb *tb, const uint8_t *code, uint32_t a
 			end, GUEST_COL, GUEST_COL, text);
 	} else if (tb->guest_len < avail && !bt_class_ends_block(last) && tb->ninsn &&
 		   tb->ninsn < BT_MAX_INSNS && !tb->mode.single) {
-		fprintf(f, "  %08x  %-*s X  (undecodable here or crosses the page end: the "
-			   "interpreter takes it)\n", end, GUEST_COL, "");
+		fprintf(f, "  %08x  %-*s    (crosses the page end, or the block is full: a block "
+			   "of its own, exit or chained)\n", end, GUEST_COL, "");
 	}
 	else if (!bt_class_ends_block(last))
 		fprintf(f, "  %08x  %-*s    then on to this guest address (exit, or a chained block)\n",

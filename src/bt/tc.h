@@ -69,6 +69,7 @@ struct tc_stats {
 	uint64_t blocks, guest_insns, host_bytes, flushes, chains;
 	uint64_t insns[BT_NCLASSES];
 	uint64_t ident_verbatim, refused, undecodable, page_end;
+	uint64_t crossing;   /* blocks of one instruction that crosses the page end, translated */
 	uint64_t code_size, code_used;   /* bytes for blocks; in use now (set by tc_get_stats) */
 };
 void tc_get_stats(const struct tc *tc, struct tc_stats *out);

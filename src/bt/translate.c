@@ -21,6 +21,12 @@
  *     jmp exit_branch stub                   (exit_site = r14, BT_EXIT_BRANCH)
  * The dispatcher chains an exit by pointing its rel32 at the next block
  * (tc_chain); nothing in between touches the guest flags.
+ *
+ * An instruction that crosses the guest page end ends the block before it
+ * with a direct exit to it; the block at its EIP is then that instruction
+ * alone, translated from its bytes in both pages when the dispatcher could
+ * fetch the second (bt_translate_cross), and an exit to the interpreter
+ * otherwise.
  */
 #include "bt/emit.h"
 
@@ -158,14 +164,31 @@ static bool emit_insn(struct block *b, struct bt_insn *in, enum bt_class c)
 	case BT_CALLOUT:
 		bt_emit_callout(e, b->tc, next, in->callout_op);
 		return !e->overflow;
+	case BT_SREG:
+		return bt_emit_sreg_read(e, in);
 	case BT_EXIT:
 		break;
 	}
 	return false;
 }
 
+bool bt_insn_crosses(const uint8_t *code, uint32_t avail)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction d;
+	ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	return avail < BT_GUEST_INSN_MAX &&
+	       ZydisDecoderDecodeInstruction(&dec, NULL, code, avail, &d) == ZYDIS_STATUS_NO_MORE_DATA;
+}
+
 struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 			const uint8_t *code, uint32_t avail)
+{
+	return bt_translate_cross(tc, mode, eip, code, avail, 0);
+}
+
+struct tb *bt_translate_cross(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
+			      const uint8_t *code, uint32_t avail, uint32_t cross)
 {
 	if (tc->used + TC_MAX_BLOCK_BYTES > tc->size || tc->ntbs >= tc->max_tbs ||
 	    tc->ninsns + BT_MAX_INSNS > tc->max_insns)
@@ -191,7 +214,7 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	unsigned n = 0;
 	/* statistics, added to tc->stats once the block is committed */
 	uint16_t by_class[BT_NCLASSES] = { 0 };
-	unsigned verbatim = 0, refused = 0, undecodable = 0, page_end = 0;
+	unsigned verbatim = 0, refused = 0, undecodable = 0, page_end = 0, crossing = 0;
 	for (;;) {
 		/* room for the longest translation (POPF, ~200 bytes) and the tails */
 		if (n == BT_MAX_INSNS || off >= avail || (mode->single && n == 1) ||
@@ -201,7 +224,15 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 		}
 		struct bt_insn in;
 		in.eip = eip + off;
-		ZyanStatus st = ZydisDecoderDecodeFull(&dec, code + off, avail - off, &in.d, in.ops);
+		/* the next page's bytes only for the first instruction: one that
+		   crosses the page end is a block of its own */
+		ZyanStatus st = ZydisDecoderDecodeFull(&dec, code + off, avail - off + (n ? 0 : cross),
+						       &in.d, in.ops);
+		if (st == ZYDIS_STATUS_NO_MORE_DATA && n) {
+			exit_direct(&b, in.eip);   /* it crosses the page end: its own block */
+			page_end++;
+			break;
+		}
 		if (ZYAN_FAILED(st)) {
 			exit_interp(&b, in.eip, ZYDIS_MNEMONIC_INVALID);   /* #UD, or crosses the page end */
 			by_class[BT_EXIT]++;
@@ -221,6 +252,10 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 			break;
 		}
 		by_class[c]++;
+		if (off + in.d.length > avail) {
+			tb->crosses = true;
+			crossing++;
+		}
 		tb->body_end = (uint16_t)(b.e.p - b.e.start);
 		if (c == BT_IDENT && (size_t)(b.e.p - start) == in.d.length &&
 		    memcmp(start, code + off, in.d.length) == 0)
@@ -251,5 +286,6 @@ struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 	tc->stats.refused += refused;
 	tc->stats.undecodable += undecodable;
 	tc->stats.page_end += page_end;
+	tc->stats.crossing += crossing;
 	return tb;
 }

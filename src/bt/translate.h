@@ -6,7 +6,10 @@
  * A block never crosses a guest page (`avail` bytes are readable from
  * `code`), ends at a control transfer, before an instruction the TC does
  * not run (BT_EXIT_INTERP), before an instruction that crosses the page
- * end, or at a length cap. Most instructions are copied with their memory
+ * end (a direct exit to it), or at a length cap. The one exception: an
+ * instruction that crosses the page end is a block of its own, translated
+ * when the caller passes the next page's first bytes (bt_translate_cross,
+ * tb->crosses); otherwise it leaves the TC. Most instructions are copied with their memory
  * operands re-encoded with the 0x67 address-size prefix (Zydis decoder +
  * encoder); stack operations, control transfers and segment overrides are
  * rewritten; CLI/STI/PUSHF/POPF run on the virtual flags in the ctx and
@@ -54,6 +57,10 @@ struct tb_exit {
 struct tb {
 	uint32_t eip;            /* guest linear address of the first instruction */
 	uint32_t phys;           /* guest physical address of eip (set by the caller) */
+	uint32_t phys2;          /* crosses: the physical page of the instruction's last bytes */
+	bool crosses;            /* one instruction that crosses the guest page end: the block
+				    depends on two physical pages (phys2 set by the caller) */
+	bool indexed;            /* in the dispatcher's block table (blocks.c) */
 	struct bt_mode mode;
 	uint16_t guest_len;      /* bytes of guest code covered */
 	uint16_t ninsn;          /* guest instructions translated (0: the first one leaves the TC) */
@@ -68,10 +75,11 @@ struct tb {
 				    (ZydisMnemonic; 0: none or undecodable; statistics) */
 	struct tb *hash_next;    /* for the dispatcher's block table */
 	struct tb *page_next;    /* for the dispatcher's per-page list */
+	struct tb *page_next2;   /* crosses: the same, in phys2's list */
 };
 
 /* Translation classes (enum bt_class in emit.h), for statistics. */
-#define BT_NCLASSES 18
+#define BT_NCLASSES 19
 #define BT_CLASS_IDENT 0
 #define BT_CLASS_EXIT (BT_NCLASSES - 1)
 /* "ident", "push", ... "exit"; NULL out of range. */
@@ -84,5 +92,19 @@ const char *bt_class_name(unsigned c);
  */
 struct tb *bt_translate(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
 			const uint8_t *code, uint32_t avail);
+
+/*
+ * The same, where cross more bytes after the page end are readable from
+ * code + avail (the next guest page's first ones): an instruction at eip
+ * that crosses the page end is then translated as a block of its own
+ * (tb->crosses; the caller sets tb->phys2).
+ */
+struct tb *bt_translate_cross(struct tc *tc, const struct bt_mode *mode, uint32_t eip,
+			      const uint8_t *code, uint32_t avail, uint32_t cross);
+
+#define BT_GUEST_INSN_MAX 15   /* bytes of the longest x86 instruction */
+
+/* Whether the instruction at code (avail bytes to the page end) crosses the page end. */
+bool bt_insn_crosses(const uint8_t *code, uint32_t avail);
 
 #endif

@@ -144,8 +144,9 @@ void bt_stats_print(const struct bt_stats *s, double seconds, FILE *f)
 		pct(t->insns[BT_CLASS_IDENT], tr), ull(t->insns[BT_CLASS_IDENT]),
 		ull(t->ident_verbatim), rw[0] ? rw : " none");
 	fprintf(f, LABEL "%llu before an insn the TC leaves (%llu refused by the emitter, "
-		   "%llu undecodable, %llu at a page end)\n", "bt block ends",
-		ull(t->insns[BT_CLASS_EXIT]), ull(t->refused), ull(t->undecodable), ull(t->page_end));
+		   "%llu undecodable); %llu at a page end, %llu crossing it translated\n",
+		"bt block ends", ull(t->insns[BT_CLASS_EXIT]), ull(t->refused), ull(t->undecodable),
+		ull(t->page_end), ull(t->crossing));
 	fprintf(f, LABEL "%llu block entries; lookups: %llu jump cache, %llu index, %llu translated, "
 		   "%llu none; %llu chains (%llu undone)\n", "bt dispatch",
 		ull(s->enters), ull(s->lookup_jc), ull(s->lookup_index), ull(s->translations),
@@ -155,9 +156,11 @@ void bt_stats_print(const struct bt_stats *s, double seconds, FILE *f)
 		ull(s->exits[BT_EXIT_BRANCH]), ull(s->exits[BT_EXIT_INDIRECT]),
 		ull(s->exits[BT_EXIT_INTERP]), ull(s->exits[BT_EXIT_POLL]), ull(s->exits[BT_EXIT_FAULT]),
 		ull(s->exits[BT_EXIT_STI]), ull(s->exits[BT_EXIT_SYNC]));
-	fprintf(f, LABEL "in %llu, out %llu, rdtsc %llu, cpuid %llu (run from the TC, no exit)\n",
+	fprintf(f, LABEL "in %llu, out %llu, rdtsc %llu, cpuid %llu, segload %llu (run from the TC, "
+		   "no exit; %llu segloads left to the interpreter)\n",
 		"bt callouts", ull(s->callouts[BT_CO_IN]), ull(s->callouts[BT_CO_OUT]),
-		ull(s->callouts[BT_CO_RDTSC]), ull(s->callouts[BT_CO_CPUID]));
+		ull(s->callouts[BT_CO_RDTSC]), ull(s->callouts[BT_CO_CPUID]),
+		ull(s->callouts[BT_CO_SEGLOAD]), ull(s->segload_refused));
 	fprintf(f, LABEL "%llu insns/events (%.1f M/s): %llu TC exits, %llu faults redone, "
 		   "%llu user, %llu other modes, %llu events, %llu no block, %llu lockstep\n",
 		"bt interpreted",
@@ -211,6 +214,7 @@ void bt_stats_json(const struct bt_stats *s, double seconds, struct json *j)
 	json_u64(j, "exit_refused", t->refused);
 	json_u64(j, "exit_undecodable", t->undecodable);
 	json_u64(j, "exit_page_end", t->page_end);
+	json_u64(j, "page_crossing", t->crossing);
 	json_close(j);
 
 	json_object(j, "dispatch");
@@ -239,6 +243,8 @@ void bt_stats_json(const struct bt_stats *s, double seconds, struct json *j)
 	json_u64(j, "out", s->callouts[BT_CO_OUT]);
 	json_u64(j, "rdtsc", s->callouts[BT_CO_RDTSC]);
 	json_u64(j, "cpuid", s->callouts[BT_CO_CPUID]);
+	json_u64(j, "segload", s->callouts[BT_CO_SEGLOAD]);
+	json_u64(j, "segload_refused", s->segload_refused);
 	json_close(j);
 
 	json_object(j, "interpreted");

@@ -38,6 +38,46 @@ START_TEST(find_by_eip_phys_mode)
 }
 END_TEST
 
+START_TEST(crossing_block_dies_with_either_page)
+{
+	struct bt_mode m = { 0 };
+	for (int which = 0; which < 2; which++) {
+		struct blocks *b = blocks_create();
+		/* blocks in both pages, and one instruction crossing from 0x500000 into
+		   0x700000 (the linear pages are consecutive, the physical ones not) */
+		struct tb *p1 = mk(0xc0100100, 0x500100, false);
+		struct tb *p2 = mk(0xc0101100, 0x700100, false);
+		struct tb *x = mk(0xc0100ffd, 0x500ffd, false);
+		x->crosses = true;
+		x->phys2 = 0x700000;
+		ck_assert_uint_eq(blocks_insert(b, p1), 1);
+		ck_assert_uint_eq(blocks_insert(b, p2), 1);
+		ck_assert_uint_eq(blocks_insert(b, x), 0);   /* neither page's first */
+		struct tb *p2b = mk(0xc0101200, 0x700200, false);
+		ck_assert_uint_eq(blocks_insert(b, p2b), 0);
+		ck_assert_ptr_eq(blocks_find(b, x->eip, x->phys, &m), x);
+		/* a write to the second page (which == 0) or the first drops it */
+		uint32_t dropped = which == 0 ? 0x700000 : 0x500000;
+		ck_assert_uint_eq(blocks_invalidate_page(b, dropped), which == 0 ? 3 : 2);
+		ck_assert_ptr_null(blocks_find(b, x->eip, x->phys, &m));
+		ck_assert_uint_eq(b->count, which == 0 ? 1 : 2);
+		/* the other page's list still holds it, unindexed: not counted again */
+		uint32_t other = which == 0 ? 0x500000 : 0x700000;
+		ck_assert_ptr_eq(blocks_find(b, which == 0 ? p1->eip : p2->eip,
+					     which == 0 ? p1->phys : p2->phys, &m), which == 0 ? p1 : p2);
+		ck_assert_uint_eq(blocks_invalidate_page(b, other), which == 0 ? 1 : 2);
+		ck_assert_uint_eq(b->count, 0);
+		/* a crossing block first in both pages */
+		ck_assert_uint_eq(blocks_insert(b, x), 3);
+		blocks_destroy(b);
+		free(p1);
+		free(p2);
+		free(p2b);
+		free(x);
+	}
+}
+END_TEST
+
 START_TEST(invalidate_page_drops_only_its_blocks)
 {
 	struct blocks *b = blocks_create();
@@ -76,6 +116,7 @@ int main(void)
 	TCase *tc = tcase_create("blocks");
 	tcase_add_test(tc, find_by_eip_phys_mode);
 	tcase_add_test(tc, invalidate_page_drops_only_its_blocks);
+	tcase_add_test(tc, crossing_block_dies_with_either_page);
 	suite_add_tcase(s, tc);
 	SRunner *r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

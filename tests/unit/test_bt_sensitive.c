@@ -127,6 +127,7 @@ static void build_memory(void)
 	put_desc(GDT + 0x30, LDT, 0xf, 0x82, false);           /* LDT */
 	put_desc(GDT + 0x38, TSS2, 0x67, 0x89, false);         /* available TSS */
 	put_desc(GDT + 0x40, 0x6000, 0xfff, 0x93, false);      /* byte-granular data */
+	put_desc(GDT + 0x48, 0, 0xfffff, 0x92, true);          /* flat data, not accessed */
 	put32(GDT + 0x40 + 4, get32(m, GDT + 0x44) & ~0x400000u);   /* 16-bit: LAR shows it */
 	for (unsigned v = 0; v < 256; v++)
 		put_gate(v, GC_fail, 0);
@@ -362,6 +363,12 @@ START_TEST(segment_register_moves_pushes_and_pops)
 	same(GC_t_seg, 0, false, &b);
 	ck_assert_uint_eq(b.cpu.gpr[R_EAX] & 0xffff, 0x08);   /* MOV from CS: RPL 0 */
 	ck_assert_uint_eq(b.cpu.gpr[R_ESI] & 0xffff, 0x08);   /* PUSH CS */
+	ck_assert_uint_eq(b.cpu.gpr[R_EBP], 0x10);
+	/* the MOVs of DS/ES/FS/GS from a register: FS null and back, DS, ES and
+	   GS 0x10 in the TC; DS 0x48 (accessed bit clear: the interpreter sets it,
+	   which the memory comparison checks) and GS 0x40 (not flat) refused */
+	ck_assert_uint_ge(env->st.callouts[BT_CO_SEGLOAD], 4);
+	ck_assert_uint_ge(env->st.segload_refused, 2);
 	done(&b);
 }
 END_TEST

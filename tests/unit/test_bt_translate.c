@@ -235,6 +235,10 @@ static struct tb *block_at(uint32_t eip)
 	return tb;
 }
 
+/* Selectors ES CS SS DS FS GS: distinct, so that a read of the wrong one shows
+   (only the selector differs; the caches are flat) */
+static const uint16_t test_sel[S_NSEG] = { 0x2b, 0x08, 0x10, 0x7b, 0xd8, 0x33 };
+
 /* The architectural state the interpreter starts from. */
 static void load_cpu(const struct regs *r, uint32_t eip)
 {
@@ -246,6 +250,8 @@ static void load_cpu(const struct regs *r, uint32_t eip)
 	memcpy(s->gpr, r->gpr, sizeof(s->gpr));
 	s->eflags = EFL_FIXED1 | (r->eflags & CHECK_FLAGS);
 	s->seg[S_FS].base = r->fs_base;
+	for (int sr = 0; sr < S_NSEG; sr++)
+		s->seg[sr].sel = test_sel[sr];
 	s->halted = false;
 	struct vcpu *v = &env->v;
 	tlb_flush(v, false);
@@ -294,6 +300,8 @@ static int run_bt(const struct regs *in, uint32_t eip, uint32_t end, struct regs
 	ctx->veflags = EFL_FIXED1;   /* as load_cpu(): IF 0, IOPL 0 */
 	ctx->vif = 0;
 	ctx->guest_fs_base = in->fs_base;
+	for (int sr = 0; sr < S_NSEG; sr++)
+		ctx->sel[sr] = test_sel[sr];   /* as the dispatcher's sync_in copies them */
 	int r = BT_EXIT_INTERP;
 	for (unsigned n = 0; n < 100000 && eip != end; n++) {
 		struct tb *tb = block_at(eip);
@@ -614,6 +622,42 @@ START_TEST(sensitive_instructions_exit_to_the_interpreter)
 }
 END_TEST
 
+START_TEST(segment_register_reads_run_in_the_tc)
+{
+	struct regs r = base_regs();
+	/* push ds; push es; push fs; push gs; push cs; push ss; pop eax..pop ebp-ish:
+	   a 32-bit push of a selector changes only the low 16 bits of its slot */
+	memset(lin(STACK_TOP - 0x100 - 0x40), 0xa5, 0x40);
+	SAME(&r, 0x1e, 0x06, 0x0f, 0xa0, 0x0f, 0xa8, 0x0e, 0x16,
+	     0x58, 0x59, 0x5a, 0x5b, 0x5e, 0x5f);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* 16-bit pushes: 66 push ds; 66 push gs; pop eax */
+	SAME(&r, 0x66, 0x1e, 0x66, 0x0f, 0xa8, 0x58);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* mov eax, ds (upper half cleared); mov cx, fs (upper half kept);
+	   mov [esi+2], es; mov [edi], gs; mov [esp-2], ss */
+	SAME(&r, 0x8c, 0xd8, 0x66, 0x8c, 0xe1, 0x8c, 0x46, 0x02, 0x8c, 0x2f,
+	     0x8c, 0x54, 0x24, 0xfe);
+	ck_assert_uint_eq(env->interp_exits, 1);   /* the HLT */
+	/* loads: MOV DS, EAX is a callout (bt/segload.c, checked in unit.bt_sensitive and
+	   the guests under bt-lockstep); POP ES leaves the TC */
+	static const uint8_t loads[][2] = { { 0x8e, 0xd8 }, { 0x07, 0x90 } };
+	struct tc_stats s0, s1;
+	for (unsigned k = 0; k < 2; k++) {
+		memcpy(lin(CODE), loads[k], 2);
+		reset_tc();
+		tc_get_stats(env->tc, &s0);
+		struct tb *tb = block_at(CODE);
+		tc_get_stats(env->tc, &s1);
+		if (k == 0)
+			ck_assert_uint_ge(tb->ninsn, 1);
+		else
+			ck_assert_uint_eq(tb->ninsn, 0);
+		ck_assert_uint_eq(s1.insns[BT_CALLOUT] - s0.insns[BT_CALLOUT], k == 0);
+	}
+}
+END_TEST
+
 START_TEST(divide_error_maps_back_to_the_div)
 {
 	struct regs r = base_regs(), out;
@@ -841,7 +885,9 @@ START_TEST(statistics_count_classes_and_exits)
 	ck_assert_int_eq(run_bt(&r, CODE, CODE + sizeof(code) - 1, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_HLT);
 
-	/* an instruction crossing the page end: undecodable, at the page end, mnemonic 0 */
+	/* an instruction crossing the page end: the block before it ends at the page end
+	   with a direct exit to it; alone, without the next page's bytes, it is
+	   undecodable and leaves the TC with mnemonic 0 */
 	uint32_t start = CODE + 0x1000 - 2;
 	static const uint8_t cross[] = { 0x90, 0xb8, 0x01, 0x02, 0x03, 0x04 };
 	memcpy(lin(start), cross, sizeof(cross));
@@ -849,13 +895,26 @@ START_TEST(statistics_count_classes_and_exits)
 	tb = block_at(start);
 	tc_get_stats(env->tc, &s1);
 	ck_assert_uint_eq(tb->ninsn, 1);
-	ck_assert_uint_eq(tb->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+	ck_assert_uint_eq(tb->exit_mnemonic, 0);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 0);
+	ck_assert_uint_eq(s1.page_end - s0.page_end, 1);
+	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 0);
+	tc_get_stats(env->tc, &s0);
+	tb = block_at(start + 1);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(tb->ninsn, 0);
 	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 1);
 	ck_assert_uint_eq(s1.page_end - s0.page_end, 1);
 	ck_assert_uint_eq(s1.insns[BT_CLASS_EXIT] - s0.insns[BT_CLASS_EXIT], 1);
 	env->ctx->exit_mnemonic = 1234;
-	ck_assert_int_eq(run_bt(&r, start, start + 1, &out), BT_EXIT_INTERP);
+	ck_assert_int_eq(run_bt(&r, start, start + 6, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(env->ctx->exit_mnemonic, ZYDIS_MNEMONIC_INVALID);
+	/* translated with the next page's bytes: counted as crossing */
+	tc_get_stats(env->tc, &s0);
+	tb = bt_translate_cross(env->tc, &env->mode, start + 1, lin(start + 1), 1, 15);
+	tc_get_stats(env->tc, &s1);
+	ck_assert_uint_eq(s1.crossing - s0.crossing, 1);
+	ck_assert_uint_eq(s1.undecodable - s0.undecodable, 0);
 }
 END_TEST
 
@@ -883,6 +942,30 @@ START_TEST(block_ends_at_the_page_end)
 	ck_assert_uint_eq(tb->ninsn, 1);
 	ck_assert_int_eq(run_bt(&r, start, start + 6, &out), BT_EXIT_INTERP);
 	ck_assert_uint_eq(out.gpr[R_EAX], 0x04030201);
+	/* the block before it ends with a direct exit to it (no exit to the interpreter) */
+	ck_assert_uint_eq(tb->nexits, 1);
+	ck_assert_uint_eq(tb->exits[0].target_eip, start + 1);
+	/* with the next page's bytes it is translated, alone */
+	reset_tc();
+	ck_assert(bt_insn_crosses(lin(start + 1), 1));
+	ck_assert(!bt_insn_crosses(lin(start), 2));
+	tb = bt_translate_cross(env->tc, &env->mode, start + 1, lin(start + 1), 1, 15);
+	ck_assert(tb != NULL);
+	ck_assert(tb->crosses);
+	ck_assert_uint_eq(tb->ninsn, 1);
+	ck_assert_uint_eq(tb->guest_len, 5);
+	ck_assert_uint_eq(tb->nexits, 1);
+	ck_assert_uint_eq(tb->exits[0].target_eip, start + 6);
+	struct bt_ctx *ctx = env->ctx;
+	memcpy(ctx->gpr, r.gpr, sizeof(ctx->gpr));
+	ctx->gpr[R_EAX] = 0;
+	ck_assert_int_eq(bt_enter(ctx, tb->host), BT_EXIT_BRANCH);
+	ck_assert_uint_eq(ctx->gpr[R_EAX], 0x04030201);
+	ck_assert_uint_eq(ctx->next_eip, start + 6);
+	/* a block that starts at it without those bytes still leaves it to the interpreter */
+	tb = bt_translate(env->tc, &env->mode, start + 1, lin(start + 1), 1);
+	ck_assert(!tb->crosses);
+	ck_assert_uint_eq(tb->ninsn, 0);
 }
 END_TEST
 
@@ -1531,6 +1614,7 @@ int main(void)
 	tcase_add_test(tc, jecxz_and_loop);
 	tcase_add_test(tc, rep_string_operations);
 	tcase_add_test(tc, sensitive_instructions_exit_to_the_interpreter);
+	tcase_add_test(tc, segment_register_reads_run_in_the_tc);
 	tcase_add_test(tc, divide_error_maps_back_to_the_div);
 	tcase_add_test(tc, page_fault_maps_back_with_the_registers_of_its_start);
 	tcase_add_test(tc, poll_page_stops_at_a_block_entry);

@@ -112,6 +112,21 @@ t_seg:	mov eax, cs
 	push cs
 	pop esi
 	mov di, fs
+	/* MOV Sreg, r as a callout (bt/segload.c): loads it does itself, and the
+	   ones it leaves to the interpreter: a descriptor not yet accessed, a
+	   non-flat GS (the TC's mode would change) and back */
+	xor edx, edx
+	mov fs, dx
+	mov dx, 0x10
+	mov fs, edx
+	mov dx, 0x48
+	mov ds, dx
+	mov dx, 0x40
+	mov gs, dx
+	mov dx, 0x10
+	mov gs, dx
+	mov ds, dx
+	mov ebp, ds
 	hlt
 
 t_far:	.byte 0x9a
