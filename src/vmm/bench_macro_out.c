@@ -224,14 +224,31 @@ int macro_write_chart(const char *outdir, const struct macro_result *res, char *
 		snprintf(why, whylen, "cannot write %.200s: %s", gp, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "set terminal pngcairo size 1200,600 font ',11'\nset output '%s'\n"
+	/* the lowest bar a decade above the axis, so that none is a sliver */
+	double low = 0;
+	for (unsigned b = 0; b < MB_COUNT; b++)
+		for (unsigned m = 0; m < macro_nmodels; m++) {
+			double mn, med, mx;
+			if (res[m].ran && macro_stats(&res[m], b, &mn, &med, &mx) && med > 0 &&
+			    (!low || med < low))
+				low = med;
+		}
+	double decade = 1;
+	while (low > 0 && decade > low)
+		decade /= 10;
+	while (decade * 10 <= low)
+		decade *= 10;
+	low = decade / 10;
+	fprintf(f, "set terminal pngcairo noenhanced size 1200,600 font ',11'\nset output '%s'\n"
+		   "set yrange [%g:*]\n"
 		   "set title 'softvt macro-benchmarks in the Linux guest (median per row unit, "
 		   "log scale; lower is faster)'\n"
 		   "set style data histograms\nset style histogram clustered gap 1\n"
 		   "set style fill solid 0.8 border -1\nset logscale y\nset ylabel 'time (unit in "
 		   "each label)'\nset grid ytics\nset key outside right top\nset xtics nomirror\n"
 		   "set datafile missing 'NaN'\n"
-		   "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", png, cols + 1, dat);
+		   "plot for [i=2:%u] '%s' using i:xtic(1) title columnheader(i)\n", png, low, cols + 1,
+		dat);
 	fclose(f);
 	char *argv[] = { "gnuplot", gp, NULL };
 	char werr[256];
