@@ -57,30 +57,32 @@ const struct macro_bench macro_benches[MB_COUNT] = {
 	[MB_FORKWAIT] = { "forkwait", "fork+wait (µs)", "µs per fork+wait", 1000 },
 	[MB_CPU_LOOP] = { "cpu_loop", "cpu_loop (ns/iteration)", "ns per iteration", 1 },
 	[MB_GETPID] = { "getpid", "getpid (ns/call)", "ns per system call", 1 },
+	[MB_PGFAULT] = { "pgfault", "pgfault (ns/fault)", "ns per page fault", 1 },
 };
 
 /*
  * est: the session-3 figures of docs/BENCHMARKS.md (quiet machine, 2 vCPUs of
- * an AMD EPYC under nested KVM): boot s, fork+wait µs, cpu_loop ns, getpid ns.
+ * an AMD EPYC under nested KVM): boot s, fork+wait µs, cpu_loop ns, getpid ns,
+ * pgfault ns.
  * Only for the expected duration printed before each model; KVM's are guesses.
  */
 const struct macro_model macro_models[] = {
 	{ "native", "the same static i386 programs as 32-bit host processes (no boot)",
-	  MACRO_NATIVE, NULL, NULL, { 0, 88, 1.55, 151 }, false },
+	  MACRO_NATIVE, NULL, NULL, { 0, 88, 1.55, 151, 1356 }, false },
 	{ "bt+direct", "binary translation, guest user code directly on the CPU", MACRO_SOFTVT,
-	  "bt", "direct", { 2.0, 822, 1.64, 10270 }, false },
+	  "bt", "direct", { 2.0, 822, 1.64, 10270, 13665 }, false },
 	{ "bt+bt", "binary translation, guest user code translated", MACRO_SOFTVT, "bt", "bt",
-	  { 2.0, 5941, 2.06, 202525 }, false },
+	  { 2.0, 5941, 2.06, 202525, 375122 }, false },
 	{ "bt+interp", "binary translation, guest user code interpreted", MACRO_SOFTVT, "bt",
-	  "interp", { 2.0, 401, 41, 980 }, true },
-	{ "interp", "the interpreter", MACRO_SOFTVT, "interp", NULL, { 11.3, 1152, 41, 1881 },
+	  "interp", { 2.0, 401, 41, 980, 3136 }, true },
+	{ "interp", "the interpreter", MACRO_SOFTVT, "interp", NULL, { 11.3, 1152, 41, 1881, 21618 },
 	  false },
 	{ "qemu-tcg", "QEMU's TCG (qemu-system-i386 -accel tcg -cpu pentium3)", MACRO_QEMU, "tcg",
-	  NULL, { 4.5, 371, 6.56, 567 }, false },
+	  NULL, { 4.5, 371, 6.56, 567, 4893 }, false },
 	{ "qemu-kvm", "QEMU with KVM (qemu-system-i386 -accel kvm -cpu pentium3)", MACRO_QEMU,
-	  "kvm", NULL, { 1.0, 100, 1.6, 300 }, false },
+	  "kvm", NULL, { 1.0, 100, 1.6, 300, 2000 }, false },
 	{ "kvm", "softvt's hardware-assisted engine (VT-x/AMD-V)", MACRO_SOFTVT, "kvm", NULL,
-	  { 1.0, 100, 1.6, 300 }, false },
+	  { 1.0, 100, 1.6, 300, 2000 }, false },
 };
 const unsigned macro_nmodels = sizeof(macro_models) / sizeof(macro_models[0]);
 
@@ -211,16 +213,19 @@ static void parse_line(char *line, int *cur, struct boot_report *rep, const stru
 static int boot_once(const struct macro_env *e, const struct macro_model *m,
 		     const struct macro_opts *o, const struct progress *p, struct boot_report *rep)
 {
-	char cmds[MB_COUNT][48], timeout[32], softvt_args[64];
+	char cmds[MB_COUNT][48], timeout[32], softvt_args[512], tag[48], log[PATH_MAX + 96];
 	char *argv[MB_COUNT + 8];
 	unsigned a = 0;
 	argv[a++] = "bash";
 	argv[a++] = (char *)e->script;
-	argv[a++] = m->kind == MACRO_QEMU ? "qemu" : (char *)m->accel;
+	const char *engine = m->kind == MACRO_QEMU ? "qemu" : m->accel;
+	argv[a++] = (char *)engine;
 	argv[a++] = (char *)e->build;
 	argv[a++] = "true";
 	double longest = 60;
 	for (unsigned b = MB_FORKWAIT; b < MB_COUNT; b++) {
+		if (!o->count[b])
+			continue;
 		snprintf(cmds[b], sizeof(cmds[b]), "%s %u", macro_benches[b].name, o->count[b]);
 		argv[a++] = cmds[b];
 		double s = m->est[b] * macro_benches[b].ns_per_unit * o->count[b] / 1e9;
@@ -230,8 +235,12 @@ static int boot_once(const struct macro_env *e, const struct macro_model *m,
 	argv[a] = NULL;
 	/* a loaded machine is slower: generous limits, they only catch a hung guest */
 	snprintf(timeout, sizeof(timeout), "%.0f", longest * 10 + 120);
-	snprintf(softvt_args, sizeof(softvt_args), "%s%s", m->user ? "--user " : "",
-		 m->user ? m->user : "");
+	/* a console log of its own: bench runs may overlap (guest-run.sh names it by the tag) */
+	snprintf(tag, sizeof(tag), "bench-macro-%d", (int)getpid());
+	snprintf(log, sizeof(log), "%s/guest/%s-686-run-%s.log", e->build, engine, tag);
+	const char *more = getenv("SOFTVT_ARGS");   /* the caller's extra softvt options */
+	snprintf(softvt_args, sizeof(softvt_args), "%s%s %.400s", m->user ? "--user " : "",
+		 m->user ? m->user : "", more ? more : "");
 
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -250,7 +259,7 @@ static int boot_once(const struct macro_env *e, const struct macro_model *m,
 		if (in < 0 || dup2(in, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[1], 2) < 0)
 			_exit(126);
 		setenv("SOFTVT_ARGS", softvt_args, 1);
-		setenv("LOG_TAG", "bench-macro", 1);
+		setenv("LOG_TAG", tag, 1);
 		setenv("CMD_TIMEOUT", timeout, 1);
 		if (!getenv("BOOT_TIMEOUT"))
 			setenv("BOOT_TIMEOUT", "600", 1);
@@ -284,8 +293,10 @@ static int boot_once(const struct macro_env *e, const struct macro_model *m,
 			snprintf(rep->fail, sizeof(rep->fail), "guest-run.sh: %s %d",
 				 WIFEXITED(st) ? "exit status" : "signal",
 				 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		fprintf(stderr, "softvt bench: macro: the guest's console log is %s\n", log);
 		return -1;
 	}
+	unlink(log);
 	return 0;
 }
 
@@ -303,6 +314,8 @@ static int native_once(const struct macro_env *e, const struct macro_opts *o,
 	int rc = 0;
 	for (unsigned b = MB_FORKWAIT; b < MB_COUNT; b++) {
 		char n[16], why[256];
+		if (!o->count[b])
+			continue;
 		snprintf(n, sizeof(n), "%u", o->count[b]);
 		char *argv[] = { (char *)e->progs, (char *)macro_benches[b].name, n, NULL };
 		fprintf(stderr, "softvt bench: macro: %s %s natively, run %u/%u ...\n",
@@ -498,7 +511,7 @@ static void check_checksums(const struct macro_env *e, const struct macro_opts *
 
 static const char macro_usage[] =
 	"usage: softvt bench --macro [--models LIST] [--runs N] [--forks N] [--cpu-loop N]\n"
-	"                            [--getpid N] [--out DIR]\n"
+	"                            [--getpid N] [--pgfault N] [--out DIR]\n"
 	"       softvt bench --suite nano|macro|all [options of both]\n"
 	"\n"
 	"The macro-benchmarks in the default Linux guest (Debian's 686 kernel, the busybox\n"
@@ -521,6 +534,7 @@ static const char macro_usage[] =
 	"  --forks N      fork+wait count (default 40000, as Adams & Agesen)\n"
 	"  --cpu-loop N   cpu_loop iterations (default 500000000: ~0.8 s natively, ~20 s interp)\n"
 	"  --getpid N     getpid system calls (default 200000)\n"
+	"  --pgfault N    also N page faults (first writes to fresh pages; not by default)\n"
 	"  --out DIR      where the files go (default: bench-out)\n"
 	"\n"
 	"Times: natively, and in the guest for a command under 1 s, the program's own clock;\n"
@@ -532,7 +546,8 @@ static const char macro_usage[] =
 	"Needs the default guest in BUILD/guest beside this binary (make guest, or\n"
 	"bash scripts/fetch-guest.sh BUILD), with the user programs (gcc-multilib), bash, and\n"
 	"scripts/guest-run.sh of the source tree softvt was built from (SOFTVT_SOURCE_DIR in\n"
-	"the environment to use another tree).\n";
+	"the environment to use another tree). SOFTVT_ARGS in the environment: more options\n"
+	"for every softvt run (e.g. --tc-size 1M).\n";
 
 bool bench_macro_wanted(int argc, char **argv)
 {
@@ -695,6 +710,9 @@ int bench_macro_main(int argc, char **argv)
 		} else if (!strcmp(opt, "--getpid") && has_value) {
 			if (parse_count(opt, argv[++i], &o.count[MB_GETPID]) < 0)
 				return 1;
+		} else if (!strcmp(opt, "--pgfault") && has_value) {
+			if (parse_count(opt, argv[++i], &o.count[MB_PGFAULT]) < 0)
+				return 1;
 		} else if (!strcmp(opt, "--models") && has_value) {
 			models = argv[++i];
 		} else if (!strcmp(opt, "--out") && has_value) {
@@ -763,9 +781,12 @@ int bench_macro_main(int argc, char **argv)
 	}
 	char d[32];
 	say_duration(d, sizeof(d), total);
-	fprintf(stderr, "softvt bench: macro: %u fork+wait, cpu_loop %u, getpid %u; ~%s expected "
+	char pf[32] = "";
+	if (o.count[MB_PGFAULT])
+		snprintf(pf, sizeof(pf), ", pgfault %u", o.count[MB_PGFAULT]);
+	fprintf(stderr, "softvt bench: macro: %u fork+wait, cpu_loop %u, getpid %u%s; ~%s expected "
 			"in all on a quiet machine (the figures of docs/BENCHMARKS.md)\n",
-		o.count[MB_FORKWAIT], o.count[MB_CPU_LOOP], o.count[MB_GETPID], d);
+		o.count[MB_FORKWAIT], o.count[MB_CPU_LOOP], o.count[MB_GETPID], pf, d);
 	for (unsigned m = 0; m < macro_nmodels; m++)
 		if (res[m].selected)
 			run_model(&env, &macro_models[m], &o, &res[m]);
@@ -775,7 +796,7 @@ int bench_macro_main(int argc, char **argv)
 	    write_file(o.outdir, "macro.json", res, &o, macro_write_json) < 0)
 		rc = 1;
 	char why[256];
-	if (macro_write_chart(o.outdir, res, why, sizeof(why)) < 0)
+	if (macro_write_chart(o.outdir, res, &o, why, sizeof(why)) < 0)
 		fprintf(stderr, "softvt bench: no chart: %s\n", why);
 	else
 		fprintf(stderr, "softvt bench: wrote %s/macro.md, macro.json, macro.png\n", o.outdir);

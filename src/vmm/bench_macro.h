@@ -14,8 +14,11 @@
 
 #define MACRO_MAX_RUNS 15
 
-/* The rows: boot, then the guest programs (guests/linux/progs) in the order they run. */
-enum { MB_BOOT, MB_FORKWAIT, MB_CPU_LOOP, MB_GETPID, MB_COUNT };
+/*
+ * The rows: boot, then the guest programs (guests/linux/progs) in the order
+ * they run; pgfault only when asked for (--pgfault N, bench/user_programs.sh).
+ */
+enum { MB_BOOT, MB_FORKWAIT, MB_CPU_LOOP, MB_GETPID, MB_PGFAULT, MB_COUNT };
 
 struct macro_bench {
 	const char *name;     /* the program (and JSON key); "boot" for the boot */
@@ -52,9 +55,15 @@ struct macro_result {
 
 struct macro_opts {
 	unsigned runs;        /* 0: the default per model */
-	uint32_t count[MB_COUNT];   /* operations per program (count[MB_BOOT] unused) */
+	uint32_t count[MB_COUNT];   /* operations per program, 0: not run (MB_BOOT: unused) */
 	const char *outdir;
 };
+
+/* Row b is measured (boot always; a program when its count is not 0). */
+static inline bool macro_row_on(const struct macro_opts *o, unsigned b)
+{
+	return b == 0 || o->count[b];
+}
 
 /* min, median, max of row b's values; false if there is none. */
 bool macro_stats(const struct macro_result *r, unsigned b, double *mn, double *med, double *mx);
@@ -62,7 +71,8 @@ bool macro_stats(const struct macro_result *r, unsigned b, double *mn, double *m
 void macro_write_md(FILE *f, const struct macro_result *res, const struct macro_opts *o);
 void macro_write_json(FILE *f, const struct macro_result *res, const struct macro_opts *o);
 /* OUTDIR/macro.png through gnuplot (log scale); 0, or -1 with why */
-int macro_write_chart(const char *outdir, const struct macro_result *res, char *why, size_t whylen);
+int macro_write_chart(const char *outdir, const struct macro_result *res,
+		      const struct macro_opts *o, char *why, size_t whylen);
 
 /*
  * For bench_main: true when argv asks for the macro suite (--macro, --suite

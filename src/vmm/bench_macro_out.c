@@ -92,6 +92,8 @@ void macro_write_md(FILE *f, const struct macro_result *res, const struct macro_
 			fprintf(f, "---|");
 	fprintf(f, "\n");
 	for (unsigned b = 0; b < MB_COUNT; b++) {
+		if (!macro_row_on(o, b))
+			continue;
 		if (b == MB_BOOT)
 			fprintf(f, "| boot to shell | %s |", macro_benches[b].unit);
 		else
@@ -154,7 +156,8 @@ void macro_write_json(FILE *f, const struct macro_result *res, const struct macr
 	json_string(j, "guest", "Debian 686 kernel, busybox initramfs, 256 MiB, console=ttyS0");
 	json_object(j, "counts");
 	for (unsigned b = MB_FORKWAIT; b < MB_COUNT; b++)
-		json_u64(j, macro_benches[b].name, o->count[b]);
+		if (macro_row_on(o, b))
+			json_u64(j, macro_benches[b].name, o->count[b]);
 	json_close(j);
 	json_object(j, "models");
 	for (unsigned m = 0; m < macro_nmodels; m++) {
@@ -182,7 +185,8 @@ void macro_write_json(FILE *f, const struct macro_result *res, const struct macr
 	json_end(j);
 }
 
-int macro_write_chart(const char *outdir, const struct macro_result *res, char *why, size_t whylen)
+int macro_write_chart(const char *outdir, const struct macro_result *res,
+		      const struct macro_opts *o, char *why, size_t whylen)
 {
 	char dat[PATH_MAX], gp[PATH_MAX], png[PATH_MAX];
 	snprintf(dat, sizeof(dat), "%s/macro.dat", outdir);
@@ -202,6 +206,8 @@ int macro_write_chart(const char *outdir, const struct macro_result *res, char *
 		}
 	fprintf(f, "\n");
 	for (unsigned b = 0; b < MB_COUNT; b++) {
+		if (!macro_row_on(o, b))
+			continue;
 		fprintf(f, "\"%s\"", macro_benches[b].label);
 		for (unsigned m = 0; m < macro_nmodels; m++) {
 			double mn, med, mx;
