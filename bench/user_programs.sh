@@ -43,6 +43,7 @@ model_of() {
 	native) model=native ;;
 	qemu) model=qemu-tcg ;;
 	bt)
+		# shellcheck disable=SC2086 # a list of options
 		set -- $opts
 		while (($#)); do
 			if [[ $1 == --user && $# -gt 1 ]]; then
@@ -62,11 +63,16 @@ model_of() {
 	esac
 }
 
+# count N : N divided by the engine's divisor, at least 1.
+count() {
+	local n=$(($1 / div))
+	echo $((n > 0 ? n : 1))
+}
+
 i=0
 for spec in "${specs[@]}"; do
 	div=1
 	[[ $spec == *interp* ]] && div=$slow_div
-	count() { local n=$(($1 / div)); echo $((n > 0 ? n : 1)); }
 	model_of "$spec"
 	echo "user_programs: $spec (softvt bench model $model${extra:+, SOFTVT_ARGS$extra})" >&2
 	SOFTVT_ARGS="$extra ${SOFTVT_ARGS:-}" "$build/softvt" bench --macro --models "$model" \
