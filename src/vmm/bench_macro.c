@@ -18,7 +18,8 @@
  * the guest's clock is wrong in user mode under --user direct (the vDSO reads
  * the host's TSC) and lags under load. The native column runs the same static
  * i386 programs (BUILD/linux-progs) as 32-bit host processes, timed by their
- * own clock; it has no boot. bench/user_programs.sh used the same rule first.
+ * own clock; it has no boot. bench/user_programs.sh is a front end of this
+ * (all four programs, --pgfault, and the speed relative to native).
  *
  * The binary finds guest-run.sh in the source tree it was built from
  * (SOFTVT_SOURCE_DIR, set by CMake; the environment variable of that name
@@ -438,8 +439,12 @@ static void run_model(const struct macro_env *e, const struct macro_model *m,
 			r->v[MB_BOOT][run] = rep.boot_s;
 			r->boot_cpu[run] = rep.boot_cpu;
 		}
-		for (unsigned b = MB_FORKWAIT; b < MB_COUNT; b++)
+		for (unsigned b = MB_FORKWAIT; b < MB_COUNT; b++) {
 			take_value(o, b, &rep, m->kind == MACRO_NATIVE, r, run);
+			if (o->count[b] && r->v[b][run] < 0 && rc == 0)
+				snprintf(r->why, sizeof(r->why), "run %u: %s gave no result (exit "
+					 "status %d)", run + 1, macro_benches[b].name, rep.status[b]);
+		}
 		if (*rep.check) {
 			if (*r->check && strcmp(r->check, rep.check))
 				fprintf(stderr, "softvt bench: macro: %s: cpu_loop's checksum changed "

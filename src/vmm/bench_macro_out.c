@@ -2,7 +2,8 @@
  * bench_macro_out.c - the outputs of `softvt bench --macro`
  * (vmm/bench_macro.c): a Markdown table (a row per benchmark, a column per
  * model, median with min-max; cells timed by the host's clock marked *), the
- * same as JSON (min, median, max and each run), and a clustered bar chart
+ * same as JSON (min, median, max and each run; "clock": host, guest, or
+ * program for the native column's own clock), and a clustered bar chart
  * with a log scale through gnuplot (macro.png).
  */
 #define _GNU_SOURCE
@@ -185,7 +186,9 @@ void macro_write_json(FILE *f, const struct macro_result *res, const struct macr
 			for (unsigned b = 0; b < MB_COUNT; b++)
 				json_values(j, macro_benches[b].name, r->v[b], r->runs,
 					    macro_benches[b].unit,
-					    b == MB_BOOT ? "host" : r->host_clock[b] ? "host" : "guest");
+					    b == MB_BOOT || r->host_clock[b] ? "host"
+					    : macro_models[m].kind == MACRO_NATIVE ? "program"
+					    : "guest");
 			json_values(j, "boot_cpu", r->boot_cpu, r->runs, "s", NULL);
 			if (*r->check)
 				json_string(j, "cpu_loop_check", r->check);
