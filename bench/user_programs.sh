@@ -5,161 +5,118 @@
 # ENGINE, as a Markdown table with each engine's speed relative to native
 # (native time / engine time: 1.00x is native speed, 0.10x ten times slower).
 #
-# ENGINE is one argument each: "native", "qemu" (QEMU TCG, same kernel and initramfs), or a
-# softvt engine followed by its options, e.g. "bt --user interp", "bt --user direct".
-# Default: native "bt --user direct" "bt --user interp" interp qemu. The guest runs through
-# scripts/guest-run.sh (686 kernel, 256 MiB); each program measures itself with the
-# guest's CLOCK_MONOTONIC, but a command that took >= 1 s (or >= 0.3 s and disagrees by
-# > 30 %) is timed by the host instead (guest-run.sh's wall time minus that of `true`):
-# the guest clock is wrong in user mode under --user direct and lags the host's under
-# load. Such cells say "(host clock)".
+# A front end of `softvt bench --macro` (src/vmm/bench_macro.c), which boots the guest
+# through scripts/guest-run.sh, runs the programs, times each with the guest's clock or,
+# for a command of 1 s or more (or of 0.3 s whose guest time is off by > 30 %), with the
+# host's (the guest clock is wrong in user mode under --user direct and lags under load;
+# such cells say "(host clock)"), and checks cpu_loop's checksum against a native run.
+# This script adds the engines as softvt options, smaller counts for slow engines and the
+# ratio to native.
 #
-# Counts (environment): CPU_LOOP_ITERS (default 500000000, ~1.2 s natively here),
+# ENGINE is one argument each: "native", "qemu" (QEMU TCG, same kernel and initramfs), or a
+# softvt engine followed by its options, e.g. "bt --user interp", "bt --user direct"
+# (options other than --user go to softvt through SOFTVT_ARGS). Default: native
+# "bt --user direct" "bt --user interp" interp qemu.
+#
+# Counts (environment): CPU_LOOP_ITERS (default 500000000, ~0.8 s natively here),
 # GETPID_N (200000), FORKWAIT_N (2000), PGFAULT_N (16384 pages); engines whose name
 # contains "interp" run them divided by SLOW_DIV (default 20): the table compares time per
-# operation. cpu_loop's checksum is checked against a native run with the same count.
-# REPEAT (default 3): each program runs that many times (in the same boot) and the table
-# shows the fastest run, the steadier number on a loaded machine. Raw output goes to stderr.
+# operation. REPEAT (default 3): boots per engine; the table shows the fastest run, the
+# steadier number on a loaded machine. softvt bench's progress goes to stderr.
 set -uo pipefail
 build=${1:-build}
 shift || true
 specs=("$@")
 ((${#specs[@]})) || specs=(native "bt --user direct" "bt --user interp" interp qemu)
-here=$(cd "$(dirname "$0")" && pwd)
-progs=$build/linux-progs
-[[ -x $progs/softvt-progs ]] || { echo "user_programs: no $progs/softvt-progs: build first" >&2; exit 1; }
+[[ -x $build/softvt ]] || { echo "user_programs: no $build/softvt: build first" >&2; exit 1; }
+command -v python3 >/dev/null || { echo "user_programs: needs python3 (for softvt bench's JSON)" >&2; exit 1; }
 slow_div=${SLOW_DIV:-20}
-benches=(cpu_loop getpid forkwait pgfault)
-declare -A count=([cpu_loop]=${CPU_LOOP_ITERS:-500000000} [getpid]=${GETPID_N:-200000}
-	[forkwait]=${FORKWAIT_N:-2000} [pgfault]=${PGFAULT_N:-16384})
-declare -A unit=([cpu_loop]="ns/iteration" [getpid]="ns/syscall" [forkwait]="µs/fork+wait"
-	[pgfault]="ns/page fault")
-declare -A per_op      # "spec|bench" -> ns per operation
-declare -A checks      # "iters" -> "SPEC=CHECKSUM ..." of cpu_loop (spaces in SPEC as _)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
 
-declare -A host_used   # "spec|bench" -> 1 when the cell comes from the host's clock
-
-# record SPEC LINES : parse the BENCH lines of one engine's run. In the guest,
-# a command that took 1 s or more of host wall time is measured by the host:
-# that time minus the time of `true` (the console's overhead) - the guest's
-# clock is wrong under --user direct and lags under load. So is a command of
-# 0.3 s or more (net) whose guest time disagrees with the host's by > 30 %.
-record() {
-	local spec=$1 line name ns iters check host_ns overhead=0 bench_line=
-	while read -r line; do
-		if [[ $line == "guest-run: \$ true" ]]; then
-			bench_line=true
-			continue
-		fi
-		if [[ $line == "guest-run: status "* && -n $bench_line ]]; then
-			local host_s
-			host_s=$(grep -o '(host [0-9.]* s)' <<<"$line" | awk '{ print $2 }')
-			if [[ $bench_line == true ]]; then
-				overhead=$host_s
+# model_of SPEC : softvt bench's model for SPEC into $model, its other options into $extra.
+model_of() {
+	local engine opts user=direct
+	read -r engine opts <<<"$1"
+	extra=
+	case $engine in
+	native) model=native ;;
+	qemu) model=qemu-tcg ;;
+	bt)
+		# shellcheck disable=SC2086 # a list of options
+		set -- $opts
+		while (($#)); do
+			if [[ $1 == --user && $# -gt 1 ]]; then
+				user=$2
+				shift
 			else
-				record_one "$spec" "$bench_line" "$host_s" "$overhead"
+				extra+=" $1"
 			fi
-			bench_line=
-			continue
-		fi
-		[[ $line == BENCH\ * ]] || continue
-		if [[ $spec == native ]]; then
-			record_one "$spec" "$line" "" 0
-		else
-			bench_line=$line
-		fi
-	done <<<"$2"
+			shift
+		done
+		model=bt+$user
+		;;
+	*)
+		model=$engine
+		extra=$opts
+		;;
+	esac
 }
 
-# record_one SPEC BENCH_LINE HOST_SECONDS OVERHEAD : one measurement (keeps the fastest).
-record_one() {
-	local spec=$1 line=$2 name ns iters check host_ns src=guest
-	name=$(awk '{ print $2 }' <<<"$line")
-	ns=$(grep -o 'ns_per_op=[0-9.]*' <<<"$line" | cut -d= -f2)
-	iters=$(grep -o 'iters=[0-9]*' <<<"$line" | cut -d= -f2)
-	if [[ -n $3 ]]; then
-		host_ns=$(awk -v h="$3" -v o="$4" -v n="$iters" 'BEGIN { printf "%.2f", (h - o) * 1e9 / n }')
-		local off=0
-		awk -v g="$ns" -v t="$host_ns" 'BEGIN { exit !(g > 1.3 * t || g < t / 1.3) }' && off=1
-		if awk -v h="$3" -v o="$4" -v off="$off" 'BEGIN { exit !(h >= 1 || (off && h - o >= 0.3)) }'; then
-			((!off)) || echo "user_programs: $spec $name: the guest clock says $ns ns/op, the host $host_ns: using the host's" >&2
-			ns=$host_ns
-			src=host
-		fi
-	fi
-	{
-		if [[ -z ${per_op["$spec|$name"]:-} ]] ||
-			awk -v a="$ns" -v b="${per_op["$spec|$name"]}" 'BEGIN { exit !(a < b) }'; then
-			per_op["$spec|$name"]=$ns
-			host_used["$spec|$name"]=$([[ $src == host ]] && echo 1)
-		fi
-		if [[ $name == cpu_loop ]]; then
-			check=$(grep -o 'check=[0-9a-f]*' <<<"$line" | cut -d= -f2)
-			[[ " ${checks[$iters]:-} " == *" ${spec// /_}=$check "* ]] ||
-				checks[$iters]="${checks[$iters]:-} ${spec// /_}=$check"
-		fi
-	}
+# count N : N divided by the engine's divisor, at least 1.
+count() {
+	local n=$(($1 / div))
+	echo $((n > 0 ? n : 1))
 }
 
+i=0
 for spec in "${specs[@]}"; do
 	div=1
 	[[ $spec == *interp* ]] && div=$slow_div
-	cmds=(true)
-	for b in "${benches[@]}"; do
-		n=$((count[$b] / div))
-		((n > 0)) || n=1
-		for ((r = 0; r < ${REPEAT:-3}; r++)); do
-			cmds+=("$b $n")
-		done
-	done
-	echo "user_programs: $spec: ${cmds[*]}" >&2
-	if [[ $spec == native ]]; then
-		out=$(for c in "${cmds[@]:1}"; do (cd "$progs" && eval "./$c"); done 2>&1)
-	else
-		read -r engine opts <<<"$spec"
-		out=$(SOFTVT_ARGS="${opts:-} ${SOFTVT_ARGS:-}" LOG_TAG=user-bench \
-			bash "$here/../scripts/guest-run.sh" "$engine" "$build" "${cmds[@]}" 2>&1)
-	fi
-	grep -E '^(BENCH|guest-run: (status|boot|FAIL|VM))' <<<"$out" | sed 's/^/  /' >&2
-	record "$spec" "$out"
+	model_of "$spec"
+	echo "user_programs: $spec (softvt bench model $model${extra:+, SOFTVT_ARGS$extra})" >&2
+	SOFTVT_ARGS="$extra ${SOFTVT_ARGS:-}" "$build/softvt" bench --macro --models "$model" \
+		--runs "${REPEAT:-3}" --cpu-loop "$(count "${CPU_LOOP_ITERS:-500000000}")" \
+		--getpid "$(count "${GETPID_N:-200000}")" --forks "$(count "${FORKWAIT_N:-2000}")" \
+		--pgfault "$(count "${PGFAULT_N:-16384}")" --out "$out/$i" >/dev/null
+	printf '%s\t%s\t%s\n' "$spec" "$model" "$out/$i/macro.json" >>"$out/list"
+	i=$((i + 1))
 done
 
-# cpu_loop's checksum must be the native one for the same count.
-for iters in "${!checks[@]}"; do
-	native=$("$progs/cpu_loop" "$iters" | grep -o 'check=[0-9a-f]*' | cut -d= -f2)
-	# shellcheck disable=SC2086 # a list of spec=checksum words
-	for pair in ${checks[$iters]}; do
-		[[ ${pair#*=} == "$native" ]] ||
-			echo "user_programs: WRONG cpu_loop checksum under '${pair%=*}' ($iters iterations): ${pair#*=}, native $native" >&2
-	done
-done
-
-# cell BENCH SPEC : "time per op (speed vs native)".
-cell() {
-	local v=${per_op["$2|$1"]:-} n=${per_op["native|$1"]:-}
-	[[ -n $v ]] || { echo "failed"; return; }
-	[[ $1 == forkwait ]] && v=$(awk -v v="$v" 'BEGIN { printf "%.1f", v / 1000 }') &&
-		n=${n:+$(awk -v v="$n" 'BEGIN { printf "%.1f", v / 1000 }')}
-	local mark=
-	[[ -z ${host_used["$2|$1"]:-} ]] || mark=" (host clock)"
-	if [[ -n $n && $2 != native ]]; then
-		awk -v v="$v" -v n="$n" -v m="$mark" 'BEGIN { r = n / v; printf(r < 0.01 ? "%s (%.4fx)%s" : "%s (%.2fx)%s", v, r, m) }'
-	else
-		echo "$v$mark"
-	fi
-}
-header="| benchmark | unit |"
-rule="|---|---|"
-for spec in "${specs[@]}"; do
-	header+=" $spec |"
-	rule+="---|"
-done
-echo "$header"
-echo "$rule"
-for b in "${benches[@]}"; do
-	row="| $b | ${unit[$b]} |"
-	for spec in "${specs[@]}"; do
-		row+=" $(cell "$b" "$spec") |"
-	done
-	echo "$row"
-done
+python3 - "$out/list" <<'PY'
+import json, sys
+rows = [("cpu_loop", "ns/iteration"), ("getpid", "ns/syscall"), ("forkwait", "µs/fork+wait"),
+        ("pgfault", "ns/page fault")]
+cols = []
+for line in open(sys.argv[1]):
+    spec, model, path = line.rstrip("\n").split("\t")
+    try:
+        cols.append((spec, json.load(open(path))["models"][model]))
+    except (OSError, ValueError, KeyError):
+        cols.append((spec, {"ran": False, "why": "softvt bench wrote no results"}))
+native = next((m for s, m in cols if s == "native" and m.get("ran")), None)
+def num(v):
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2f}"
+print("| benchmark | unit | " + " | ".join(s for s, _ in cols) + " |")
+print("|---|---|" + "---|" * len(cols))
+for name, unit in rows:
+    cells = []
+    for spec, m in cols:
+        r = m.get(name) if m.get("ran") else None
+        if not r:
+            cells.append("failed" if m.get("ran") else "not run")
+            continue
+        cell = num(r["min"])
+        n = native.get(name) if native else None
+        if n and spec != "native":
+            ratio = n["min"] / r["min"]
+            cell += f" ({ratio:.4f}x)" if ratio < 0.01 else f" ({ratio:.2f}x)"
+        if r.get("clock") == "host":
+            cell += " (host clock)"
+        cells.append(cell)
+    print(f"| {name} | {unit} | " + " | ".join(cells) + " |")
+for spec, m in cols:
+    if not m.get("ran") or m.get("why"):
+        print(f"\n{spec}: {m.get('why', '')}", end="")
+print()
+PY

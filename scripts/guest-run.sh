@@ -27,7 +27,7 @@
 #
 # Environment: FLAVOUR (686 or 686-pae, default 686), BOOT_TIMEOUT (s to the
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
-# QEMU_CPU, SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
+# QEMU_CPU, QEMU_ACCEL (tcg, the default, or kvm), SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
 # for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR-run[-TAG].log,
 # apart from boot-linux.sh's ENGINE-FLAVOUR.log).
 set -uo pipefail
@@ -40,6 +40,7 @@ boot_timeout=${BOOT_TIMEOUT:-300}
 cmd_timeout=${CMD_TIMEOUT:-300}
 qemu=${QEMU:-qemu-system-i386}
 cpu=${QEMU_CPU:-pentium3}
+accel=${QEMU_ACCEL:-tcg}
 mem=${MEM:-${QEMU_MEM:-256}}
 guest=$build_dir/guest
 kernel=$guest/vmlinuz-$flavour
@@ -65,8 +66,8 @@ libc_text() {
 trap console_stop EXIT
 log=$guest/$engine-$flavour-run${LOG_TAG:+-$LOG_TAG}.log
 if [[ $engine == qemu ]]; then
-	echo "guest-run: $qemu -cpu $cpu -m $mem, console=ttyS0"
-	console_start "$log" "$qemu" -nographic -no-reboot -m "$mem" -cpu "$cpu" \
+	echo "guest-run: $qemu -accel $accel -cpu $cpu -m $mem, console=ttyS0"
+	console_start "$log" "$qemu" -nographic -no-reboot -accel "$accel" -m "$mem" -cpu "$cpu" \
 		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=ttyS0"
 else
 	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"

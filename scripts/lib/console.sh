@@ -149,7 +149,9 @@ console_poweroff() {
 # markers whose typed form ("@@BE""GIN@@") differs from their output, so the
 # echo of the typed line never matches. Returns 1 on a timeout, 2 if the VM
 # ended during the command (output so far in $reply, its exit status in
-# $vm_status).
+# $vm_status). It looks for the end marker every 50 ms: guest-run.sh's host
+# time of a command, which softvt bench --macro takes for long commands, is
+# that coarse.
 console_exec() {
 	local from timeout=${2:-60} out deadline ended=0
 	from=$(stat -c %s "$log")
@@ -161,7 +163,7 @@ console_exec() {
 			break
 		fi
 		(($(date +%s) < deadline)) || { echo "boot: FAIL: '$1' did not finish within $timeout s"; return 1; }
-		sleep 0.2
+		sleep 0.05
 	done
 	out=$(tail -c +"$((from + 1))" "$log" | tr -d '\r' | sed 's/\x1b\[6n//g')
 	reply=$(awk 'on && /@@END@@ [0-9]+/ { sub(/@@END@@ [0-9]+.*/, ""); if ($0 != "") print; exit }

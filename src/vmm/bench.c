@@ -18,8 +18,8 @@
  * from the interpreter's counts of the VM exits a VT-x monitor would take
  * (vmm/bench_vtx.c, docs/VTX_MODEL.md); they say they are a model.
  *
- * The macro-benchmarks in the Linux guest are not done yet
- * (docs/BENCHMARKS.md says what is measured).
+ * --macro (--suite macro|all) runs the macro-benchmarks in the Linux guest
+ * instead (vmm/bench_macro.c).
  */
 #define _GNU_SOURCE
 #include "vmm/bench.h"
@@ -35,6 +35,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "vmm/bench_macro.h"
 #include "vmm/bench_vtx.h"
 #include "vmm/json.h"
 #include "vmm/subcommand.h"
@@ -336,6 +337,7 @@ static int write_chart(const char *outdir, const struct bres *res, char *why, si
 
 static const char bench_usage[] =
 	"usage: softvt bench [--runs N] [--out DIR] [--guests DIR]\n"
+	"       softvt bench --macro|--suite macro|all [...]   (softvt bench --macro --help)\n"
 	"\n"
 	"The Adams & Agesen nanobenchmarks (guests/nanobench: a system call from ring 3, IN from\n"
 	"port 0x80, CLI/STI, PUSHF/POPF, call/ret, a page fault, divide by zero, a PTE write with\n"
@@ -350,13 +352,18 @@ static const char bench_usage[] =
 	"  --runs N      repetitions per model, 1 to 15 (default 3)\n"
 	"  --out DIR     where the files go (default: bench-out)\n"
 	"  --guests DIR  where nanobench.elf and nanobench-native are (default: the guests/\n"
-	"                folder beside the softvt binary, as the build makes it)\n";
+	"                folder beside the softvt binary, as the build makes it)\n"
+	"  --suite S     nano (these, the default), macro (boot, fork+wait, CPU and system-call\n"
+	"                loops in the Linux guest: softvt bench --macro --help) or all (both)\n"
+	"  --macro       the same as --suite macro\n";
 
 int bench_main(int argc, char **argv)
 {
 	unsigned runs = 3;
 	const char *outdir = "bench-out";
 	char dir[PATH_MAX] = "", self[PATH_MAX];
+	if (bench_macro_wanted(argc, argv))
+		return bench_macro_main(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			fputs(bench_usage, stdout);
@@ -372,6 +379,8 @@ int bench_main(int argc, char **argv)
 			runs = (unsigned)v;
 		} else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
 			outdir = argv[++i];
+		} else if (!strcmp(argv[i], "--suite") && i + 1 < argc) {
+			i++;   /* nano: bench_macro_wanted() took the others */
 		} else if (!strcmp(argv[i], "--guests") && i + 1 < argc) {
 			snprintf(dir, sizeof(dir), "%s", argv[++i]);
 		} else {

@@ -24,7 +24,8 @@ static const char usage[] =
 	"  info     what this host offers: engines, /dev/kvm, UMIP, FSGSBASE, ...\n"
 	"           (info --engine NAME: can that engine run here; exit 0 or 1 and why)\n"
 	"  demo     teaching demonstrations: softvt demo ring-compression|redpill\n"
-	"  bench    the nanobenchmarks under every execution model (softvt bench --help)\n"
+	"  bench    benchmarks under every execution model: the nanobenchmarks, or with --macro\n"
+	"           boot, fork+wait, CPU and system-call loops in Linux (softvt bench --help)\n"
 	"  translation-html DUMP [OUT]  a web page of the blocks run --show-translation printed\n"
 	"  help     this text\n"
 	"  version  print the version\n";
