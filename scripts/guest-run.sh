@@ -29,7 +29,8 @@
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
 # QEMU_CPU, QEMU_ACCEL (tcg, the default, or kvm), SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
 # for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR-run[-TAG].log,
-# apart from boot-linux.sh's ENGINE-FLAVOUR.log).
+# apart from boot-linux.sh's ENGINE-FLAVOUR.log), GUEST_APPEND (more kernel parameters after
+# console=ttyS0, e.g. "quiet"), STATS_MARKS (1: a stats mark before and after each command).
 set -uo pipefail
 
 engine=${1:?usage: guest-run.sh ENGINE [BUILD_DIR] [COMMAND...]}
@@ -65,21 +66,30 @@ libc_text() {
 
 trap console_stop EXIT
 log=$guest/$engine-$flavour-run${LOG_TAG:+-$LOG_TAG}.log
+cmdline="console=ttyS0${GUEST_APPEND:+ $GUEST_APPEND}"
 if [[ $engine == qemu ]]; then
-	echo "guest-run: $qemu -accel $accel -cpu $cpu -m $mem, console=ttyS0"
+	echo "guest-run: $qemu -accel $accel -cpu $cpu -m $mem, $cmdline"
 	console_start "$log" "$qemu" -nographic -no-reboot -accel "$accel" -m "$mem" -cpu "$cpu" \
-		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=ttyS0"
+		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "$cmdline"
 else
-	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"
+	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, $cmdline"
 	# softvt inherits fd 9 from this shell while it starts
 	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>>"$CONSOLE_FD9"
 	# shellcheck disable=SC2086 # SOFTVT_ARGS is a list of options
 	console_start "$log" "$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
-		--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
+		--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "$cmdline" \
 		--serial stdio --debugcon none
 	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>&-
 fi
 console_wait_shell "$flavour" "$boot_timeout" || { echo "guest-run: console log in $log"; exit 1; }
+
+# STATS_MARKS=1 (softvt only): a stats mark (SIGUSR2) before and after each command, taken
+# within softvt's 50 ms slice; --stats-json then has the counters at each ("marks")
+stats_mark() {
+	[[ ${STATS_MARKS:-} == 1 && $engine != qemu ]] || return 0
+	kill -USR2 "$vm_pid" 2>/dev/null
+	sleep 0.15
+}
 
 for cmd in "$@"; do
 	if [[ $cmd == *@LIBC_TEXT@* ]]; then
@@ -88,10 +98,12 @@ for cmd in "$@"; do
 		cmd=${cmd//@LIBC_TEXT@/$range}
 	fi
 	echo "guest-run: \$ $cmd"
+	stats_mark
 	t0=$(now)
 	console_exec "$cmd" "$cmd_timeout"
 	case $? in
 	0)
+		stats_mark
 		[[ -z $reply ]] || printf '%s\n' "$reply"
 		echo "guest-run: status $reply_status (host $(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }') s)"
 		;;

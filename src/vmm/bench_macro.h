@@ -29,13 +29,14 @@ struct macro_bench {
 
 extern const struct macro_bench macro_benches[MB_COUNT];
 
-enum macro_kind { MACRO_NATIVE, MACRO_SOFTVT, MACRO_QEMU };
+/* MACRO_VTX: a MODELLED column (bench_macro_vtx.c), not a measurement */
+enum macro_kind { MACRO_NATIVE, MACRO_SOFTVT, MACRO_QEMU, MACRO_VTX };
 
 struct macro_model {
 	const char *name, *what;
 	enum macro_kind kind;
 	const char *accel;    /* softvt: --accel; QEMU: -accel */
-	const char *user;     /* softvt: --user, or NULL */
+	const char *user;     /* softvt: --user, or NULL; MACRO_VTX: "noept" or "ept" */
 	double est[MB_COUNT]; /* rough cost on the development machine, in each row's unit */
 	bool optional;        /* a column only when --models names it */
 };

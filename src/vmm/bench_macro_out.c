@@ -188,6 +188,7 @@ void macro_write_json(FILE *f, const struct macro_result *res, const struct macr
 					    macro_benches[b].unit,
 					    b == MB_BOOT || r->host_clock[b] ? "host"
 					    : macro_models[m].kind == MACRO_NATIVE ? "program"
+					    : macro_models[m].kind == MACRO_VTX ? "MODEL"
 					    : "guest");
 			json_values(j, "boot_cpu", r->boot_cpu, r->runs, "s", NULL);
 			if (*r->check)

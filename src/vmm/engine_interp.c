@@ -19,9 +19,18 @@
 #include "vmm/machine.h"
 #include "vmm/stats_vtx.h"
 
+#define MAX_MARKS 64
+
+/* The VT-x model's totals at a stats mark (SIGUSR2). */
+struct mark {
+	uint64_t icount, no_ept, ept, timed_no_ept, timed_ept;
+};
+
 struct engine {
 	struct machine *m;
 	struct vcpu v;
+	struct mark marks[MAX_MARKS];
+	unsigned nmarks;
 };
 
 static int interp_probe(char *why, size_t whylen)
@@ -71,12 +80,50 @@ static void interp_stats(struct engine *e, double seconds, void *file)
 	vtx_stats_print(&e->v.vtx, e->v.icount, file);
 }
 
+/*
+ * The exits that come from waiting rather than from the guest's work: port
+ * I/O (busy-wait loops on the PIT and the UART), timer interrupts and their
+ * windows, HLT. Under the interpreter their number depends on how long the
+ * guest ran; a mark keeps them apart.
+ */
+static uint64_t timed_exits(const struct vtx_model *m, int config)
+{
+	return m->exits[config][VTX_IO] + m->exits[config][VTX_INTR] +
+	       m->exits[config][VTX_INTR_WINDOW] + m->exits[config][VTX_HLT];
+}
+
+static void interp_stats_mark(struct engine *e)
+{
+	if (e->nmarks == MAX_MARKS)
+		return;
+	const struct vtx_model *m = &e->v.vtx;
+	e->marks[e->nmarks++] = (struct mark){
+		e->v.icount, vtx_model_total(m, VTX_NO_EPT), vtx_model_total(m, VTX_EPT),
+		timed_exits(m, VTX_NO_EPT), timed_exits(m, VTX_EPT),
+	};
+}
+
 static void interp_stats_json(struct engine *e, double seconds, struct json *j)
 {
 	json_u64(j, "instructions", e->v.icount);
 	json_double(j, "per_second", seconds > 0 ? e->v.icount / seconds : 0.0);
 	json_object(j, "vtx_model");
 	vtx_stats_json(&e->v.vtx, e->v.icount, j);
+	json_close(j);
+	/* the totals at each SIGUSR2 ("0", "1", ...); "timed_*": the part from I/O,
+	   interrupts, HLT */
+	json_object(j, "marks");
+	for (unsigned i = 0; i < e->nmarks; i++) {
+		char key[12];
+		snprintf(key, sizeof(key), "%u", i);
+		json_object(j, key);
+		json_u64(j, "instructions", e->marks[i].icount);
+		json_u64(j, "exits_no_ept", e->marks[i].no_ept);
+		json_u64(j, "exits_ept", e->marks[i].ept);
+		json_u64(j, "timed_no_ept", e->marks[i].timed_no_ept);
+		json_u64(j, "timed_ept", e->marks[i].timed_ept);
+		json_close(j);
+	}
 	json_close(j);
 }
 
@@ -89,4 +136,5 @@ const struct engine_ops engine_interp = {
 	.run = interp_engine_run,
 	.stats = interp_stats,
 	.stats_json = interp_stats_json,
+	.stats_mark = interp_stats_mark,
 };

@@ -20,6 +20,10 @@
  * at F000:FFF0, the engine forgets the guest (restart_engine()), and the
  * BIOS boots the disk again.
  *
+ * SIGUSR2 asks for a stats mark: the engine's counters at that moment are
+ * kept and reported by --stats-json (engine_ops.stats_mark; the interpreter's
+ * VT-x model, for `softvt bench --macro`).
+ *
  * Signals: SIGINT/SIGTERM/SIGHUP and HOSTIO_WAKE_SIGNAL are blocked in the
  * vCPU thread and handled by the main thread, which passes a stop request
  * on (machine->requests, a futex wake and HOSTIO_KICK_SIGNAL, whose
@@ -75,6 +79,16 @@ struct run {
  */
 static struct run *signal_run;
 static volatile sig_atomic_t signal_number;
+/* SIGUSR2 received / marks taken: the engine's counters at that moment (stats_mark) */
+static volatile sig_atomic_t marks_asked;
+static sig_atomic_t marks_taken;
+
+/* Main thread: SIGUSR2, a stats mark (`softvt bench --macro`'s VT-x model). */
+static void on_mark_signal(int sig)
+{
+	(void)sig;
+	marks_asked++;
+}
 
 /* Main thread: SIGINT, SIGTERM, SIGHUP. */
 static void on_stop_signal(int sig)
@@ -132,6 +146,8 @@ static void install_signals(bool on)
 	}
 	sa.sa_handler = on ? on_wake : SIG_IGN;
 	sigaction(HOSTIO_WAKE_SIGNAL, &sa, NULL);
+	sa.sa_handler = on ? on_mark_signal : SIG_IGN;
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 static void wait_for_event(struct machine *m, uint32_t seq, uint64_t until_ns)
@@ -258,6 +274,11 @@ restart:
 		if (__atomic_load_n(&r->io->quit, __ATOMIC_ACQUIRE)) {
 			machine_stop(m, STOP_USER_QUIT, 0);
 			break;
+		}
+		while (marks_taken < marks_asked) {   /* SIGUSR2: at most one slice late */
+			if (ops->stats_mark && r->e)
+				ops->stats_mark(r->e);
+			marks_taken++;
 		}
 		uint64_t now = vclock_now(&m->clock);
 		if (now >= timeout_at) {
@@ -456,6 +477,7 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, HOSTIO_WAKE_SIGNAL);
 	sigaddset(&block, HOSTIO_KICK_SIGNAL);
+	sigaddset(&block, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	uint64_t start = vclock_now(&m->clock);
 	/* the stack the whole machine ran on before the split: not glibc's 2 MiB fallback */
