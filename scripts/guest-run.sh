@@ -83,11 +83,11 @@ else
 fi
 console_wait_shell "$flavour" "$boot_timeout" || { echo "guest-run: console log in $log"; exit 1; }
 
-# STATS_MARKS=1 (softvt only): a stats mark (SIGUSR2) before and after each command, taken
+# STATS_MARKS=1 (softvt only): a stats mark (SIGUSR1) before and after each command, taken
 # within softvt's 50 ms slice; --stats-json then has the counters at each ("marks")
 stats_mark() {
 	[[ ${STATS_MARKS:-} == 1 && $engine != qemu ]] || return 0
-	kill -USR2 "$vm_pid" 2>/dev/null
+	kill -USR1 "$vm_pid" 2>/dev/null
 	sleep 0.15
 }
 

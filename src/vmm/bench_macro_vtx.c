@@ -7,7 +7,7 @@
  * and with EPT (cpu/vtx_model.h, docs/VTX_MODEL.md). One boot of the guest
  * under the interpreter runs each program twice, with n and 2n operations,
  * and scripts/guest-run.sh (STATS_MARKS=1) has softvt keep its counters
- * before and after each command (SIGUSR2, "marks" in --stats-json). Per
+ * before and after each command (SIGUSR1, "marks" in --stats-json). Per
  * operation: (delta(2n) - delta(n)) / n of the exits and of the guest
  * instructions, which takes away what does not grow with n (the shell, exec,
  * the program's start). Left out: the exits that come from waiting, not from

@@ -53,7 +53,7 @@ const char cli_run_usage[] =
 	"  --trace-io           report each I/O port the guest uses that no device claims\n"
 	"  --stats              print run statistics when the guest stops\n"
 	"  --stats-json FILE    write them as one JSON object to FILE (- for stdout); each\n"
-	"                       SIGUSR2 keeps a mark of the interpreter's counters there\n"
+	"                       SIGUSR1 keeps a mark of the interpreter's counters there\n"
 	"  --user MODE          bt only: how guest user code (CPL 3) runs: direct (natively\n"
 	"                       on the CPU in a 32-bit segment; the default where the jail\n"
 	"                       runs; fastest, but hostile guest user code can reach the\n"

@@ -56,7 +56,7 @@ struct engine_ops {
 	void (*stats)(struct engine *e, double seconds, void *file /* FILE * */);
 	/* optional: the same as members of the --stats-json object (its "<name>" object) */
 	void (*stats_json)(struct engine *e, double seconds, struct json *j);
-	/* optional: keep the counters as they are now (SIGUSR2), for stats_json's "marks" */
+	/* optional: keep the counters as they are now (SIGUSR1), for stats_json's "marks" */
 	void (*stats_mark)(struct engine *e);
 };
 

@@ -21,7 +21,7 @@
 
 #define MAX_MARKS 64
 
-/* The VT-x model's totals at a stats mark (SIGUSR2). */
+/* The VT-x model's totals at a stats mark (SIGUSR1). */
 struct mark {
 	uint64_t icount, no_ept, ept, timed_no_ept, timed_ept;
 };
@@ -110,7 +110,7 @@ static void interp_stats_json(struct engine *e, double seconds, struct json *j)
 	json_object(j, "vtx_model");
 	vtx_stats_json(&e->v.vtx, e->v.icount, j);
 	json_close(j);
-	/* the totals at each SIGUSR2 ("0", "1", ...); "timed_*": the part from I/O,
+	/* the totals at each SIGUSR1 ("0", "1", ...); "timed_*": the part from I/O,
 	   interrupts, HLT */
 	json_object(j, "marks");
 	for (unsigned i = 0; i < e->nmarks; i++) {

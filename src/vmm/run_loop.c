@@ -20,7 +20,7 @@
  * at F000:FFF0, the engine forgets the guest (restart_engine()), and the
  * BIOS boots the disk again.
  *
- * SIGUSR2 asks for a stats mark: the engine's counters at that moment are
+ * SIGUSR1 asks for a stats mark: the engine's counters at that moment are
  * kept and reported by --stats-json (engine_ops.stats_mark; the interpreter's
  * VT-x model, for `softvt bench --macro`).
  *
@@ -79,11 +79,11 @@ struct run {
  */
 static struct run *signal_run;
 static volatile sig_atomic_t signal_number;
-/* SIGUSR2 received / marks taken: the engine's counters at that moment (stats_mark) */
+/* SIGUSR1 received / marks taken: the engine's counters at that moment (stats_mark) */
 static volatile sig_atomic_t marks_asked;
 static sig_atomic_t marks_taken;
 
-/* Main thread: SIGUSR2, a stats mark (`softvt bench --macro`'s VT-x model). */
+/* Main thread: SIGUSR1, a stats mark (`softvt bench --macro`'s VT-x model). */
 static void on_mark_signal(int sig)
 {
 	(void)sig;
@@ -147,7 +147,7 @@ static void install_signals(bool on)
 	sa.sa_handler = on ? on_wake : SIG_IGN;
 	sigaction(HOSTIO_WAKE_SIGNAL, &sa, NULL);
 	sa.sa_handler = on ? on_mark_signal : SIG_IGN;
-	sigaction(SIGUSR2, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void wait_for_event(struct machine *m, uint32_t seq, uint64_t until_ns)
@@ -275,7 +275,7 @@ restart:
 			machine_stop(m, STOP_USER_QUIT, 0);
 			break;
 		}
-		while (marks_taken < marks_asked) {   /* SIGUSR2: at most one slice late */
+		while (marks_taken < marks_asked) {   /* SIGUSR1: at most one slice late */
 			if (ops->stats_mark && r->e)
 				ops->stats_mark(r->e);
 			marks_taken++;
@@ -477,7 +477,7 @@ int run_loop(struct machine *m, const struct engine_ops *ops)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, HOSTIO_WAKE_SIGNAL);
 	sigaddset(&block, HOSTIO_KICK_SIGNAL);
-	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	uint64_t start = vclock_now(&m->clock);
 	/* the stack the whole machine ran on before the split: not glibc's 2 MiB fallback */
