@@ -97,7 +97,8 @@
  *    above the boundary, so user code reads (and, where the kernel wrote,
  *    writes) guest kernel memory through them natively where the
  *    interpreter raises #PF: an instruction with an FS/GS operand on
- *    which the interpreter raises a protection #PF at CPL 3;
+ *    which the interpreter raises a protection #PF at CPL 3, or shuts
+ *    down (that #PF's delivery failed);
  *  - an accessed bit that only direct execution set: the host
  *    CPU made an access (RETF imm16 on this AMD host reads the outer
  *    stack slot) before the check the interpreter faults on, and the
@@ -477,7 +478,10 @@ static void fz_variant_step(struct fz_ref *r, const struct rg_env *e, unsigned c
 	default:
 		break;
 	}
-	if (event && e->v->fault_vector == EXC_PF && (e->v->fault_error & 5) == 5) {
+	/* a protection #PF in user mode, or one whose delivery then shut the CPU down
+	   (the IDT variant's stack not mapped): the frame's vector is gone then */
+	if ((event && e->v->fault_vector == EXC_PF && (e->v->fault_error & 5) == 5) ||
+	    e->v->shutdown) {
 		for (unsigned k = 0; k < zi->operand_count_visible; k++) {
 			if (ops[k].type != ZYDIS_OPERAND_TYPE_MEMORY ||
 			    (ops[k].mem.segment != ZYDIS_REGISTER_FS &&
