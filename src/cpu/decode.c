@@ -212,9 +212,15 @@ int decode_insn(struct decode_cache *dc, const uint8_t *bytes, unsigned n, bool 
 	out->nops = (uint8_t)nops;
 	for (unsigned i = 0; i < nops; i++)
 		convert_operand(&zo[i], &out->op[i]);
+	/* read-modify-write: written unconditionally; of the conditional writers only
+	   CMPXCHG, which writes the old value back on a mismatch (SDM). ARPL (which
+	   Zydis lists as read-write) reads first and writes only when it adjusts: a
+	   fault there says "read" (the host CPU's, seen by fuzz_direct). */
 	out->rmw = nops && zo[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
 		   (zo[0].actions & ZYDIS_OPERAND_ACTION_MASK_READ) &&
-		   (zo[0].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE);
+		   ((zo[0].actions & ZYDIS_OPERAND_ACTION_WRITE) ||
+		    zi.mnemonic == ZYDIS_MNEMONIC_CMPXCHG) &&
+		   zi.mnemonic != ZYDIS_MNEMONIC_ARPL;
 	return 0;
 }
 

@@ -59,6 +59,8 @@ START_TEST(not_present_destination_faults_as_a_write)
 		{ "add eax, [ebx] (a read)", { 0x03, 0x03 }, 2, 0 },
 		{ "cmp [ebx], eax (a read)", { 0x39, 0x03 }, 2, 0 },
 		{ "bt [ebx], eax (a read)", { 0x0f, 0xa3, 0x03 }, 3, 0 },
+		/* writes only when it adjusts the RPL: reads first (AMD EPYC natively) */
+		{ "arpl [ebx], ax (read first)", { 0x63, 0x03 }, 2, 0 },
 	};
 	for (unsigned k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		cpu.gpr[R_EAX] = 1;
