@@ -323,7 +323,7 @@ struct bt *bt_create(struct cpu_state *s, const struct cpu_bus *bus, size_t tc_s
 		if (bt_direct_setup(bt, err, errlen) < 0)
 			goto fail;
 		bt->user_direct = true;
-		window_set_exec(bt->win, true);
+		window_set_exec(bt->win, true, bt->naive);
 	}
 	return bt;
 fail:

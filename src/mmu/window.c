@@ -44,21 +44,32 @@
 #define PTE_P 0x1u
 #define PTE_A 0x20u
 
-int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, bool writable)
+/*
+ * Host protection of a mapped page: writable with WM_WRITE; executable
+ * where guest code runs natively from the window - user pages only under
+ * --user direct (only CPL-3 code runs natively: a fetch from a supervisor
+ * page must fault, as on the CPU, and the code segment is not truncated,
+ * docs/DIRECT.md), every page under --accel naive.
+ */
+static int prot(const struct window *w, uint32_t entry)
+{
+	bool exec = w->exec_all || (w->exec && (entry & WM_USER));
+	return PROT_READ | ((entry & WM_WRITE) ? PROT_WRITE : 0) | (exec ? PROT_EXEC : 0);
+}
+
+int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, uint32_t entry)
 {
 	void *want = (void *)((uintptr_t)lpfn << 12);
 	w->st.syscalls++;
-	void *p = mmap(want, (size_t)n << 12,
-		       PROT_READ | (writable ? PROT_WRITE : 0) | (w->exec ? PROT_EXEC : 0),
-		       MAP_SHARED | MAP_FIXED, w->fd, (off_t)off);
+	void *p = mmap(want, (size_t)n << 12, prot(w, entry), MAP_SHARED | MAP_FIXED, w->fd,
+		       (off_t)off);
 	return p == want ? 0 : -1;
 }
 
-int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, bool writable)
+int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, uint32_t entry)
 {
 	w->st.syscalls++;
-	return mprotect((void *)((uintptr_t)lpfn << 12), (size_t)n << 12,
-			PROT_READ | (writable ? PROT_WRITE : 0) | (w->exec ? PROT_EXEC : 0));
+	return mprotect((void *)((uintptr_t)lpfn << 12), (size_t)n << 12, prot(w, entry));
 }
 
 static void *reserve(uint64_t addr, uint64_t len, int extra)
@@ -254,10 +265,10 @@ static int install(struct window *w, const struct fill *fills, unsigned n, uint3
 	for (unsigned i = 0; i < n;) {
 		const struct fill *f = &fills[i];
 		uint32_t old = w->map.entry[f->lpfn];
-		bool rw = f->entry & WM_WRITE;
 		if ((old & WM_MAPPED) && !((old ^ f->entry) & WM_PAGE_MASK)) {
 			/* same page, new rights (first write to a clean page) */
-			if (((old ^ f->entry) & WM_WRITE) && window_sys_protect(w, f->lpfn, 1, rw) < 0)
+			if (((old ^ f->entry) & (WM_WRITE | WM_USER)) &&
+			    window_sys_protect(w, f->lpfn, 1, f->entry) < 0)
 				return -1;
 			wmap_set(&w->map, f->lpfn, f->entry);
 			w->st.pages_mapped++;
@@ -267,10 +278,10 @@ static int install(struct window *w, const struct fill *fills, unsigned n, uint3
 		unsigned j = i + 1;
 		while (j < n && fills[j].lpfn == fills[j - 1].lpfn + 1 &&
 		       fills[j].off == fills[j - 1].off + 4096 &&
-		       !((fills[j].entry ^ f->entry) & WM_WRITE) &&
+		       !((fills[j].entry ^ f->entry) & (WM_WRITE | WM_USER)) &&
 		       !(w->map.entry[fills[j].lpfn] & WM_MAPPED))
 			j++;
-		if (window_sys_map(w, f->lpfn, j - i, f->off, rw) < 0)
+		if (window_sys_map(w, f->lpfn, j - i, f->off, f->entry) < 0)
 			return -1;
 		for (; i < j; i++) {
 			wmap_set(&w->map, fills[i].lpfn, fills[i].entry);
@@ -352,11 +363,12 @@ enum window_result window_fault(struct window *w, const struct cpu_state *cpu, u
 	return r;
 }
 
-void window_set_exec(struct window *w, bool exec)
+void window_set_exec(struct window *w, bool exec, bool supervisor)
 {
-	if (w->exec != exec)
+	if (w->exec != exec || w->exec_all != (exec && supervisor))
 		window_flush_all(w);
 	w->exec = exec;
+	w->exec_all = exec && supervisor;
 }
 
 void window_get_stats(const struct window *w, struct window_stats *out)

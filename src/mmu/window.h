@@ -94,8 +94,9 @@ bool window_is_code(const struct window *w, uint32_t phys_page);
    and the guest state wholesale (bt_reset()). */
 void window_reset(struct window *w);
 
-/* Map guest pages executable too: guest code runs natively from the window (--user direct). */
-void window_set_exec(struct window *w, bool exec);
+/* Map guest user pages executable too (guest user code runs natively from the window:
+   --user direct); supervisor: every page (--accel naive runs the guest kernel natively). */
+void window_set_exec(struct window *w, bool exec, bool supervisor);
 
 void window_get_stats(const struct window *w, struct window_stats *out);
 

@@ -136,7 +136,7 @@ void window_code_protect(struct window *w, uint32_t phys_page)
 		uint32_t p = l - 1, e = w->map.entry[p];
 		if (!(e & WM_WRITE))
 			continue;
-		if (window_sys_protect(w, p, 1, false) < 0) {
+		if (window_sys_protect(w, p, 1, e & ~WM_WRITE) < 0) {
 			window_flush_all(w);      /* nothing left mapped: nothing left writable */
 			return;
 		}
@@ -153,7 +153,7 @@ void window_code_unprotect(struct window *w, uint32_t phys_page)
 		if (!(e & WM_WANT_WRITE))
 			continue;
 		/* On failure the page stays read-only; the next write faults and retries. */
-		if (window_sys_protect(w, p, 1, true) == 0)
+		if (window_sys_protect(w, p, 1, e | WM_WRITE) == 0)
 			wmap_set(&w->map, p, (e & ~WM_WANT_WRITE) | WM_WRITE);
 	}
 }

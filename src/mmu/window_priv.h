@@ -19,14 +19,17 @@ struct window {
 	uint32_t lo_pfn;              /* first linear page the window may map (mmap_min_addr) */
 	uint64_t vma_budget;          /* flush everything when the VMA estimate reaches this */
 	uint64_t generation;          /* physmap generation the mappings were made under */
-	bool exec;                    /* map with PROT_EXEC (guest code runs natively) */
+	bool exec;                    /* map user pages with PROT_EXEC (guest user code runs
+					 natively) */
+	bool exec_all;                /* supervisor pages too (--accel naive: the guest kernel) */
 	struct wmap map;
 	struct window_stats st;
 };
 
 /* mmap of the memfd at offset off over n pages from linear page lpfn. 0 or -1. */
-int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, bool writable);
-int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, bool writable);
+/* entry: the pages' WM_* bits (WM_WRITE: writable, WM_USER: executable where w->exec) */
+int window_sys_map(struct window *w, uint32_t lpfn, uint32_t n, uint64_t off, uint32_t entry);
+int window_sys_protect(struct window *w, uint32_t lpfn, uint32_t n, uint32_t entry);
 /* Puts the PROT_NONE reservation back over n pages (whatever was mapped there). */
 int window_sys_drop(struct window *w, uint32_t lpfn, uint32_t n);
 
