@@ -29,8 +29,7 @@
 # shell, default 300), CMD_TIMEOUT (s per command, default 300), MEM, QEMU,
 # QEMU_CPU, QEMU_ACCEL (tcg, the default, or kvm), SOFTVT_ARGS, CONSOLE_FD9 (a file softvt gets as its fd 9, opened
 # for appending), LOG_TAG (the console log is BUILD_DIR/guest/ENGINE-FLAVOUR-run[-TAG].log,
-# apart from boot-linux.sh's ENGINE-FLAVOUR.log), GUEST_APPEND (more kernel parameters after
-# console=ttyS0, e.g. "quiet"), STATS_MARKS (1: a stats mark before and after each command).
+# apart from boot-linux.sh's ENGINE-FLAVOUR.log), STATS_MARKS (1: a stats mark before and after each command).
 set -uo pipefail
 
 engine=${1:?usage: guest-run.sh ENGINE [BUILD_DIR] [COMMAND...]}
@@ -66,18 +65,17 @@ libc_text() {
 
 trap console_stop EXIT
 log=$guest/$engine-$flavour-run${LOG_TAG:+-$LOG_TAG}.log
-cmdline="console=ttyS0${GUEST_APPEND:+ $GUEST_APPEND}"
 if [[ $engine == qemu ]]; then
-	echo "guest-run: $qemu -accel $accel -cpu $cpu -m $mem, $cmdline"
+	echo "guest-run: $qemu -accel $accel -cpu $cpu -m $mem, console=ttyS0"
 	console_start "$log" "$qemu" -nographic -no-reboot -accel "$accel" -m "$mem" -cpu "$cpu" \
-		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "$cmdline"
+		-kernel "$kernel" -initrd "$guest/initramfs.cpio.gz" -append "console=ttyS0"
 else
-	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, $cmdline"
+	echo "guest-run: softvt --accel $engine --memory ${mem}M ${SOFTVT_ARGS:-}, console=ttyS0"
 	# softvt inherits fd 9 from this shell while it starts
 	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>>"$CONSOLE_FD9"
 	# shellcheck disable=SC2086 # SOFTVT_ARGS is a list of options
 	console_start "$log" "$build_dir/softvt" run --accel "$engine" --memory "${mem}M" ${SOFTVT_ARGS:-} \
-		--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "$cmdline" \
+		--kernel "$kernel" --initrd "$guest/initramfs.cpio.gz" --append "console=ttyS0" \
 		--serial stdio --debugcon none
 	[[ -z ${CONSOLE_FD9:-} ]] || exec 9>&-
 fi

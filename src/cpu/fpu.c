@@ -440,10 +440,21 @@ static void op_fxrstor(struct vcpu *v, const struct insn *i)
 	struct fpu_state *f = &v->s->fpu;
 	uint8_t b[FXSAVE_USED];
 	fpu_mem_read(v, i, b, FXSAVE_USED);
-	uint32_t mask = f->mxcsr_mask ? f->mxcsr_mask : MXCSR_MASK_DEFAULT;
 	uint32_t mxcsr = get32(b + 24);
-	if (mxcsr & ~mask)
+	if (mxcsr & ~fpu_mxcsr_mask(f))
 		vcpu_fault(v, EXC_GP, 0);
+	fpu_load_x87(f, b);
+	f->mxcsr = mxcsr;
+	memcpy(f->xmm, b + 160, sizeof(f->xmm));
+}
+
+uint32_t fpu_mxcsr_mask(const struct fpu_state *f)
+{
+	return f->mxcsr_mask ? f->mxcsr_mask : MXCSR_MASK_DEFAULT;
+}
+
+void fpu_load_x87(struct fpu_state *f, const uint8_t *b)
+{
 	f->fcw = FCW_LOAD(get16(b));
 	f->fsw = (uint16_t)get16(b + 2);
 	f->ftw = b[4];
@@ -452,12 +463,10 @@ static void op_fxrstor(struct vcpu *v, const struct insn *i)
 	f->fcs = (uint16_t)get16(b + 12);
 	f->fdp = get32(b + 16);
 	f->fds = (uint16_t)get16(b + 20);
-	f->mxcsr = mxcsr;
 	for (unsigned k = 0; k < 8; k++) {
 		memset(f->st[k], 0, sizeof(f->st[k]));
 		memcpy(f->st[k], b + 32 + 16 * k, 10);
 	}
-	memcpy(f->xmm, b + 160, sizeof(f->xmm));
 	fpu_sync_es(f);
 }
 

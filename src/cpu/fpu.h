@@ -156,6 +156,14 @@ void fpu_note(struct vcpu *v, const struct insn *i);
 uint32_t fpu_ea(const struct vcpu *v, const struct insn *i);
 void fpu_mem_read(struct vcpu *v, const struct insn *i, void *buf, unsigned n);
 void fpu_mem_write(struct vcpu *v, const struct insn *i, const void *buf, unsigned n);
+/* The MXCSR bits that may be set (MXCSR_MASK, or the default when it reads 0). */
+uint32_t fpu_mxcsr_mask(const struct fpu_state *f);
+/*
+ * The x87 part of an FXSAVE image b (FCW ... FDS, ST0-ST7: bytes 0-23 and
+ * 32-159, the legacy region of an XSAVE area too) into f, as FXRSTOR and
+ * XRSTOR load it; not MXCSR or the XMM registers.
+ */
+void fpu_load_x87(struct fpu_state *f, const uint8_t *b);
 
 /* --- the host x87 as arithmetic unit (fpu_host.c) -------------------------- */
 

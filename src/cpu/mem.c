@@ -188,14 +188,8 @@ static uint32_t slow_read(struct vcpu *v, uint32_t linear, unsigned size, bool u
 uint32_t lin_read(struct vcpu *v, uint32_t linear, unsigned size, bool user)
 {
 	struct tlb_entry *e = tlb_slot(v, linear, user);
-	if (e->tag_read == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096) {
-		const uint8_t *p = tlb_host(e, linear);
-		switch (size) {
-		case 1: return *p;
-		case 2: { uint16_t x; memcpy(&x, p, 2); return x; }
-		default: { uint32_t x; memcpy(&x, p, 4); return x; }
-		}
-	}
+	if (e->tag_read == (linear & ~0xfffu) && (linear & 0xfff) + size <= 4096)
+		return mem_host_load(tlb_host(e, linear), size);
 	return slow_read(v, linear, size, user);
 }
 

@@ -118,18 +118,23 @@ static inline const struct tlb_entry *mem_fast_entry(const struct vcpu *v, int s
  * path from a separate out-of-line function keeps its own fast path free
  * of calls, so the compiler saves no registers in it (ops_fast.c).
  */
+/* A 1-, 2- or 4-byte guest value at host address p (a soft-TLB hit). */
+static inline uint32_t mem_host_load(const uint8_t *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *p;
+	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); return x; }
+	default: { uint32_t x; __builtin_memcpy(&x, p, 4); return x; }
+	}
+}
+
 static inline bool mem_read_try(struct vcpu *v, int seg, uint32_t offset, unsigned size,
 				uint32_t *val)
 {
 	const struct tlb_entry *e = mem_fast_entry(v, seg, offset);
 	if (e->tag_read != ((offset + size - 1) & ~0xfffu))
 		return false;
-	const uint8_t *p = (const uint8_t *)(e->addend + offset);
-	switch (size) {
-	case 1: *val = *p; break;
-	case 2: { uint16_t x; __builtin_memcpy(&x, p, 2); *val = x; break; }
-	default: __builtin_memcpy(val, p, 4); break;
-	}
+	*val = mem_host_load((const uint8_t *)(e->addend + offset), size);
 	return true;
 }
 

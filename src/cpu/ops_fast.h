@@ -45,16 +45,8 @@ static inline uint32_t fast_read_rmw(struct vcpu *v, const struct insn *i, int s
 				     uint32_t offset, unsigned size)
 {
 	const struct tlb_entry *e = mem_fast_entry(v, seg, offset);
-	if (__builtin_expect(e->tag_write == ((offset + size - 1) & ~0xfffu), 1)) {
-		const uint8_t *p = (const uint8_t *)(e->addend + offset);
-		uint32_t x;
-		switch (size) {
-		case 1: x = *p; break;
-		case 2: { uint16_t h; __builtin_memcpy(&h, p, 2); x = h; break; }
-		default: __builtin_memcpy(&x, p, 4); break;
-		}
-		return x;
-	}
+	if (__builtin_expect(e->tag_write == ((offset + size - 1) & ~0xfffu), 1))
+		return mem_host_load((const uint8_t *)(e->addend + offset), size);
 	insn_sync(v, i);
 	return mem_read_rmw_slow(v, seg, offset, size);
 }

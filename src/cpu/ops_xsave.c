@@ -66,11 +66,6 @@ static void need_osxsave(struct vcpu *v)
 		vcpu_fault_noerr(v, EXC_UD);
 }
 
-static uint32_t mxcsr_mask(const struct vcpu *v)
-{
-	return v->s->fpu.mxcsr_mask ? v->s->fpu.mxcsr_mask : 0xffbfu;
-}
-
 /* Bytes of the standard-format area that hold the components of mask. */
 static uint32_t area_bytes(const struct cpu_model *m, uint64_t mask)
 {
@@ -197,25 +192,14 @@ static void op_xrstor(struct vcpu *v, const struct insn *i)
 	if (rd64(b + XSAVE_HEADER + 8) || rd64(b + XSAVE_HEADER + 16) || (bv & ~s->xcr0))
 		vcpu_fault(v, EXC_GP, 0);
 	uint32_t mxcsr = rd32(b + 24);
-	if ((mask & (XFEATURE_SSE | XFEATURE_AVX)) && (mxcsr & ~mxcsr_mask(v)))
+	if ((mask & (XFEATURE_SSE | XFEATURE_AVX)) && (mxcsr & ~fpu_mxcsr_mask(&s->fpu)))
 		vcpu_fault(v, EXC_GP, 0);
 
 	/* no fault past this point: the state changes */
 	struct fpu_state *f = &s->fpu;
 	if (mask & XFEATURE_X87) {
 		if (bv & XFEATURE_X87) {
-			f->fcw = FCW_LOAD(b[0] | b[1] << 8);
-			f->fsw = (uint16_t)(b[2] | b[3] << 8);
-			f->ftw = b[4];
-			f->fop = (uint16_t)((b[6] | b[7] << 8) & 0x7ff);
-			f->fip = rd32(b + 8);
-			f->fcs = (uint16_t)(b[12] | b[13] << 8);
-			f->fdp = rd32(b + 16);
-			f->fds = (uint16_t)(b[20] | b[21] << 8);
-			for (unsigned k = 0; k < 8; k++) {
-				memset(f->st[k], 0, sizeof(f->st[k]));
-				memcpy(f->st[k], b + 32 + 16 * k, 10);
-			}
+			fpu_load_x87(f, b);
 		} else {   /* the initial x87 state (SDM vol. 1 13.6) */
 			f->fcw = 0x037f;
 			f->fsw = 0;
@@ -224,8 +208,8 @@ static void op_xrstor(struct vcpu *v, const struct insn *i)
 			f->fip = f->fdp = 0;
 			f->fcs = f->fds = 0;
 			memset(f->st, 0, sizeof(f->st));
+			fpu_sync_es(f);
 		}
-		fpu_sync_es(f);
 	}
 	if (mask & (XFEATURE_SSE | XFEATURE_AVX))
 		f->mxcsr = mxcsr;
@@ -269,7 +253,7 @@ static void op_ldmxcsr(struct vcpu *v, const struct insn *i)
 {
 	need_sse(v);
 	uint32_t x = vmem_read(v, i->op[0].seg, op_ea(v, i, &i->op[0]), 4);
-	if (x & ~mxcsr_mask(v))
+	if (x & ~fpu_mxcsr_mask(&v->s->fpu))
 		vcpu_fault(v, EXC_GP, 0);
 	v->s->fpu.mxcsr = x;
 }

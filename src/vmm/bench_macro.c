@@ -96,6 +96,17 @@ const struct macro_model macro_models[] = {
 };
 const unsigned macro_nmodels = sizeof(macro_models) / sizeof(macro_models[0]);
 
+/* What guest-run.sh reported in one boot. */
+struct boot_report {
+	double boot_s, boot_cpu;   /* < 0: no shell */
+	double overhead_s;         /* host time of the fastest `true` */
+	double host_s[MB_COUNT];   /* < 0: did not finish */
+	int status[MB_COUNT];
+	double guest_ns[MB_COUNT]; /* ns per operation by the guest's clock; < 0: no BENCH line */
+	char check[32];
+	char fail[256];            /* the line that says what went wrong */
+};
+
 static double run_seconds(const struct macro_model *m, const struct macro_opts *o)
 {
 	double s = m->est[MB_BOOT];
@@ -139,13 +150,19 @@ static void parse_bench(const char *line, unsigned b, struct boot_report *rep)
 		snprintf(rep->check, sizeof(rep->check), "%.31s", buf);
 }
 
-void macro_report_init(struct boot_report *rep)
+static void report_init(struct boot_report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
 	rep->boot_s = rep->boot_cpu = rep->overhead_s = -1;
 	for (unsigned b = 0; b < MB_COUNT; b++)
 		rep->host_s[b] = rep->guest_ns[b] = -1;
 }
+
+/* Progress on stderr: what runs now, with the run's number. */
+struct progress {
+	const char *model;
+	unsigned run, runs;
+};
 
 /* One line of guest-run.sh's output; *cur is the program running (-1: `true`, -2: none). */
 static void parse_line(char *line, int *cur, struct boot_report *rep, const struct progress *p,
@@ -194,9 +211,8 @@ static void parse_line(char *line, int *cur, struct boot_report *rep, const stru
 }
 
 /* One boot under a softvt engine or QEMU; 0, or -1 with rep->fail set. */
-int macro_boot(const struct macro_env *e, const struct macro_model *m,
-	       const struct macro_opts *o, const struct progress *p, const char *extra,
-	       struct boot_report *rep)
+static int boot_once(const struct macro_env *e, const struct macro_model *m,
+		     const struct macro_opts *o, const struct progress *p, struct boot_report *rep)
 {
 	char cmds[MB_COUNT][48], timeout[32], softvt_args[512], tag[48], log[PATH_MAX + 96];
 	char *argv[MB_COUNT + 8];
@@ -226,9 +242,8 @@ int macro_boot(const struct macro_env *e, const struct macro_model *m,
 	snprintf(tag, sizeof(tag), "bench-macro-%d", (int)getpid());
 	snprintf(log, sizeof(log), "%s/guest/%s-686-run-%s.log", e->build, engine, tag);
 	const char *more = getenv("SOFTVT_ARGS");   /* the caller's extra softvt options */
-	const char *user = m->kind == MACRO_SOFTVT ? m->user : NULL;
-	snprintf(softvt_args, sizeof(softvt_args), "%s%s %.300s %.100s", user ? "--user " : "",
-		 user ? user : "", more ? more : "", extra ? extra : "");
+	snprintf(softvt_args, sizeof(softvt_args), "%s%s %.400s", m->user ? "--user " : "",
+		 m->user ? m->user : "", more ? more : "");
 
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -428,9 +443,9 @@ static void run_model(const struct macro_env *e, const struct macro_model *m,
 	for (unsigned run = 0; run < runs; run++) {
 		struct boot_report rep;
 		struct progress p = { m->name, run + 1, runs };
-		macro_report_init(&rep);
+		report_init(&rep);
 		int rc = m->kind == MACRO_NATIVE ? native_once(e, o, &p, &rep)
-						 : macro_boot(e, m, o, &p, NULL, &rep);
+						 : boot_once(e, m, o, &p, &rep);
 		r->runs = run + 1;
 		if (m->kind != MACRO_NATIVE && rep.boot_s >= 0) {
 			r->v[MB_BOOT][run] = rep.boot_s;
@@ -486,7 +501,7 @@ static void check_checksums(const struct macro_env *e, const struct macro_opts *
 			if (subcommand_run(argv, out, why, sizeof(why)) == 0) {
 				FILE *f = fopen(out, "r");
 				struct boot_report rep;
-				macro_report_init(&rep);
+				report_init(&rep);
 				while (f && fgets(line, sizeof(line), f))
 					parse_bench(line, MB_CPU_LOOP, &rep);
 				if (f)
